@@ -1,0 +1,195 @@
+// Package config is the gateway's typed configuration: one struct read from a YAML file, then
+// overridden by MYPATIENTS_* environment variables, then by command-line flags, then completed
+// with the embedded demo defaults and validated with every problem reported at once. It is a
+// leaf: it imports no other package of ours and starts nothing.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+)
+
+// EnvPrefix starts the name of every environment variable the gateway reads.
+const EnvPrefix = "MYPATIENTS_"
+
+// Config is the whole configuration. The YAML keys and environment names are the reference;
+// README.md documents each one.
+type Config struct {
+	// Addr is the listen address of the gateway.
+	Addr string `yaml:"addr" env:"ADDR"`
+	// BaseURL is the public base URL of the gateway as browsers and apps see it; the FHIR base
+	// is BaseURL + "/fhir" and the token issuer is BaseURL.
+	BaseURL string `yaml:"base_url" env:"BASE_URL"`
+
+	Demo              Demo               `yaml:"demo" envPrefix:"DEMO_"`
+	Upstream          Upstream           `yaml:"upstream" envPrefix:"UPSTREAM_"`
+	Redis             Redis              `yaml:"redis" envPrefix:"REDIS_"`
+	IdentityProviders []IdentityProvider `yaml:"identity_providers"`
+	Clients           []Client           `yaml:"clients"`
+	Tokens            Tokens             `yaml:"tokens" envPrefix:"TOKENS_"`
+	Authz             Authz              `yaml:"authz" envPrefix:"AUTHZ_"`
+	Audit             Audit              `yaml:"audit" envPrefix:"AUDIT_"`
+	Log               Log                `yaml:"log" envPrefix:"LOG_"`
+}
+
+// Demo configures the embedded parts that let one command run the whole system. When Enabled,
+// every part left unconfigured is replaced by its embedded stand-in.
+type Demo struct {
+	// Enabled is true by default when no configuration file is given.
+	Enabled *bool `yaml:"enabled" env:"ENABLED"`
+	// EHRAddr, AccountsAddr and SSOAddr are the loopback addresses of the demo EHR, the demo
+	// accounts identity provider and the demo hospital SSO.
+	EHRAddr      string `yaml:"ehr_addr" env:"EHR_ADDR"`
+	AccountsAddr string `yaml:"accounts_addr" env:"ACCOUNTS_ADDR"`
+	SSOAddr      string `yaml:"sso_addr" env:"SSO_ADDR"`
+	// AppAddr is where the demo SMART app listens; "off" starts none.
+	AppAddr string `yaml:"app_addr" env:"APP_ADDR"`
+	// RedisAddr is where the embedded Redis listens, so `mypatients audit` can read it.
+	RedisAddr string `yaml:"redis_addr" env:"REDIS_ADDR"`
+	// Password is the one password of every demo user; generated and printed when empty.
+	Password string `yaml:"password" env:"PASSWORD"`
+}
+
+// On reports whether demo mode is on.
+func (d Demo) On() bool { return d.Enabled != nil && *d.Enabled }
+
+// Upstream is the hospital's FHIR server.
+type Upstream struct {
+	// URL is the FHIR base URL.
+	URL string `yaml:"url" env:"URL"`
+	// BearerToken (or the file holding it) is the gateway's own credential at the upstream.
+	BearerToken     string `yaml:"bearer_token" env:"BEARER_TOKEN"`
+	BearerTokenFile string `yaml:"bearer_token_file" env:"BEARER_TOKEN_FILE"`
+	// ConnectTimeout, HeaderTimeout and Timeout bound dialing, waiting for response headers,
+	// and a whole request.
+	ConnectTimeout time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
+	HeaderTimeout  time.Duration `yaml:"header_timeout" env:"HEADER_TIMEOUT"`
+	Timeout        time.Duration `yaml:"timeout" env:"TIMEOUT"`
+}
+
+// Redis says where shared state lives: URL for one server, or Addrs for Sentinel (with
+// MasterName) or Cluster.
+type Redis struct {
+	URL          string   `yaml:"url" env:"URL"`
+	Addrs        []string `yaml:"addrs" env:"ADDRS"`
+	MasterName   string   `yaml:"master_name" env:"MASTER_NAME"`
+	Username     string   `yaml:"username" env:"USERNAME"`
+	Password     string   `yaml:"password" env:"PASSWORD"`
+	PasswordFile string   `yaml:"password_file" env:"PASSWORD_FILE"`
+	DB           int      `yaml:"db" env:"DB"`
+	// KeyPrefix starts every key the gateway writes.
+	KeyPrefix string `yaml:"key_prefix" env:"KEY_PREFIX"`
+}
+
+// Embedded reports whether no Redis is configured, so the demo's in-process one is used.
+func (r Redis) Embedded() bool { return r.URL == "" && len(r.Addrs) == 0 }
+
+// IdentityProvider is an OpenID Provider clinicians log in with.
+type IdentityProvider struct {
+	// ID names the provider in URLs (/login/{id}/callback) and in user ids.
+	ID string `yaml:"id"`
+	// Name is shown on the login page.
+	Name             string   `yaml:"name"`
+	Issuer           string   `yaml:"issuer"`
+	ClientID         string   `yaml:"client_id"`
+	ClientSecret     string   `yaml:"client_secret"`
+	ClientSecretFile string   `yaml:"client_secret_file"`
+	Scopes           []string `yaml:"scopes"`
+	// FHIRUserClaim is the ID-token claim holding the user's "Practitioner/<id>".
+	FHIRUserClaim string `yaml:"fhir_user_claim"`
+}
+
+// Client is a registered SMART app.
+type Client struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Type is "public" or "confidential".
+	Type string `yaml:"type"`
+	// SecretSHA256 is the hex SHA-256 of a confidential client's secret; the secret itself is
+	// never stored.
+	SecretSHA256 string   `yaml:"secret_sha256"`
+	RedirectURIs []string `yaml:"redirect_uris"`
+	// Scopes limits what the client may be granted; empty allows every scope the gateway offers.
+	Scopes []string `yaml:"scopes"`
+}
+
+// Tokens configures the gateway's own tokens.
+type Tokens struct {
+	// SigningKeyFile is a PEM RSA private key; in demo mode a key is generated when empty.
+	SigningKeyFile string        `yaml:"signing_key_file" env:"SIGNING_KEY_FILE"`
+	AccessTokenTTL time.Duration `yaml:"access_token_ttl" env:"ACCESS_TOKEN_TTL"`
+	CodeTTL        time.Duration `yaml:"code_ttl" env:"CODE_TTL"`
+	// LoginTTL bounds how long a login may take, from authorize to the IdP's callback.
+	LoginTTL time.Duration `yaml:"login_ttl" env:"LOGIN_TTL"`
+}
+
+// Authz configures authorization.
+type Authz struct {
+	// FactsTTL is how long relationship facts fetched from the EHR are cached. A PCP change in
+	// the EHR takes effect at most this long after it is made.
+	FactsTTL time.Duration `yaml:"facts_ttl" env:"FACTS_TTL"`
+}
+
+// Audit configures the audit trail.
+type Audit struct {
+	// Stream is the Redis stream name (below the key prefix).
+	Stream string `yaml:"stream" env:"STREAM"`
+	// MaxLen trims the stream to about this many records; 0 keeps all.
+	MaxLen int64 `yaml:"max_len" env:"MAX_LEN"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" env:"LEVEL"`
+}
+
+// Load reads the YAML file at path (none when path is empty) and applies environment
+// overrides from environ (KEY=VALUE pairs, as os.Environ returns). It does not apply defaults
+// or validate; see Complete and Validate.
+func Load(path string, environ []string) (*Config, error) {
+	var c Config
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		if err := unmarshalStrict(b, &c); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	envs := map[string]string{}
+	for _, kv := range environ {
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				envs[kv[:i]] = kv[i+1:]
+				break
+			}
+		}
+	}
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: EnvPrefix, Environment: envs}); err != nil {
+		return nil, fmt.Errorf("config: environment: %w", err)
+	}
+	if c.Demo.Enabled == nil {
+		on := path == ""
+		c.Demo.Enabled = &on
+	}
+	return &c, nil
+}
+
+func unmarshalStrict(b []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}

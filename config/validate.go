@@ -1,0 +1,201 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	idPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	logLevels   = map[string]bool{"debug": true, "info": true, "warn": true, "error": true}
+	clientTypes = map[string]bool{"public": true, "confidential": true}
+)
+
+// Validate checks a completed configuration and returns every problem found, joined, so that
+// an operator fixes them in one pass. In demo mode, parts left empty are valid: the demo fills
+// them in.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	demo := c.Demo.On()
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr %q: want host:port", c.Addr)
+	}
+	if err := checkBaseURL(c.BaseURL); err != nil {
+		bad("base_url: %v", err)
+	}
+	if c.Upstream.URL == "" && !demo {
+		bad("upstream.url is required (or turn on demo mode for the embedded demo EHR)")
+	}
+	if c.Upstream.URL != "" {
+		if err := checkHTTPURL(c.Upstream.URL); err != nil {
+			bad("upstream.url: %v", err)
+		}
+		if c.Upstream.BearerToken != "" && c.Upstream.BearerTokenFile != "" {
+			bad("upstream: set bearer_token or bearer_token_file, not both")
+		}
+	}
+	if c.Redis.Embedded() && !demo {
+		bad("redis.url or redis.addrs is required (the embedded Redis is for demo mode only)")
+	}
+	if c.Redis.URL != "" && len(c.Redis.Addrs) > 0 {
+		bad("redis: set url or addrs, not both")
+	}
+	if c.Redis.URL != "" && !strings.HasPrefix(c.Redis.URL, "redis://") && !strings.HasPrefix(c.Redis.URL, "rediss://") && !strings.HasPrefix(c.Redis.URL, "unix://") {
+		bad("redis.url %q: want redis://, rediss:// or unix://", c.Redis.URL)
+	}
+	if len(c.IdentityProviders) == 0 && !demo {
+		bad("identity_providers: at least one is required")
+	}
+	errs = append(errs, c.validateIdPs()...)
+	errs = append(errs, c.validateClients()...)
+	if c.Tokens.SigningKeyFile == "" && !demo {
+		bad("tokens.signing_key_file is required (a PEM RSA private key)")
+	}
+	if c.Tokens.CodeTTL > c.Tokens.LoginTTL {
+		bad("tokens.code_ttl (%s) must not exceed tokens.login_ttl (%s)", c.Tokens.CodeTTL, c.Tokens.LoginTTL)
+	}
+	for name, d := range map[string]time.Duration{
+		"tokens.access_token_ttl": c.Tokens.AccessTokenTTL, "tokens.code_ttl": c.Tokens.CodeTTL,
+		"tokens.login_ttl": c.Tokens.LoginTTL, "authz.facts_ttl": c.Authz.FactsTTL,
+		"upstream.connect_timeout": c.Upstream.ConnectTimeout, "upstream.header_timeout": c.Upstream.HeaderTimeout,
+		"upstream.timeout": c.Upstream.Timeout,
+	} {
+		if d < 0 {
+			bad("%s must not be negative", name)
+		}
+	}
+	if !logLevels[c.Log.Level] {
+		bad("log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	if c.Audit.MaxLen < 0 {
+		bad("audit.max_len must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateIdPs() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, p := range c.IdentityProviders {
+		where := fmt.Sprintf("identity_providers[%d]", i)
+		if p.ID != "" {
+			where = fmt.Sprintf("identity provider %q", p.ID)
+		}
+		if !idPattern.MatchString(p.ID) {
+			errs = append(errs, fmt.Errorf("%s: id must be 1-32 of a-z, 0-9, _ and -", where))
+		}
+		if seen[p.ID] {
+			errs = append(errs, fmt.Errorf("%s: id is used twice", where))
+		}
+		seen[p.ID] = true
+		if p.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: name is required (it is shown on the login page)", where))
+		}
+		if err := checkHTTPURL(p.Issuer); err != nil {
+			errs = append(errs, fmt.Errorf("%s: issuer: %v", where, err))
+		}
+		if p.ClientID == "" {
+			errs = append(errs, fmt.Errorf("%s: client_id is required", where))
+		}
+		if (p.ClientSecret == "") == (p.ClientSecretFile == "") {
+			errs = append(errs, fmt.Errorf("%s: set exactly one of client_secret and client_secret_file", where))
+		}
+	}
+	return errs
+}
+
+func (c *Config) validateClients() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, cl := range c.Clients {
+		where := fmt.Sprintf("clients[%d]", i)
+		if cl.ID != "" {
+			where = fmt.Sprintf("client %q", cl.ID)
+		}
+		if cl.ID == "" {
+			errs = append(errs, fmt.Errorf("%s: id is required", where))
+		}
+		if seen[cl.ID] {
+			errs = append(errs, fmt.Errorf("%s: id is used twice", where))
+		}
+		seen[cl.ID] = true
+		if !clientTypes[cl.Type] {
+			errs = append(errs, fmt.Errorf("%s: type must be public or confidential", where))
+		}
+		if cl.Type == "confidential" && !hexSHA256.MatchString(cl.SecretSHA256) {
+			errs = append(errs, fmt.Errorf("%s: a confidential client needs secret_sha256 (64 lowercase hex digits)", where))
+		}
+		if cl.Type == "public" && cl.SecretSHA256 != "" {
+			errs = append(errs, fmt.Errorf("%s: a public client has no secret", where))
+		}
+		if len(cl.RedirectURIs) == 0 {
+			errs = append(errs, fmt.Errorf("%s: at least one redirect_uri is required", where))
+		}
+		for _, r := range cl.RedirectURIs {
+			if err := CheckRedirectURI(r); err != nil {
+				errs = append(errs, fmt.Errorf("%s: redirect_uri %q: %v", where, r, err))
+			}
+		}
+	}
+	return errs
+}
+
+// CheckRedirectURI accepts absolute https URIs, http only on loopback, and private-use
+// schemes of native apps; never fragments.
+func CheckRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return errors.New("must not contain a fragment")
+	case u.Scheme == "https" && u.Host != "":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	case u.Scheme == "http":
+		return errors.New("http is allowed only on loopback (127.0.0.1, [::1])")
+	case u.Scheme != "" && strings.Contains(u.Scheme, "."):
+		return nil // private-use scheme such as org.example.app:/callback
+	}
+	return errors.New("must be https, loopback http, or a private-use scheme")
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+func checkBaseURL(raw string) error {
+	if err := checkHTTPURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw)
+	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/") {
+		return fmt.Errorf("%q must have no query, fragment or trailing slash", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) && u.Hostname() != "localhost" {
+		return fmt.Errorf("%q: http is allowed only on loopback; use https", raw)
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package smart
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/mypatients/gateway/access"
+)
+
+// ErrInvalidToken is returned by Authenticate for any token that must not be honoured. The
+// reason is deliberately not told to the caller.
+var ErrInvalidToken = errors.New("smart: invalid access token")
+
+// accessTokenType is the JWT "typ" of access tokens (RFC 9068), so that an ID token or any
+// other JWT signed by the same key is never accepted as an access token.
+const accessTokenType = "at+jwt"
+
+// accessClaims are the claims of the gateway's JWT access tokens.
+type accessClaims struct {
+	jwt.Claims
+	ClientID string `json:"client_id"`
+	Scope    string `json:"scope"`
+	FHIRUser string `json:"fhirUser,omitempty"`
+	IdP      string `json:"idp"`
+	Username string `json:"preferred_username,omitempty"`
+}
+
+// tokenRecord is what the store keeps for an issued access token, under its jti. A token
+// without its record is not honoured: deleting the record revokes the token at once.
+type tokenRecord struct {
+	Subject  string    `json:"sub"`
+	ClientID string    `json:"client_id"`
+	Expires  time.Time `json:"exp"`
+}
+
+// tokenSigner signs and verifies access tokens with one RSA key.
+type tokenSigner struct {
+	key      *rsa.PrivateKey
+	kid      string
+	issuer   string
+	audience string
+	signer   jose.Signer
+}
+
+func newTokenSigner(key *rsa.PrivateKey, issuer, audience string) (*tokenSigner, error) {
+	if key.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("smart: signing key has %d bits, want at least 2048", key.N.BitLen())
+	}
+	pub := jose.JSONWebKey{Key: &key.PublicKey, Algorithm: string(jose.RS256), Use: "sig"}
+	thumb, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("smart: key thumbprint: %w", err)
+	}
+	kid := base64.RawURLEncoding.EncodeToString(thumb)
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType(accessTokenType),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("smart: signer: %w", err)
+	}
+	return &tokenSigner{key: key, kid: kid, issuer: issuer, audience: audience, signer: signer}, nil
+}
+
+func (t *tokenSigner) jwks() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
+		Key: &t.key.PublicKey, KeyID: t.kid, Algorithm: string(jose.RS256), Use: "sig",
+	}}}
+}
+
+func (t *tokenSigner) sign(c accessClaims) (string, error) {
+	c.Issuer = t.issuer
+	c.Audience = jwt.Audience{t.audience}
+	s, err := jwt.Signed(t.signer).Claims(c).Serialize()
+	if err != nil {
+		return "", fmt.Errorf("smart: sign access token: %w", err)
+	}
+	return s, nil
+}
+
+// verify checks signature, algorithm, key id, type, issuer, audience and lifetime.
+func (t *tokenSigner) verify(raw string, now time.Time) (accessClaims, error) {
+	var c accessClaims
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		return c, fmt.Errorf("parse: %w", err)
+	}
+	if len(tok.Headers) != 1 || tok.Headers[0].KeyID != t.kid ||
+		!strings.EqualFold(fmt.Sprint(tok.Headers[0].ExtraHeaders[jose.HeaderType]), accessTokenType) {
+		return c, errors.New("unexpected header")
+	}
+	if err := tok.Claims(&t.key.PublicKey, &c); err != nil {
+		return c, fmt.Errorf("signature: %w", err)
+	}
+	if err := c.ValidateWithLeeway(jwt.Expected{Issuer: t.issuer, AnyAudience: jwt.Audience{t.audience}, Time: now}, 30*time.Second); err != nil {
+		return c, fmt.Errorf("claims: %w", err)
+	}
+	if c.ID == "" || c.Subject == "" || c.Expiry == nil {
+		return c, errors.New("missing jti, sub or exp")
+	}
+	return c, nil
+}
+
+// Authenticate verifies a bearer access token and returns the caller it stands for. Besides
+// the signature and claims, the token's record must still be in the store: revocation deletes
+// it, and a store that cannot answer fails closed.
+func (s *Server) Authenticate(ctx context.Context, bearer string) (access.Caller, error) {
+	c, err := s.tokens.verify(bearer, s.opts.Now())
+	if err != nil {
+		return access.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	var rec tokenRecord
+	if err := s.opts.Store.GetJSON(ctx, tokenKey(c.ID), &rec); err != nil {
+		if s.opts.IsNotFound(err) {
+			return access.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
+		}
+		return access.Caller{}, fmt.Errorf("smart: look up token: %w", err)
+	}
+	if rec.Subject != c.Subject || rec.ClientID != c.ClientID {
+		return access.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
+	}
+	return access.Caller{
+		Subject:  c.Subject,
+		Username: c.Username,
+		IdP:      c.IdP,
+		FHIRUser: c.FHIRUser,
+		ClientID: c.ClientID,
+		Scopes:   strings.Fields(c.Scope),
+		TokenID:  c.ID,
+	}, nil
+}
+
+func tokenKey(jti string) string { return "smart:token:" + jti }

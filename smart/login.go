@@ -1,0 +1,195 @@
+package smart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// idp is one upstream OpenID Provider, discovered on first use.
+type idp struct {
+	conf        IdP
+	redirectURL string
+	httpClient  *http.Client
+
+	mu       sync.Mutex
+	provider *oidc.Provider
+}
+
+// client returns the OAuth 2.0 configuration and ID-token verifier for the provider,
+// discovering it if needed. A failed discovery is retried on the next login.
+func (p *idp) client(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifier, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.provider == nil {
+		prov, err := oidc.NewProvider(oidc.ClientContext(ctx, p.httpClient), p.conf.Issuer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("smart: discover %s: %w", p.conf.ID, err)
+		}
+		p.provider = prov
+	}
+	cfg := &oauth2.Config{
+		ClientID:     p.conf.ClientID,
+		ClientSecret: p.conf.ClientSecret,
+		Endpoint:     p.provider.Endpoint(),
+		RedirectURL:  p.redirectURL,
+		Scopes:       p.conf.Scopes,
+	}
+	// go-oidc checks the issuer, audience, expiry and signature; we check the nonce.
+	return cfg, p.provider.Verifier(&oidc.Config{ClientID: p.conf.ClientID}), nil
+}
+
+// loginFlow is a login in progress at one IdP, keyed by the hash of its state.
+type loginFlow struct {
+	IdP       string `json:"idp"`
+	RequestID string `json:"request_id"`
+	Nonce     string `json:"nonce"`
+	Verifier  string `json:"verifier"`
+	Binding   string `json:"binding"`
+}
+
+// handleLoginStart sends the browser to the chosen identity provider, with a state, nonce
+// and PKCE verifier of the gateway's own (RFC 9700 §2.1).
+func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.idps[r.PathValue("idp")]
+	if !ok {
+		showError(w, http.StatusNotFound, "There is no such sign-in option.")
+		return
+	}
+	reqID := r.URL.Query().Get("request")
+	var req authRequest
+	if err := s.opts.Store.GetJSON(r.Context(), authRequestKey(reqID), &req); err != nil {
+		s.loginStoreError(w, r, err)
+		return
+	}
+	binding, err := r.Cookie(bindingCookie)
+	if err != nil || !equalHashes(hashSecret(binding.Value), req.Binding) {
+		showError(w, http.StatusBadRequest, "This sign-in was started in another browser or has expired.")
+		return
+	}
+	cfg, _, err := p.client(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "identity provider unavailable", "idp", p.conf.ID, "err", err)
+		showError(w, http.StatusServiceUnavailable, p.conf.Name+" is not available right now. Try again in a few minutes.")
+		return
+	}
+	state, flow := newSecret(), loginFlow{
+		IdP: p.conf.ID, RequestID: reqID, Nonce: newSecret(), Verifier: oauth2.GenerateVerifier(), Binding: req.Binding,
+	}
+	if err := s.opts.Store.PutJSON(r.Context(), loginFlowKey(state), flow, s.opts.LoginTTL); err != nil {
+		s.loginStoreError(w, r, err)
+		return
+	}
+	noStore(w.Header())
+	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(flow.Nonce), oauth2.S256ChallengeOption(flow.Verifier)), http.StatusFound)
+}
+
+// handleLoginCallback receives the identity provider's answer. Each provider has its own
+// callback, and the flow records which provider it was started with: a response delivered to
+// another provider's callback is refused (the mix-up defence of RFC 9700 §4.4.2).
+func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.idps[r.PathValue("idp")]
+	q := r.URL.Query()
+	var flow loginFlow
+	if !ok || q.Get("state") == "" {
+		showError(w, http.StatusBadRequest, "This sign-in response is not valid.")
+		return
+	}
+	if err := s.opts.Store.TakeJSON(r.Context(), loginFlowKey(q.Get("state")), &flow); err != nil {
+		s.loginStoreError(w, r, err)
+		return
+	}
+	if flow.IdP != p.conf.ID {
+		s.log.WarnContext(r.Context(), "login response at the wrong identity provider's callback", "started", flow.IdP, "callback", p.conf.ID)
+		showError(w, http.StatusBadRequest, "This sign-in response came from a different identity provider than the one you chose.")
+		return
+	}
+	if iss := q.Get("iss"); iss != "" && iss != p.conf.Issuer {
+		showError(w, http.StatusBadRequest, "This sign-in response came from a different identity provider than the one you chose.")
+		return
+	}
+	binding, err := r.Cookie(bindingCookie)
+	if err != nil || !equalHashes(hashSecret(binding.Value), flow.Binding) {
+		showError(w, http.StatusBadRequest, "This sign-in was started in another browser or has expired.")
+		return
+	}
+	var req authRequest
+	if err := s.opts.Store.TakeJSON(r.Context(), authRequestKey(flow.RequestID), &req); err != nil {
+		s.loginStoreError(w, r, err)
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the user did not sign in"})
+		return
+	}
+	user, err := s.exchange(r.Context(), p, flow, q.Get("code"))
+	if err != nil {
+		s.log.WarnContext(r.Context(), "login failed", "idp", p.conf.ID, "err", err)
+		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"})
+		return
+	}
+	s.issueCode(w, r, req, user)
+}
+
+// loggedInUser is who the identity provider vouched for.
+type loggedInUser struct {
+	Subject  string `json:"sub"`
+	Username string `json:"username"`
+	IdP      string `json:"idp"`
+	FHIRUser string `json:"fhir_user,omitempty"`
+}
+
+// exchange redeems the IdP's code with the flow's PKCE verifier and verifies the ID token.
+func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code string) (loggedInUser, error) {
+	if code == "" {
+		return loggedInUser{}, errors.New("no code")
+	}
+	cfg, verifier, err := p.client(ctx)
+	if err != nil {
+		return loggedInUser{}, err
+	}
+	tok, err := cfg.Exchange(oidc.ClientContext(ctx, p.httpClient), code, oauth2.VerifierOption(flow.Verifier))
+	if err != nil {
+		return loggedInUser{}, fmt.Errorf("exchange code: %w", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return loggedInUser{}, errors.New("no id_token in the token response")
+	}
+	idt, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		return loggedInUser{}, fmt.Errorf("verify id_token: %w", err)
+	}
+	if !equalHashes(hashSecret(idt.Nonce), hashSecret(flow.Nonce)) {
+		return loggedInUser{}, errors.New("id_token nonce does not match")
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		return loggedInUser{}, fmt.Errorf("id_token claims: %w", err)
+	}
+	u := loggedInUser{Subject: p.conf.ID + ":" + idt.Subject, IdP: p.conf.ID}
+	u.Username, _ = claims["preferred_username"].(string)
+	if fu, _ := claims[p.conf.FHIRUserClaim].(string); strings.HasPrefix(fu, "Practitioner/") {
+		u.FHIRUser = fu
+	}
+	return u, nil
+}
+
+// loginStoreError answers a failed store lookup during login: an expired or reused flow is
+// the user's to restart; a store fault is ours.
+func (s *Server) loginStoreError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.opts.IsNotFound(err) {
+		showError(w, http.StatusBadRequest, "This sign-in link has expired or was already used.")
+		return
+	}
+	s.log.ErrorContext(r.Context(), "login state store", "err", err)
+	showError(w, http.StatusServiceUnavailable, "MyPatients cannot sign you in right now. Try again in a few minutes.")
+}
+
+func loginFlowKey(state string) string { return "smart:login:" + hashSecret(state) }

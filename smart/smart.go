@@ -1,0 +1,145 @@
+// Package smart is the gateway's SMART App Launch authorization server and its OpenID Connect
+// client of the identity providers clinicians log in with. It serves discovery, the authorize
+// endpoint, the identity-provider login and callback, the token endpoint and the JWKS, and it
+// verifies the access tokens it issued for the FHIR API. Each endpoint lives in its own file and
+// follows Parse → Validate → Create → Respond. It decides who the user is and what the app was
+// granted, never which patients the user may see: that is authz's job.
+package smart
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Store keeps the server's short-lived state: pending authorizations, logins in progress,
+// authorization codes and the records of issued tokens. *redisstore.Store implements it; a
+// missing key is an error for which IsNotFound returns true.
+type Store interface {
+	PutJSON(ctx context.Context, key string, v any, ttl time.Duration) error
+	GetJSON(ctx context.Context, key string, v any) error
+	TakeJSON(ctx context.Context, key string, v any) error
+	Exists(ctx context.Context, key string) (bool, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Client is a registered SMART app.
+type Client struct {
+	ID   string
+	Name string
+	// Public clients have no secret; confidential ones authenticate with HTTP Basic.
+	Public bool
+	// SecretSHA256 is the hex SHA-256 of a confidential client's secret.
+	SecretSHA256 string
+	RedirectURIs []string
+	// Scopes limits what may be granted to the client; empty means no limit beyond the server's.
+	Scopes []string
+}
+
+// IdP is an OpenID Provider clinicians log in with.
+type IdP struct {
+	ID, Name, Issuer       string
+	ClientID, ClientSecret string
+	Scopes                 []string
+	// FHIRUserClaim is the ID-token claim that holds "Practitioner/<id>".
+	FHIRUserClaim string
+}
+
+// Options configures a Server.
+type Options struct {
+	// BaseURL is the gateway's public base URL; the issuer of its tokens. The FHIR base, and
+	// so the audience of access tokens, is BaseURL + "/fhir".
+	BaseURL string
+	Store   Store
+	// IsNotFound reports whether a Store error means the key does not exist.
+	IsNotFound func(error) bool
+	Clients    []Client
+	IdPs       []IdP
+	// SigningKey signs access tokens (RS256).
+	SigningKey     *rsa.PrivateKey
+	AccessTokenTTL time.Duration
+	CodeTTL        time.Duration
+	LoginTTL       time.Duration
+	// HTTPClient is used to talk to the identity providers.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	// Now returns the current time; tests may set it.
+	Now func() time.Time
+}
+
+// Server is the SMART authorization server.
+type Server struct {
+	opts     Options
+	fhirBase string
+	clients  map[string]Client
+	idps     map[string]*idp
+	idpOrder []string
+	tokens   *tokenSigner
+	limiter  *limiter
+	log      *slog.Logger
+}
+
+// New checks opts and returns a Server. Identity providers are discovered lazily, on the first
+// login through each, so that the gateway starts even while an IdP is down.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil || opts.IsNotFound == nil || opts.SigningKey == nil {
+		return nil, errors.New("smart: Store, IsNotFound and SigningKey are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	s := &Server{
+		opts:     opts,
+		fhirBase: opts.BaseURL + "/fhir",
+		clients:  map[string]Client{},
+		idps:     map[string]*idp{},
+		log:      opts.Logger,
+		// Token redemption: a code is 256 random bits, so this only keeps floods off Redis.
+		limiter: newLimiter(rate.Every(100*time.Millisecond), 20),
+	}
+	for _, c := range opts.Clients {
+		s.clients[c.ID] = c
+	}
+	for _, p := range opts.IdPs {
+		if _, dup := s.idps[p.ID]; dup {
+			return nil, fmt.Errorf("smart: identity provider %q registered twice", p.ID)
+		}
+		s.idps[p.ID] = &idp{conf: p, redirectURL: opts.BaseURL + "/login/" + p.ID + "/callback", httpClient: opts.HTTPClient}
+		s.idpOrder = append(s.idpOrder, p.ID)
+	}
+	signer, err := newTokenSigner(opts.SigningKey, opts.BaseURL, s.fhirBase)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens = signer
+	return s, nil
+}
+
+// FHIRBase returns the FHIR base URL, the audience of the access tokens.
+func (s *Server) FHIRBase() string { return s.fhirBase }
+
+// Register adds the server's endpoints to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /.well-known/smart-configuration", s.handleSMARTConfiguration)
+	mux.HandleFunc("GET /fhir/.well-known/smart-configuration", s.handleSMARTConfiguration)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("GET /login/{idp}", s.handleLoginStart)
+	mux.HandleFunc("GET /login/{idp}/callback", s.handleLoginCallback)
+	mux.HandleFunc("POST /oauth/token", s.handleToken)
+}

@@ -1,0 +1,187 @@
+package smart
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mypatients/gateway/redisstore"
+)
+
+var (
+	keyOnce sync.Once
+	testKey *rsa.PrivateKey
+)
+
+func signingKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		testKey = k
+	})
+	return testKey
+}
+
+// newTestServer returns a Server on an embedded Redis behind a real HTTP server.
+func newTestServer(t *testing.T) (*Server, *httptest.Server, *redisstore.Store) {
+	t.Helper()
+	emb, err := redisstore.StartEmbedded("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	rdb, err := redisstore.Open(context.Background(), redisstore.Options{URL: emb.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	store := redisstore.New(rdb, "test:")
+	mux := http.NewServeMux()
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	s, err := New(Options{
+		BaseURL: hs.URL, Store: store, IsNotFound: func(err error) bool { return errors.Is(err, redisstore.ErrNotFound) },
+		Clients: []Client{
+			{ID: "app", Name: "Test app", Public: true, RedirectURIs: []string{"https://app.example.org/cb", "http://127.0.0.1:8765/callback"}},
+			{ID: "conf", Public: false, SecretSHA256: hashSecret("s3cret"), RedirectURIs: []string{"https://conf.example.org/cb"}},
+		},
+		IdPs:       []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x", FHIRUserClaim: "fhirUser"}},
+		SigningKey: signingKey(t), AccessTokenTTL: time.Hour, CodeTTL: time.Minute, LoginTTL: 10 * time.Minute,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Register(mux)
+	return s, hs, store
+}
+
+// noFollow is an HTTP client that shows redirects instead of following them.
+var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func TestDiscovery(t *testing.T) {
+	t.Parallel()
+	_, hs, _ := newTestServer(t)
+	for _, path := range []string{"/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration"} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("%s: status %d err %v", path, resp.StatusCode, err)
+		}
+		for _, k := range []string{"authorization_endpoint", "token_endpoint", "jwks_uri", "issuer"} {
+			if v, _ := doc[k].(string); !strings.HasPrefix(v, hs.URL) {
+				t.Errorf("%s: %s = %v, want an absolute URL under %s", path, k, doc[k], hs.URL)
+			}
+		}
+		if m := doc["code_challenge_methods_supported"].([]any); len(m) != 1 || m[0] != "S256" {
+			t.Errorf("code_challenge_methods_supported = %v", m)
+		}
+	}
+}
+
+func authorizeURL(base string, mod func(url.Values)) string {
+	q := url.Values{
+		"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"https://app.example.org/cb"},
+		"scope": {"user/Patient.rs user/Observation.read"}, "state": {"a&b+c%d"}, "aud": {base + "/fhir"},
+		"code_challenge": {pkceS256(strings.Repeat("v", 43))}, "code_challenge_method": {"S256"},
+	}
+	if mod != nil {
+		mod(q)
+	}
+	return base + "/oauth/authorize?" + q.Encode()
+}
+
+func TestAuthorize(t *testing.T) {
+	t.Parallel()
+	_, hs, _ := newTestServer(t)
+	tests := []struct {
+		name      string
+		mod       func(url.Values)
+		wantPage  int    // status of an error page that must not redirect
+		wantError string // error code redirected to the client
+	}{
+		{"valid request shows the sign-in page", nil, http.StatusOK, ""},
+		{"unknown client", func(q url.Values) { q.Set("client_id", "evil") }, http.StatusBadRequest, ""},
+		{"redirect with trailing slash", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb/") }, http.StatusBadRequest, ""},
+		{"redirect with extra query", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb?x=1") }, http.StatusBadRequest, ""},
+		{"redirect with case change", func(q url.Values) { q.Set("redirect_uri", "https://APP.example.org/cb") }, http.StatusBadRequest, ""},
+		{"missing redirect", func(q url.Values) { q.Del("redirect_uri") }, http.StatusBadRequest, ""},
+		{"loopback port may vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/callback") }, http.StatusOK, ""},
+		{"loopback path may not vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/other") }, http.StatusBadRequest, ""},
+		{"wrong aud", func(q url.Values) { q.Set("aud", "https://evil.example.org/fhir") }, 0, errInvalidRequest},
+		{"aud with trailing slash is the same base", func(q url.Values) { q.Set("aud", hs.URL+"/fhir/") }, http.StatusOK, ""},
+		{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") }, 0, errInvalidRequest},
+		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") }, 0, errInvalidRequest},
+		{"token response type", func(q url.Values) { q.Set("response_type", "token") }, 0, errUnsupportedResponseType},
+		{"only write scopes", func(q url.Values) { q.Set("scope", "user/Patient.write user/*.cud") }, 0, errInvalidScope},
+		{"repeated state", func(q url.Values) { q.Add("state", "other") }, 0, errInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := noFollow.Get(authorizeURL(hs.URL, tt.mod))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if tt.wantError == "" {
+				if resp.StatusCode != tt.wantPage || resp.Header.Get("Location") != "" {
+					t.Fatalf("status %d location %q, want page %d without redirect", resp.StatusCode, resp.Header.Get("Location"), tt.wantPage)
+				}
+				if resp.Header.Get("Referrer-Policy") != "no-referrer" {
+					t.Error("page without Referrer-Policy: no-referrer")
+				}
+				if tt.wantPage == http.StatusOK && !strings.Contains(string(body), "/login/accounts?request=") {
+					t.Errorf("sign-in page does not offer the IdP: %s", body)
+				}
+				return
+			}
+			loc, err := resp.Location()
+			if resp.StatusCode != http.StatusSeeOther || err != nil {
+				t.Fatalf("status %d, want a 303 redirect with error %s", resp.StatusCode, tt.wantError)
+			}
+			if got := loc.Query().Get("error"); got != tt.wantError {
+				t.Errorf("error = %q, want %q", got, tt.wantError)
+			}
+			if tt.name != "repeated state" && loc.Query().Get("state") != "a&b+c%d" {
+				t.Errorf("state = %q, want it echoed exactly", loc.Query().Get("state"))
+			}
+			if !strings.HasPrefix(loc.String(), "https://app.example.org/cb?") || loc.Query().Get("code") != "" {
+				t.Errorf("redirect %s", loc)
+			}
+		})
+	}
+}
+
+func TestGrantScopes(t *testing.T) {
+	t.Parallel()
+	c := Client{}
+	got := grantScopes(c, []string{"openid", "user/*.*", "user/Observation.cruds", "patient/*.read", "user/*.read", "launch", "user/Patient.write"})
+	want := "user/*.read user/Observation.rs"
+	if strings.Join(got, " ") != want {
+		t.Errorf("grantScopes = %q, want %q", got, want)
+	}
+	limited := Client{Scopes: []string{"user/Patient.rs"}}
+	if got := grantScopes(limited, []string{"user/Patient.rs", "user/Observation.rs"}); strings.Join(got, " ") != "user/Patient.rs" {
+		t.Errorf("client-limited grant = %q", got)
+	}
+}

@@ -1,0 +1,120 @@
+// Package upstream is the gateway's own connection to the hospital's FHIR server: its base URL,
+// the gateway's credential and the HTTP transport with its timeouts. The FHIR proxy forwards
+// clinicians' requests through it and the authorizer fetches relationship facts with it. It
+// knows nothing about users or policy, and it must never forward a caller's credential.
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned by GetJSON when the upstream answers 404 or 410.
+var ErrNotFound = errors.New("upstream: resource not found")
+
+// maxFactBody bounds what GetJSON reads; fact lookups are single resources or small pages.
+const maxFactBody = 8 << 20
+
+// Options configures a Client.
+type Options struct {
+	// BaseURL is the FHIR base, for example "https://ehr.example.org/fhir".
+	BaseURL string
+	// BearerToken is the gateway's own credential at the upstream; empty sends none.
+	BearerToken string
+	// ConnectTimeout bounds dialing; HeaderTimeout bounds waiting for response headers;
+	// Timeout bounds a whole fact lookup.
+	ConnectTimeout, HeaderTimeout, Timeout time.Duration
+}
+
+// Client talks to the upstream FHIR server as the gateway.
+type Client struct {
+	base      *url.URL
+	token     string
+	transport http.RoundTripper
+	timeout   time.Duration
+}
+
+// New returns a Client for opts.
+func New(opts Options) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("upstream: base URL %q is not an absolute http(s) URL", opts.BaseURL)
+	}
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout}
+	tr := &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ResponseHeaderTimeout: opts.HeaderTimeout,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &Client{base: base, token: opts.BearerToken, transport: tr, timeout: opts.Timeout}, nil
+}
+
+// Base returns a copy of the upstream FHIR base URL.
+func (c *Client) Base() *url.URL {
+	u := *c.base
+	return &u
+}
+
+// Transport returns the round tripper for requests to the upstream. It does not add the
+// credential; call Authorize on each outgoing request.
+func (c *Client) Transport() http.RoundTripper { return c.transport }
+
+// Authorize sets the gateway's own credential on an outgoing request, replacing anything there.
+func (c *Client) Authorize(r *http.Request) {
+	r.Header.Del("Authorization")
+	if c.token != "" {
+		r.Header.Set("Authorization", "Bearer "+c.token)
+	}
+}
+
+// URL returns the absolute upstream URL for a path below the base ("Patient/123") and query.
+func (c *Client) URL(path string, query url.Values) *url.URL {
+	u := c.Base()
+	u.Path = u.Path + "/" + strings.TrimLeft(path, "/")
+	u.RawPath = ""
+	u.RawQuery = query.Encode()
+	return u
+}
+
+// GetJSON reads path (relative to the base) with query as the gateway and decodes the JSON
+// answer into v. A 404 or 410 is ErrNotFound; any other non-2xx status is an error.
+func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v any) error {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(path, query).String(), nil)
+	if err != nil {
+		return fmt.Errorf("upstream: build request for %s: %w", path, err)
+	}
+	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("Prefer", "handling=strict")
+	c.Authorize(req)
+	resp, err := c.transport.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("upstream: GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return fmt.Errorf("upstream: GET %s: %w", path, ErrNotFound)
+	case resp.StatusCode/100 != 2:
+		return fmt.Errorf("upstream: GET %s: status %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxFactBody)).Decode(v); err != nil {
+		return fmt.Errorf("upstream: decode %s: %w", path, err)
+	}
+	return nil
+}
