@@ -1,0 +1,156 @@
+// Package authz decides whether a caller may read the FHIR data of the patients a request
+// names. It gathers the relationship facts in Go (the principal's practitioner, practices and
+// practice members; each patient's primary care providers, read from the upstream FHIR server
+// with the gateway's own credential and cached), builds the policy input document and
+// evaluates the embedded Rego policy (package policies) with OPA. It is the only package that
+// imports OPA. Every fault — upstream, cache, policy — is returned as an error, and callers
+// must then deny; it never makes an HTTP response or an audit record itself.
+package authz
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/policies"
+	"github.com/mypatients/gateway/upstream"
+)
+
+// ErrNothingVisible is returned by Narrow when the principal has no relationship through
+// which any patient could be visible. FHIR has no search that matches nothing, so the
+// caller answers with an empty Bundle instead of searching.
+var ErrNothingVisible = errors.New("authz: no patient is visible to this caller")
+
+// ErrNotNarrowable is returned by Narrow for a resource type whose searches cannot be
+// confined to visible patients; the caller refuses such a search.
+var ErrNotNarrowable = errors.New("authz: this search cannot be confined to visible patients")
+
+// Cache keeps relationship facts. *redisstore.Store satisfies it; a miss is an error
+// matching redisstore.ErrNotFound with errors.Is.
+type Cache interface {
+	GetJSON(ctx context.Context, key string, v any) error
+	PutJSON(ctx context.Context, key string, v any, ttl time.Duration) error
+}
+
+// Options configures an Authorizer.
+type Options struct {
+	// Upstream is the hospital FHIR server, reached with the gateway's own credential.
+	Upstream *upstream.Client
+	// Cache keeps facts for FactsTTL. Required.
+	Cache Cache
+	// FactsTTL bounds how stale a fact may be: a changed PCP or practice takes effect at
+	// the latest this long after the change. Must be positive.
+	FactsTTL time.Duration
+	// Logger receives debug lines about decisions; nil discards them.
+	Logger *slog.Logger
+}
+
+// fetchers bounds how many patients' facts one request fetches at the same time.
+const fetchers = 8
+
+// Authorizer makes access decisions. It is safe for concurrent use.
+type Authorizer struct {
+	up       *upstream.Client
+	cache    Cache
+	ttl      time.Duration
+	log      *slog.Logger
+	fetchers int
+	// policy is swapped as a whole when policies are reloaded, so a request evaluates either
+	// the old or the new bundle, never a mixture.
+	policy atomic.Pointer[Policy]
+}
+
+// New returns an Authorizer deciding with the embedded policy bundle, compiled and
+// prepared once here.
+func New(ctx context.Context, opts Options) (*Authorizer, error) {
+	var problems []error
+	if opts.Upstream == nil {
+		problems = append(problems, errors.New("authz: an upstream client is required"))
+	}
+	if opts.Cache == nil {
+		problems = append(problems, errors.New("authz: a facts cache is required"))
+	}
+	if opts.FactsTTL <= 0 {
+		problems = append(problems, fmt.Errorf("authz: facts TTL must be positive, not %s", opts.FactsTTL))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := LoadPolicy(ctx, policies.FS)
+	if err != nil {
+		return nil, err
+	}
+	a := &Authorizer{up: opts.Upstream, cache: opts.Cache, ttl: opts.FactsTTL, log: log, fetchers: fetchers}
+	a.policy.Store(p)
+	return a, nil
+}
+
+// PolicyRevision identifies the policy bundle the Authorizer decides with.
+func (a *Authorizer) PolicyRevision() string { return a.policy.Load().Revision() }
+
+// Decide gathers the facts for c and req, evaluates the policy and returns its decision with
+// a fresh DecisionID. An error means no decision could be made; the caller must deny.
+func (a *Authorizer) Decide(ctx context.Context, c access.Caller, req access.Request) (access.Decision, error) {
+	principal, _, err := a.principal(ctx, c)
+	if err != nil {
+		return access.Decision{}, err
+	}
+	pcpOf, err := a.patientFacts(ctx, req.Patients)
+	if err != nil {
+		return access.Decision{}, err
+	}
+	input := buildInput(c, req, principal, pcpOf)
+	d, err := a.policy.Load().Evaluate(ctx, input)
+	if err != nil {
+		return access.Decision{}, err
+	}
+	d.DecisionID = rand.Text()
+	a.log.DebugContext(ctx, "authz: decision",
+		"decision_id", d.DecisionID, "allow", d.Allow, "subject", c.Subject,
+		"interaction", req.Interaction, "resource_type", req.ResourceType,
+		"patients", len(req.Patients), "policy_revision", d.PolicyRevision)
+	return d, nil
+}
+
+// Narrow returns the search parameters to add to a search of resourceType that names no
+// patient, so that the upstream returns only patients the principal may plausibly see: those
+// whose general practitioner is the principal, one of the principal's own PractitionerRoles,
+// a member of one of the principal's practices or any PractitionerRole at those practices, or
+// one of the practices itself. For example:
+//
+//	general-practitioner=Organization/practice-maple,Practitioner/dr-okafor,Practitioner/dr-patel,
+//	PractitionerRole/role-okafor-maple,PractitionerRole/role-patel-maple
+//
+// The search is confined, not authorized: the caller must still put every returned patient
+// through Decide and drop those not allowed. Only Patient searches can be narrowed
+// (ErrNotNarrowable otherwise). A caller with no practitioner gets ErrNothingVisible, which
+// the caller answers with an empty Bundle.
+func (a *Authorizer) Narrow(ctx context.Context, c access.Caller, resourceType string) (url.Values, error) {
+	if resourceType != "Patient" {
+		return nil, ErrNotNarrowable
+	}
+	principal, facts, err := a.principal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if principal.Practitioner == "" {
+		return nil, ErrNothingVisible
+	}
+	var refs []string
+	refs = append(refs, principal.Practitioner)
+	refs = append(refs, facts.Members...)
+	refs = append(refs, facts.Roles...)
+	refs = append(refs, facts.Practices...)
+	return url.Values{"general-practitioner": {strings.Join(sortedSet(refs), ",")}}, nil
+}

@@ -1,0 +1,133 @@
+package authz
+
+import (
+	"slices"
+
+	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/scope"
+)
+
+// Input is the policy's input document (Rego `input`), shaped for a human reader: every
+// fact is computed here in Go so that the policy only compares values. Its JSON Schema is
+// policies/input.schema.json; every list is present (possibly empty), never null.
+type Input struct {
+	// User is who is logged in.
+	User User `json:"user"`
+	// Principal is the person whose relationships count: today the user; for a sponsored
+	// staff member, later, the sponsor.
+	Principal Principal `json:"principal"`
+	// Request is what the request asks to do.
+	Request RequestInput `json:"request"`
+	// Token is what the app's access token permits.
+	Token Token `json:"token"`
+	// Facts are the relationships of the named patients.
+	Facts Facts `json:"facts"`
+}
+
+// User identifies the logged-in user; it is recorded, never compared.
+type User struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	IdP      string `json:"idp"`
+}
+
+// Principal is the person whose relationships to patients count, with their practices.
+type Principal struct {
+	// ID is the gateway user id of the principal.
+	ID string `json:"id"`
+	// Practitioner is "Practitioner/<id>", or absent when the principal has none.
+	Practitioner string `json:"practitioner,omitempty"`
+	// Practices are the organizations ("Organization/<id>") of the principal's active
+	// PractitionerRoles.
+	Practices []string `json:"practices"`
+	// PracticeMembers are the practitioners ("Practitioner/<id>") with an active role at
+	// any of Practices, the principal included.
+	PracticeMembers []string `json:"practice_members"`
+}
+
+// RequestInput is access.Request in the policy's words.
+type RequestInput struct {
+	Interaction  string   `json:"interaction"`
+	ResourceType string   `json:"resource_type"`
+	Patients     []string `json:"patients"`
+}
+
+// Token describes the app's access token.
+type Token struct {
+	ClientID string  `json:"client_id"`
+	Scopes   []Scope `json:"scopes"`
+}
+
+// Scope is one SMART resource scope with its permissions as single letters out of
+// "c", "r", "u", "d", "s" (v1 "read" is ["r", "s"]).
+type Scope struct {
+	Context  string   `json:"context"`
+	Resource string   `json:"resource"`
+	Perms    []string `json:"perms"`
+	// Query is a v2 granular constraint such as "category=laboratory"; absent for none.
+	Query string `json:"query,omitempty"`
+}
+
+// Facts are the relationship facts of the request's patients.
+type Facts struct {
+	// PCPOf maps each named patient's id to its primary care providers.
+	PCPOf map[string]PCP `json:"pcp_of"`
+}
+
+// PCP is Patient.generalPractitioner normalised: a Practitioner reference goes to
+// Practitioners, an Organization to Organizations, and a PractitionerRole to both its
+// practitioner and its organization. Both lists are sorted, without duplicates.
+type PCP struct {
+	Practitioners []string `json:"practitioners"`
+	Organizations []string `json:"organizations"`
+}
+
+// buildInput assembles the input document. principal and pcpOf come from the fact
+// gatherer; nothing here reaches the network.
+func buildInput(c access.Caller, req access.Request, principal Principal, pcpOf map[string]PCP) Input {
+	return Input{
+		User:      User{ID: c.Subject, Username: c.Username, IdP: c.IdP},
+		Principal: principal,
+		Request: RequestInput{
+			Interaction:  req.Interaction,
+			ResourceType: req.ResourceType,
+			Patients:     nonNil(req.Patients),
+		},
+		Token: Token{ClientID: c.ClientID, Scopes: tokenScopes(c.Scopes)},
+		Facts: Facts{PCPOf: pcpOf},
+	}
+}
+
+// tokenScopes turns the granted scope strings into the policy's scope objects. Strings that
+// are not resource scopes (openid, launch, fhirUser) or do not parse are left out: a scope
+// the gateway cannot read permits nothing.
+func tokenScopes(granted []string) []Scope {
+	out := []Scope{}
+	for _, s := range granted {
+		r, ok, err := scope.ParseResource(s)
+		if !ok || err != nil {
+			continue
+		}
+		perms := make([]string, 0, len(r.Perms))
+		for _, p := range r.Perms {
+			perms = append(perms, string(p))
+		}
+		out = append(out, Scope{Context: r.Context, Resource: r.Type, Perms: perms, Query: r.Query})
+	}
+	return out
+}
+
+// nonNil returns s, or an empty slice for nil, so that JSON shows [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// sortedSet returns the distinct values of s, sorted, never nil.
+func sortedSet(s []string) []string {
+	out := slices.Clone(nonNil(s))
+	slices.Sort(out)
+	return slices.Compact(out)
+}
