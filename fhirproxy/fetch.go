@@ -1,0 +1,107 @@
+package fhirproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/mypatients/gateway/access"
+)
+
+// Why a plain round trip and not httputil.ReverseProxy (STYLE.md's default):
+//
+//   - ReverseProxy starts from a clone of the client's request and removes what it knows to be
+//     dangerous; we build the outgoing request from nothing, so no client header, body, method
+//     or raw query can reach the upstream by construction, and hop-by-hop tricks (a client
+//     "Connection: Prefer") have nothing to remove.
+//   - ReverseProxy relays upstream 1xx responses with their headers to the client
+//     (httptrace Got1xxResponse) before ModifyResponse runs, so some upstream bytes would
+//     escape the response check.
+//   - Every answer must be read whole, checked, audited and then replaced (body, headers,
+//     trailers); ModifyResponse would have to undo ReverseProxy's copying and streaming, and the
+//     per-request decision state would have to travel through the request context.
+//
+// The three phases keep ReverseProxy's shape: outbound (its Rewrite), the response checks in
+// read.go and filter.go (its ModifyResponse) and upstreamError (its ErrorHandler).
+
+// upstreamReply is an upstream answer read in full.
+type upstreamReply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// fetch performs the canonical request at the upstream and reads the whole answer.
+func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*upstreamReply, *refusal) {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	out, err := h.outbound(ctx, ex, req)
+	if err != nil {
+		return nil, upstreamFailed(err)
+	}
+	resp, err := h.up.Transport().RoundTrip(out)
+	if err != nil {
+		return nil, upstreamError(req, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, h.maxBody+1))
+	if err != nil {
+		return nil, upstreamError(req, err)
+	}
+	if int64(len(body)) > h.maxBody {
+		return nil, upstreamFailed(fmt.Errorf("GET %s: answer larger than %d bytes", req.upstreamPath(), h.maxBody))
+	}
+	return &upstreamReply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// outbound builds the upstream request from the canonical request only: the parsed path and
+// query, the gateway's credential, strict handling, JSON, and our request id for correlation.
+func (h *Handler) outbound(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Request, error) {
+	var query url.Values
+	if req.Interaction != access.Read {
+		query = req.Query
+	}
+	u := h.up.URL(req.upstreamPath(), query)
+	out, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build upstream request for %s: %w", req.upstreamPath(), err)
+	}
+	out.Header = http.Header{
+		"Accept":       {"application/fhir+json"},
+		"Prefer":       {"handling=strict"},
+		"User-Agent":   {"mypatients-gateway"},
+		"X-Request-Id": {ex.id},
+	}
+	h.up.Authorize(out)
+	return out, nil
+}
+
+// upstreamError maps a transport failure to 504 (any timeout) or 502. The error kept for the
+// log names the path only: a *url.Error's text carries the full URL, whose query may hold a
+// patient's name or birth date.
+func upstreamError(req *fhirRequest, err error) *refusal {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	err = fmt.Errorf("GET %s: %w", req.upstreamPath(), err)
+	var nerr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
+		return upstreamTimeout(err)
+	}
+	return upstreamFailed(err)
+}
+
+// statusRefusal maps an upstream non-2xx status to the proxy's answer; the upstream's body is
+// never shown. On a read, 404 and 410 look exactly like a denial.
+func statusRefusal(req *fhirRequest, status int) *refusal {
+	err := fmt.Errorf("GET %s: upstream status %d", req.upstreamPath(), status)
+	if req.Interaction == access.Read && (status == http.StatusNotFound || status == http.StatusGone) {
+		return hidden(reasonNotFound, err)
+	}
+	return upstreamFailed(err)
+}
