@@ -1,0 +1,87 @@
+package login
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+type form struct {
+	action *url.URL
+	values url.Values
+}
+
+// parseForm returns the first POST form of page with its action and the values of its
+// hidden inputs.
+func parseForm(page string) (form, error) {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return form{}, fmt.Errorf("login: parse page: %w", err)
+	}
+	var f *form
+	var walk func(n *html.Node, in bool)
+	walk = func(n *html.Node, in bool) {
+		if n.Type == html.ElementNode && n.Data == "form" && f == nil && strings.EqualFold(attr(n, "method"), "post") {
+			a, err := url.Parse(attr(n, "action"))
+			if err == nil {
+				f = &form{action: a, values: url.Values{}}
+				in = true
+			}
+		}
+		if in && n.Type == html.ElementNode && n.Data == "input" && attr(n, "type") == "hidden" {
+			f.values.Set(attr(n, "name"), attr(n, "value"))
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, in)
+		}
+	}
+	walk(doc, false)
+	if f == nil {
+		return form{}, fmt.Errorf("login: no POST form on the page: %s", text(page))
+	}
+	return *f, nil
+}
+
+// findLink returns the href of the first link containing substr.
+func findLink(page, substr string) (string, error) {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return "", fmt.Errorf("login: parse page: %w", err)
+	}
+	var found string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if found == "" && n.Type == html.ElementNode && n.Data == "a" && strings.Contains(attr(n, "href"), substr) {
+			found = attr(n, "href")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if found == "" {
+		return "", errors.New("login: the sign-in page offers no " + substr + " link")
+	}
+	return found, nil
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// text squeezes a page into a short single line for error messages.
+func text(page string) string {
+	s := strings.Join(strings.Fields(page), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
