@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/demo/app"
+	"github.com/mypatients/gateway/demo/ehr"
+	"github.com/mypatients/gateway/demo/idp"
+	"github.com/mypatients/gateway/redisstore"
+)
+
+// demoWorld is what demo mode started, for the welcome message.
+type demoWorld struct {
+	redisURL, ehrBase, appURL string
+	password                  string
+	generatedPassword         bool
+	idps                      []config.IdentityProvider
+}
+
+// The demo identity providers: the portal's own accounts and the hospital's SSO.
+var demoIdPs = []struct{ id, name string }{
+	{"accounts", "MyPatients accounts"},
+	{"childrens", "Children's ID"},
+}
+
+// startDemo starts the embedded stand-in of every part the configuration leaves empty and
+// points the configuration at it.
+func startDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, error) {
+	w := &demoWorld{}
+	if cfg.Redis.Embedded() {
+		emb, err := redisstore.StartEmbedded(cfg.Demo.RedisAddr)
+		if err != nil {
+			return nil, err
+		}
+		run.onClose(emb.Close)
+		cfg.Redis.URL, w.redisURL = emb.URL(), emb.URL()
+		log.Warn("using the embedded in-process Redis: sessions, tokens and the audit trail are NOT durable and vanish when the gateway stops", "url", emb.URL())
+	}
+	if cfg.Upstream.URL == "" {
+		ln, err := net.Listen("tcp", cfg.Demo.EHRAddr)
+		if err != nil {
+			return nil, fmt.Errorf("demo EHR: listen on %s: %w", cfg.Demo.EHRAddr, err)
+		}
+		token := randomToken()
+		base := "http://" + ln.Addr().String() + "/fhir"
+		srv, err := ehr.NewServer(ehr.Seed(), ehr.Options{BaseURL: base, BearerToken: token, DefaultCount: 20, MaxCount: 100, Logger: log.With("part", "demo-ehr")})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		run.serve(ln, srv, log)
+		cfg.Upstream.URL, cfg.Upstream.BearerToken, w.ehrBase = base, token, base
+		log.Info("demo EHR listening (synthetic data only)", "fhir_base", base)
+	}
+	if len(cfg.IdentityProviders) == 0 {
+		w.password = cfg.Demo.Password
+		if w.password == "" {
+			w.password, w.generatedPassword = randomToken()[:16], true
+		}
+		addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
+		for _, d := range demoIdPs {
+			p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, run, log)
+			if err != nil {
+				return nil, err
+			}
+			cfg.IdentityProviders = append(cfg.IdentityProviders, p)
+		}
+		cfg.Complete() // defaults for the IdPs just added
+		w.idps = cfg.IdentityProviders
+	}
+	if cfg.Demo.AppAddr != "off" {
+		ln, err := net.Listen("tcp", cfg.Demo.AppAddr)
+		if err != nil {
+			return nil, fmt.Errorf("demo app: listen on %s: %w", cfg.Demo.AppAddr, err)
+		}
+		h, err := app.New(app.Options{
+			Addr: ln.Addr().String(), ClientID: config.DemoClientID,
+			RedirectURI: "http://" + ln.Addr().String() + "/callback", GatewayBase: cfg.BaseURL,
+			Logger: log.With("part", "demo-app"),
+		})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		run.serve(ln, h, log)
+		w.appURL = "http://" + ln.Addr().String()
+	}
+	return w, nil
+}
+
+func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, password string, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return config.IdentityProvider{}, fmt.Errorf("demo IdP %s: listen on %s: %w", id, addr, err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	secret := randomToken()
+	h, err := idp.New(ctx, idp.Config{
+		Issuer: issuer, Name: name, Password: password, Users: idp.DemoUsers(id),
+		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret, RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback"}}},
+		Logger:  log.With("part", "demo-idp-"+id),
+	})
+	if err != nil {
+		ln.Close()
+		return config.IdentityProvider{}, err
+	}
+	run.serve(ln, h, log)
+	log.Info("demo identity provider listening", "id", id, "issuer", issuer)
+	return config.IdentityProvider{ID: id, Name: name, Issuer: issuer, ClientID: "mypatients-gateway", ClientSecret: secret}, nil
+}
+
+// printWelcome tells a newcomer where to go.
+func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
+	fmt.Fprintf(out, "\nMyPatients gateway is running in DEMO mode (synthetic data, state in memory).\n\n")
+	if w.appURL != "" {
+		fmt.Fprintf(out, "  Click through:   %s   (a demo SMART app: sign in, see your patients)\n", w.appURL)
+	}
+	fmt.Fprintf(out, "  FHIR base:       %s/fhir\n", cfg.BaseURL)
+	fmt.Fprintf(out, "  SMART discovery: %s/.well-known/smart-configuration\n", cfg.BaseURL)
+	if w.ehrBase != "" {
+		fmt.Fprintf(out, "  Demo EHR:        %s (behind the gateway; needs the gateway's credential)\n", w.ehrBase)
+	}
+	for _, p := range w.idps {
+		fmt.Fprintf(out, "  Sign-in:         %-20s %s\n", p.Name, p.Issuer)
+	}
+	if w.password != "" {
+		note := ""
+		if w.generatedPassword {
+			note = "   (generated; set MYPATIENTS_DEMO_PASSWORD to choose one)"
+		}
+		fmt.Fprintf(out, "  Users:           pcp, colleague, pcp2, specialist, staff (MyPatients accounts); hospdoc (Children's ID)\n")
+		fmt.Fprintf(out, "  Password:        %s%s\n", w.password, note)
+	}
+	if w.redisURL != "" {
+		fmt.Fprintf(out, "  Audit trail:     go run ./cmd/mypatients audit   (embedded Redis at %s)\n", w.redisURL)
+	}
+	fmt.Fprintf(out, "\nPress Ctrl-C to stop.\n")
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,59 @@
+// Command mypatients is the MyPatients gateway. With no arguments it serves: on its embedded
+// defaults that is the whole demo system on one machine. Other subcommands run the policy
+// tests for auditors, read the audit trail and sign a demo user in from the shell. This
+// package only wires parts together; it holds no logic of its own.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `MyPatients gateway: a read-only SMART-on-FHIR window on a children's hospital's records.
+
+Usage:
+  mypatients [serve] [flags]          run the gateway (the default; see serve -h)
+  mypatients policy test [-v]         run the embedded Rego policy tests
+  mypatients audit [flags]            print the audit trail (see audit -h)
+  mypatients demo token [flags] USER  sign a demo user in and print an access token
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Environ()); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mypatients:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run dispatches to a subcommand. It is main without the process: tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr, environ)
+	case "policy":
+		return policyCommand(ctx, args, stdout)
+	case "audit":
+		return auditCommand(ctx, args, stdout, environ)
+	case "demo":
+		return demoCommand(ctx, args, stdout, environ)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/authz"
+	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/fhirproxy"
+	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/smart"
+	"github.com/mypatients/gateway/upstream"
+)
+
+// serve runs the gateway until ctx is cancelled, then shuts down gracefully.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) error {
+	fs := newFlagSet("serve", stderr)
+	checkOnly := fs.Bool("check-config", false, "validate the configuration, print the problems, and exit")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	if *checkOnly {
+		fmt.Fprintln(stdout, "configuration is valid")
+		return nil
+	}
+	log := newLogger(stderr, cfg.Log.Level)
+	var run runGroup
+	defer run.close()
+
+	var demo *demoWorld
+	if cfg.Demo.On() {
+		if demo, err = startDemo(ctx, cfg, &run, log); err != nil {
+			return err
+		}
+	}
+	handler, err := build(ctx, cfg, &run, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	run.serve(ln, handler, log)
+	log.Info("gateway listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "demo", cfg.Demo.On())
+	if demo != nil {
+		demo.printWelcome(stdout, cfg)
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-run.errs:
+		return err
+	}
+}
+
+// build constructs the gateway's parts from a complete configuration and returns its HTTP
+// handler. Everything it starts is registered with run for shutdown.
+func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (http.Handler, error) {
+	rdb, err := redisstore.Open(ctx, redisstore.Options{
+		URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
+		Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+	})
+	if err != nil {
+		return nil, err
+	}
+	run.onClose(func() { rdb.Close() })
+	store := redisstore.New(rdb, cfg.Redis.KeyPrefix)
+
+	up, err := upstream.New(upstream.Options{
+		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken,
+		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	authorizer, err := authz.New(ctx, authz.Options{Upstream: up, Cache: store, FactsTTL: cfg.Authz.FactsTTL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	key, err := loadSigningKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := smart.New(smart.Options{
+		BaseURL: cfg.BaseURL, Store: store, IsNotFound: isNotFound,
+		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
+		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	proxy, err := fhirproxy.New(fhirproxy.Options{
+		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: narrowing{authorizer},
+		Audit: audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log), Logger: log, MaxCount: 100,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	sm.Register(mux)
+	mux.Handle("/fhir/", proxy)
+	mux.Handle("/fhir", proxy)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := rdb.Ping(r.Context()).Err(); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "MyPatients gateway\n\nFHIR base:  %s\nDiscovery:  %s/.well-known/smart-configuration\n", sm.FHIRBase(), cfg.BaseURL)
+	})
+	return mux, nil
+}
+
+// narrowing adapts the authorizer's Narrow, which reports "nothing visible" as an error, to
+// the proxy's interface, which reports it as ok=false.
+type narrowing struct{ *authz.Authorizer }
+
+func (n narrowing) Narrow(ctx context.Context, c access.Caller, resourceType string) (url.Values, bool, error) {
+	v, err := n.Authorizer.Narrow(ctx, c, resourceType)
+	if errors.Is(err, authz.ErrNothingVisible) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+func isNotFound(err error) bool { return errors.Is(err, redisstore.ErrNotFound) }
+
+func smartClients(cs []config.Client) []smart.Client {
+	var out []smart.Client
+	for _, c := range cs {
+		out = append(out, smart.Client{
+			ID: c.ID, Name: c.Name, Public: c.Type == "public", SecretSHA256: c.SecretSHA256,
+			RedirectURIs: c.RedirectURIs, Scopes: c.Scopes,
+		})
+	}
+	return out
+}
+
+func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
+	var out []smart.IdP
+	for _, p := range ps {
+		out = append(out, smart.IdP{
+			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+			Scopes: p.Scopes, FHIRUserClaim: p.FHIRUserClaim,
+		})
+	}
+	return out
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// runGroup owns the servers and resources started by serve and stops them in reverse order.
+type runGroup struct {
+	closers []func()
+	errs    chan error
+}
+
+func (g *runGroup) onClose(f func()) { g.closers = append(g.closers, f) }
+
+// serve serves h on ln until close; a server that stops on its own is reported on errs.
+func (g *runGroup) serve(ln net.Listener, h http.Handler, log *slog.Logger) {
+	if g.errs == nil {
+		g.errs = make(chan error, 8)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			g.errs <- fmt.Errorf("server on %s: %w", ln.Addr(), err)
+		}
+	}()
+	g.onClose(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+}
+
+func (g *runGroup) close() {
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}

@@ -1,0 +1,162 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// binary is the mypatients command built by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mypatients-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "mypatients")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/mypatients")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building mypatients:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startRedis runs a real redis-server on a free port for the test.
+func startRedis(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is not installed: apt-get install -y redis-server (bash .ci/run does it)")
+	}
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := "redis://" + addr
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, &out)
+	return url
+}
+
+// gateway is one running mypatients process with its demo parts.
+type gateway struct {
+	base     string
+	redisURL string
+	password string
+	log      *syncBuffer
+}
+
+// startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
+func startGateway(t *testing.T, redisURL string) *gateway {
+	t.Helper()
+	addr := freeAddr(t)
+	embeddedRedis := freeAddr(t)
+	g := &gateway{base: "http://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
+	env := append(os.Environ(),
+		"MYPATIENTS_DEMO_PASSWORD="+g.password,
+		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t),
+		"MYPATIENTS_DEMO_ACCOUNTS_ADDR="+freeAddr(t),
+		"MYPATIENTS_DEMO_SSO_ADDR="+freeAddr(t),
+		"MYPATIENTS_DEMO_APP_ADDR=off",
+		"MYPATIENTS_DEMO_REDIS_ADDR="+embeddedRedis,
+	)
+	g.redisURL = "redis://" + embeddedRedis
+	if redisURL != "" {
+		env = append(env, "MYPATIENTS_REDIS_URL="+redisURL)
+		g.redisURL = redisURL
+	}
+	cmd := exec.Command(binary, "serve", "--addr", addr)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = g.log, g.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Error("gateway did not stop within 15s of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("gateway output:\n%s", g.log.String())
+		}
+	})
+	waitFor(t, "gateway", func() bool {
+		resp, err := http.Get(g.base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, g.log)
+	return g
+}
+
+func waitFor(t *testing.T, what string, ready func() bool, out fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ready() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not become ready in 30s; output:\n%s", what, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// syncBuffer collects a process's output safely for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
