@@ -25,6 +25,11 @@ type Caller struct {
 	// TokenID is the access token's jti; it identifies the token in audit records without
 	// revealing it.
 	TokenID string `json:"token_id,omitempty"`
+	// Patient is the launch context's patient id, when the token has one; patient-context
+	// scopes confine the token to this patient.
+	Patient string `json:"patient,omitempty"`
+	// Encounter is the launch context's encounter id, when the token has one.
+	Encounter string `json:"encounter,omitempty"`
 }
 
 // PractitionerID returns the id part of FHIRUser when it names a Practitioner, or "".

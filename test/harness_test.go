@@ -81,9 +81,29 @@ type gateway struct {
 	log      *syncBuffer
 }
 
+// gatewayOptions varies how startGatewayWith runs the gateway.
+type gatewayOptions struct {
+	// RedisURL is a Redis to use; empty uses the embedded Redis.
+	RedisURL string
+	// ConfigFile is passed as --config; the file may turn demo mode on (demo.enabled: true) to
+	// keep the embedded parts it does not configure.
+	ConfigFile string
+	// Env are extra KEY=VALUE environment variables, applied last.
+	Env []string
+	// Args are extra arguments to serve.
+	Args []string
+}
+
 // startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
 func startGateway(t *testing.T, redisURL string) *gateway {
 	t.Helper()
+	return startGatewayWith(t, gatewayOptions{RedisURL: redisURL})
+}
+
+// startGatewayWith runs `mypatients serve` with its demo parts on free ports.
+func startGatewayWith(t *testing.T, o gatewayOptions) *gateway {
+	t.Helper()
+	redisURL := o.RedisURL
 	addr := freeAddr(t)
 	embeddedRedis := freeAddr(t)
 	g := &gateway{base: "http://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
@@ -100,7 +120,12 @@ func startGateway(t *testing.T, redisURL string) *gateway {
 		env = append(env, "MYPATIENTS_REDIS_URL="+redisURL)
 		g.redisURL = redisURL
 	}
-	cmd := exec.Command(binary, "serve", "--addr", addr)
+	env = append(env, o.Env...)
+	args := []string{"serve", "--addr", addr}
+	if o.ConfigFile != "" {
+		args = append(args, "--config", o.ConfigFile)
+	}
+	cmd := exec.Command(binary, append(args, o.Args...)...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = g.log, g.log
 	if err := cmd.Start(); err != nil {
