@@ -1,0 +1,100 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the mypatients binary with args and environment additions, and returns its
+// exit code and combined output.
+func runCLI(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String()
+}
+
+// TestCLIPolicyTest is the auditors' one command.
+func TestCLIPolicyTest(t *testing.T) {
+	t.Parallel()
+	code, out := runCLI(t, nil, "policy", "test", "-v")
+	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
+		t.Fatalf("policy test exited %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "PASS") {
+		t.Errorf("verbose policy test lists no tests:\n%s", out)
+	}
+}
+
+// TestCLICheckConfig reports every problem of a bad configuration at once, and accepts a
+// good one without starting anything.
+func TestCLICheckConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("base_url: http://gw.example.org\nclients:\n  - id: app\n    type: public\n    redirect_uris: [http://app.example.org/cb]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCLI(t, nil, "serve", "--check-config", "--config", bad)
+	if code == 0 {
+		t.Fatalf("a bad configuration passed the check:\n%s", out)
+	}
+	for _, want := range []string{"upstream.url is required", "redis.url or redis.addrs is required", "identity_providers", "signing_key_file", "http is allowed only on loopback"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check-config output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out = runCLI(t, nil, "serve", "--check-config")
+	if code != 0 || !strings.Contains(out, "configuration is valid") {
+		t.Errorf("the demo defaults fail the check (%d):\n%s", code, out)
+	}
+	code, out = runCLI(t, []string{"MYPATIENTS_LOG_LEVEL=loud"}, "serve", "--check-config")
+	if code == 0 || !strings.Contains(out, "log.level") {
+		t.Errorf("an environment override was not validated (%d):\n%s", code, out)
+	}
+}
+
+// TestCLIDemoTokenAndAudit signs in from the shell as the README's walk-through does, reads
+// a patient with the token, and finds the read in `mypatients audit`.
+func TestCLIDemoTokenAndAudit(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, "")
+	env := []string{"MYPATIENTS_DEMO_PASSWORD=" + g.password, "MYPATIENTS_REDIS_URL=" + g.redisURL}
+	code, out := runCLI(t, env, "demo", "token", "--gateway", g.base, "pcp")
+	token := strings.TrimSpace(out)
+	if code != 0 || strings.Count(token, ".") != 2 {
+		t.Fatalf("demo token exited %d:\n%s", code, out)
+	}
+	if status, body := g.fhir(t, "GET", "/Patient/child-02", token); status != 200 {
+		t.Fatalf("reading with the CLI's token: %d %s", status, body)
+	}
+	if code, out := runCLI(t, env, "demo", "token", "--gateway", g.base, "--password", "wrong", "pcp"); code == 0 {
+		t.Errorf("demo token with a wrong password succeeded:\n%s", out)
+	}
+	code, out = runCLI(t, env, "audit")
+	if code != 0 {
+		t.Fatalf("audit exited %d:\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatalf("audit output is not JSON lines: %v\n%s", err, out)
+	}
+	if last["resource_type"] != "Patient" || last["decision"] != "allow" || last["username"] != "pcp" {
+		t.Errorf("last audit record = %v", last)
+	}
+}
