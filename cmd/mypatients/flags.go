@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ func loadConfig(fs *flag.FlagSet, args []string, environ []string) (*config.Conf
 	set(&cfg.BaseURL, *baseURL)
 	set(&cfg.Demo.EHRAddr, *ehrAddr)
 	cfg.Complete()
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.Validate(), cfg.ReadSecretFiles()); err != nil {
 		return nil, fmt.Errorf("configuration is not valid:\n%w", err)
 	}
 	return cfg, nil
