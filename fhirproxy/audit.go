@@ -44,6 +44,7 @@ type exchange struct {
 	caller *access.Caller
 	req    *fhirRequest
 
+	directory   bool              // a directory type was released on the clinician rule
 	patients    []string          // every patient named or considered
 	basis       map[string]string // patient → basis, or reason code when refused
 	decisionIDs []string
@@ -105,6 +106,9 @@ func (ex *exchange) record(a *answer) audit.Record {
 	}
 	if a.rf != nil {
 		rec.Decision, rec.Reason = "deny", a.rf.Reason
+	} else if ex.directory {
+		// No patient decided this answer: say which rule released it.
+		rec.Reason = "clinician_directory"
 	}
 	return rec
 }

@@ -119,14 +119,21 @@ func TestMetadata(t *testing.T) {
 	table := resourceTable()
 	for _, res := range rest.Resource {
 		types = append(types, res.Type)
-		if len(res.Interaction) != 2 || res.Interaction[0].Code != "read" || res.Interaction[1].Code != "search-type" {
+		wantInteractions := 3
+		if res.Type == "Binary" {
+			wantInteractions = 2 // read and vread only: no search
+		}
+		if len(res.Interaction) != wantInteractions || res.Interaction[0].Code != "read" || res.Interaction[1].Code != "vread" {
 			t.Errorf("%s interactions %+v", res.Type, res.Interaction)
+		}
+		if len(res.SearchInclude) != len(table[res.Type].Includes) {
+			t.Errorf("%s lists %d includes, table has %d", res.Type, len(res.SearchInclude), len(table[res.Type].Includes))
 		}
 		if len(res.SearchParam) != len(table[res.Type].Params) {
 			t.Errorf("%s lists %d params, table has %d", res.Type, len(res.SearchParam), len(table[res.Type].Params))
 		}
 	}
-	if strings.Join(types, ",") != "Encounter,MedicationRequest,Observation,Patient" {
+	if strings.Join(types, ",") != "Binary,DiagnosticReport,DocumentReference,Encounter,Location,Medication,MedicationRequest,Observation,Organization,Patient,Practitioner,PractitionerRole" {
 		t.Errorf("types %v", types)
 	}
 	if len(e.audit.records()) != 0 || len(e.up.requests()) != 0 {

@@ -1,7 +1,9 @@
 package fhirproxy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,19 +12,40 @@ import (
 	"github.com/mypatients/gateway/upstream"
 )
 
+// Run with: go test ./fhirproxy -run '^$' -bench . -benchmem
+// Each gateway benchmark has a baseline on the same input, so the report can give a ratio:
+// BenchmarkParse against url.ParseQuery, BenchmarkFilterBundle against json.Unmarshal of the
+// whole Bundle into map[string]any (what a naive proxy does before filtering anything).
+
+const benchTarget = "/fhir/Observation?subject=http://gw.example:8080/fhir/Patient/child-01,Patient/child-02" +
+	"&patient:Patient=child-03&category=laboratory&code=http://loinc.org|2345-7&date=ge2024-01-01&_count=20" +
+	"&_include=Observation:performer"
+
 func BenchmarkParse(b *testing.B) {
 	p := testParser(b)
-	target := "/fhir/Observation?subject=http://gw.example:8080/fhir/Patient/child-01,Patient/child-02" +
-		"&patient:Patient=child-03&category=laboratory&code=http://loinc.org|2345-7&date=ge2024-01-01&_count=20"
-	u, err := url.Parse(target)
+	u, err := url.Parse(benchTarget)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(target)))
+	b.SetBytes(int64(len(benchTarget)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, rf := p.parse(u); rf != nil {
 			b.Fatal(rf)
+		}
+	}
+}
+
+func BenchmarkParseBaselineParseQuery(b *testing.B) {
+	u, err := url.Parse(benchTarget)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(benchTarget)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := url.ParseQuery(u.RawQuery); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -65,12 +88,24 @@ func BenchmarkFilterBundle(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ex := &exchange{h: h, caller: &caller, basis: map[string]string{}}
-		out, rf := h.filterBundle(ctx, ex, req, body, map[string]bool{"child-01": true}, nil)
+		out, rf := h.filterBundle(ctx, ex, req, bytes.NewReader(body), map[string]bool{"child-01": true}, nil, scopeRules{})
 		if rf != nil || len(out.Entry) != 175 {
 			b.Fatalf("filter: %v, %d entries", rf, len(out.Entry))
 		}
 		if a := encoded(out); a.rf != nil {
 			b.Fatal(a.rf)
+		}
+	}
+}
+
+func BenchmarkFilterBundleBaselineUnmarshal(b *testing.B) {
+	body := benchBundle("http://ehr.internal:8081/fhir", 200)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v map[string]any
+		if err := json.Unmarshal(body, &v); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/upstream"
 )
 
 // Why a plain round trip and not httputil.ReverseProxy (STYLE.md's default):
@@ -35,10 +36,31 @@ type upstreamReply struct {
 	body   []byte
 }
 
-// fetch performs the canonical request at the upstream and reads the whole answer.
-func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*upstreamReply, *refusal) {
+// errTooLarge: an upstream answer over Options.MaxResponseBytes is never released.
+var errTooLarge = errors.New("upstream answer too large")
+
+// fetchAll performs the canonical request at the upstream and reads the whole answer (a
+// single resource; searches are streamed by searchUpstream).
+func (h *Handler) fetchAll(ctx context.Context, ex *exchange, req *fhirRequest) (*upstreamReply, *refusal) {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
+	resp, rf := h.fetch(ctx, ex, req)
+	if rf != nil {
+		return nil, rf
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(&limitedReader{r: resp.Body, n: h.maxBody})
+	if errors.Is(err, errTooLarge) {
+		return nil, upstreamFailed(fmt.Errorf("GET %s: answer larger than %d bytes", req.upstreamPath(), h.maxBody))
+	} else if err != nil {
+		return nil, upstreamError(req, err)
+	}
+	return &upstreamReply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// fetch sends the canonical request and returns the response, whose body the caller closes.
+// ctx bounds the whole exchange, body included.
+func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Response, *refusal) {
 	out, err := h.outbound(ctx, ex, req)
 	if err != nil {
 		return nil, upstreamFailed(err)
@@ -47,22 +69,14 @@ func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*u
 	if err != nil {
 		return nil, upstreamError(req, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, h.maxBody+1))
-	if err != nil {
-		return nil, upstreamError(req, err)
-	}
-	if int64(len(body)) > h.maxBody {
-		return nil, upstreamFailed(fmt.Errorf("GET %s: answer larger than %d bytes", req.upstreamPath(), h.maxBody))
-	}
-	return &upstreamReply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return resp, nil
 }
 
 // outbound builds the upstream request from the canonical request only: the parsed path and
 // query, the gateway's credential, strict handling, JSON, and our request id for correlation.
 func (h *Handler) outbound(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Request, error) {
 	var query url.Values
-	if req.Interaction != access.Read {
+	if req.Interaction == access.Search {
 		query = req.Query
 	}
 	u := h.up.URL(req.upstreamPath(), query)
@@ -90,6 +104,11 @@ func upstreamError(req *fhirRequest, err error) *refusal {
 	}
 	err = fmt.Errorf("GET %s: %w", req.upstreamPath(), err)
 	var nerr net.Error
+	if errors.Is(err, upstream.ErrCircuitOpen) {
+		rf := upstreamFailed(err)
+		rf.Reason = reasonCircuit
+		return rf
+	}
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
 		return upstreamTimeout(err)
 	}
@@ -100,7 +119,7 @@ func upstreamError(req *fhirRequest, err error) *refusal {
 // never shown. On a read, 404 and 410 look exactly like a denial.
 func statusRefusal(req *fhirRequest, status int) *refusal {
 	err := fmt.Errorf("GET %s: upstream status %d", req.upstreamPath(), status)
-	if req.Interaction == access.Read && (status == http.StatusNotFound || status == http.StatusGone) {
+	if req.Interaction != access.Search && (status == http.StatusNotFound || status == http.StatusGone) {
 		return hidden(reasonNotFound, err)
 	}
 	return upstreamFailed(err)

@@ -64,6 +64,10 @@ type Options struct {
 	Timeout time.Duration
 	// MaxResponseBytes bounds an upstream body; 0 means 32 MiB. Larger answers are a 502.
 	MaxResponseBytes int64
+	// PageKey signs the paging links the gateway writes, binding each to the caller's user,
+	// client and token; at least 32 bytes. Empty uses a random key, so links stop working when
+	// the process restarts (a client then repeats the search).
+	PageKey []byte
 	// SecurityExtensions are FHIR extensions added to the CapabilityStatement's
 	// rest.security, e.g. the SMART oauth-uris extension. Each must be a JSON object.
 	SecurityExtensions []json.RawMessage
@@ -78,7 +82,7 @@ type Handler struct {
 	audit      audit.Writer
 	log        *slog.Logger
 	parser     parser
-	links      linkRewriter
+	links      *linkRewriter
 	timeout    time.Duration
 	maxBody    int64
 	capability []byte
@@ -123,7 +127,9 @@ func New(opts Options) (*Handler, error) {
 	types := resourceTable()
 	h.parser = parser{prefix: public.Path, types: types,
 		refs: newRefResolver(public, opts.Upstream.Base()), maxCount: maxCount}
-	h.links = newLinkRewriter(opts.Upstream.Base(), public, &h.parser)
+	if h.links, err = newLinkRewriter(opts.Upstream.Base(), public, &h.parser, opts.PageKey); err != nil {
+		return nil, fmt.Errorf("fhirproxy: %w", err)
+	}
 	if h.capability, err = capabilityStatement(types, public.String(), opts.SecurityExtensions); err != nil {
 		return nil, fmt.Errorf("fhirproxy: %w", err)
 	}
@@ -147,27 +153,18 @@ func (h *Handler) serve(ctx context.Context, ex *exchange, r *http.Request) *ans
 	if rf := h.authenticate(ctx, ex, r); rf != nil {
 		return refused(rf)
 	}
-	// Method-override headers are refused outright: some servers and frameworks honour them,
-	// which would turn a GET the gateway checked into a write the upstream performs.
-	for _, name := range [...]string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"} {
-		if _, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
-			return refused(&refusal{Status: http.StatusBadRequest, Code: codeNotSupported, Reason: reasonOverride,
-				Diagnostics: fmt.Sprintf("The %s header is not accepted.", name)})
-		}
-	}
-	if r.Method != http.MethodGet {
-		return refused(&refusal{Status: http.StatusMethodNotAllowed, Code: codeNotSupported, Reason: reasonMethod,
-			Diagnostics: "This FHIR API is read-only: only GET read and search are supported."})
-	}
-	req, rf := h.parser.parse(r.URL)
+	req, rf := h.parseRequest(r)
 	if rf != nil {
 		return refused(rf)
 	}
 	ex.setRequest(req)
-	if req.Interaction == access.Read {
-		return h.read(ctx, ex, req)
+	if req.PageToken != "" && !h.links.verify(*ex.caller, req) {
+		return refused(forbidden(reasonPageToken, "This paging link belongs to another session; repeat the search instead."))
 	}
-	return h.search(ctx, ex, req)
+	if req.Interaction == access.Search {
+		return h.search(ctx, ex, req)
+	}
+	return h.read(ctx, ex, req)
 }
 
 // authenticate extracts the bearer token (RFC 6750 §2.1: the Authorization header only) and

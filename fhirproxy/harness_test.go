@@ -90,6 +90,7 @@ func (u *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"resourceType":"OperationOutcome","issue":[{"diagnostics":"UPSTREAM-SECRET `+path+` not found at `+u.base+`"}]}`)
 		return
 	}
+	b = bytes.ReplaceAll(b, []byte("{{HOST}}"), []byte(strings.TrimPrefix(u.srv.URL, "http://")))
 	w.Write(bytes.ReplaceAll(b, []byte("{{BASE}}"), []byte(u.base)))
 }
 
@@ -110,6 +111,14 @@ var testCallers = stubAuthn{
 	"tok-noscope":    {Subject: "accounts:u-noscope", Username: "noscope", ClientID: "demo-app"},
 	"tok-broken":     {Subject: "accounts:u-broken", Username: "broken", ClientID: "demo-app"},
 	"tok-lazy":       {Subject: "accounts:u-lazy", Username: "lazy", ClientID: "demo-app"},
+	"tok-clinician": {Subject: "accounts:u-pcp", Username: "pcp", ClientID: "demo-app", TokenID: "jti-clin",
+		FHIRUser: "Practitioner/dr-patel", Scopes: []string{"openid", "user/*.rs"}},
+	"tok-lab": {Subject: "accounts:u-pcp", Username: "pcp", ClientID: "demo-app", TokenID: "jti-lab", Scopes: []string{
+		"user/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "user/Patient.rs"}},
+	"tok-lab-or-vital": {Subject: "accounts:u-pcp", Username: "pcp", ClientID: "demo-app", Scopes: []string{
+		"user/Observation.rs?category=laboratory", "user/Observation.rs?category=vital-signs"}},
+	"tok-odd-scopes": {Subject: "accounts:u-pcp", Username: "pcp", ClientID: "demo-app", Scopes: []string{
+		"user/Observation.rs?category=laboratory", "user/Observation.rs?code=2345-7"}},
 }
 
 // fakeAuthz allows each user a fixed set of patients. "noscope" gets per-patient answers but an
@@ -120,7 +129,7 @@ type fakeAuthz struct {
 }
 
 var visible = map[string][]string{
-	"accounts:u-pcp":     {"child-01", "child-02", "child-05", "child-gone", "slow", "boom"},
+	"accounts:u-pcp":     {"child-01", "child-02", "child-05", "child-gone", "slow", "boom", "child-linked"},
 	"accounts:u-noscope": {"child-01", "child-02"},
 	"accounts:u-lazy":    {"child-01", "child-02", "child-10"},
 }

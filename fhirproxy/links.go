@@ -1,7 +1,11 @@
 package fhirproxy
 
 import (
-	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -11,45 +15,38 @@ import (
 
 // linkRewriter maps upstream URLs to the gateway's. The upstream base must never reach a
 // client: paging links are re-parsed like a client's request (and dropped when they do not
-// parse), fullUrl is rebuilt from the resource's type and id, and absolute upstream references
-// inside released resources are rewritten to the public base.
+// parse) and signed for the caller, fullUrl is rebuilt from the resource's type and id, and
+// upstream addresses inside released resources are rewritten to the public base.
 type linkRewriter struct {
 	upstream *url.URL
 	public   *url.URL
 	parser   *parser
-	// replace holds (upstream base → public base) pairs, raw and with JSON-escaped slashes.
-	replace [][2][]byte
+	key      []byte
+	scrub    scrubber
 }
 
-func newLinkRewriter(upstreamBase, public *url.URL, p *parser) linkRewriter {
-	from, to := upstreamBase.String(), public.String()
-	return linkRewriter{
-		upstream: upstreamBase, public: public, parser: p,
-		replace: [][2][]byte{
-			{[]byte(from), []byte(to)},
-			{[]byte(strings.ReplaceAll(from, "/", `\/`)), []byte(strings.ReplaceAll(to, "/", `\/`))},
-		},
+func newLinkRewriter(upstreamBase, public *url.URL, p *parser, key []byte) (*linkRewriter, error) {
+	switch {
+	case len(key) == 0:
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	case len(key) < 32:
+		return nil, errors.New("PageKey must be at least 32 bytes")
 	}
+	return &linkRewriter{upstream: upstreamBase, public: public, parser: p, key: key,
+		scrub: newScrubber(upstreamBase, public)}, nil
 }
 
-// body rewrites absolute upstream-base URLs in a released resource to the public base. It
-// works on bytes so that the resource is not decoded and re-encoded.
-func (lr linkRewriter) body(b []byte) []byte {
-	for _, r := range lr.replace {
-		if bytes.Contains(b, r[0]) {
-			b = bytes.ReplaceAll(b, r[0], r[1])
-		}
-	}
-	return b
-}
+// body rewrites upstream addresses in a released resource to the public base.
+func (lr *linkRewriter) body(b []byte) []byte { return lr.scrub.resource(b) }
 
 // resourceURL is the public fullUrl of a resource.
-func (lr linkRewriter) resourceURL(typ, id string) string {
+func (lr *linkRewriter) resourceURL(typ, id string) string {
 	return lr.public.String() + "/" + typ + "/" + id
 }
 
 // searchURL is the public URL of a canonical search.
-func (lr linkRewriter) searchURL(typ string, q url.Values) string {
+func (lr *linkRewriter) searchURL(typ string, q url.Values) string {
 	return lr.public.String() + "/" + typ + "?" + q.Encode()
 }
 
@@ -63,14 +60,15 @@ func pagingRelation(rel string) bool {
 }
 
 // bundleLinks returns the released Bundle's links: self, built from the caller's canonical
-// query (never the narrowed one), and each paging link of the upstream that survives link.
-func (lr linkRewriter) bundleLinks(req *fhirRequest, in []bundleLink, narrow url.Values) []bundleLink {
+// query (never the narrowed one), and each paging link of the upstream that survives link,
+// signed for the caller.
+func (lr *linkRewriter) bundleLinks(c access.Caller, req *fhirRequest, in []bundleLink, added url.Values) []bundleLink {
 	out := []bundleLink{{Relation: "self", URL: lr.searchURL(req.Type, req.Query)}}
 	for _, l := range in {
 		if !pagingRelation(l.Relation) {
 			continue
 		}
-		if u, ok := lr.link(req.Type, l.URL, narrow); ok {
+		if u, ok := lr.link(c, req.Type, l.URL, added); ok {
 			out = append(out, bundleLink{Relation: l.Relation, URL: u})
 		}
 	}
@@ -78,10 +76,10 @@ func (lr linkRewriter) bundleLinks(req *fhirRequest, in []bundleLink, narrow url
 }
 
 // link rewrites one upstream paging link for a search of typ. It must be a search of typ under
-// the upstream base; the narrowing parameters the gateway added are removed (a follow-up
-// request is narrowed again), and the rest must parse as a client request would, so a link
-// carries nothing the gateway would not accept from the caller.
-func (lr linkRewriter) link(typ, raw string, narrow url.Values) (string, bool) {
+// the upstream base; the parameters the gateway added (narrowing, scope queries) are removed
+// (a follow-up request gets them again), and the rest must parse as a client request would, so
+// a link carries nothing the gateway would not accept from the caller.
+func (lr *linkRewriter) link(c access.Caller, typ, raw string, added url.Values) (string, bool) {
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.Fragment != "" || u.RawPath != "" ||
 		!strings.EqualFold(u.Scheme, lr.upstream.Scheme) || !strings.EqualFold(u.Host, lr.upstream.Host) ||
@@ -92,15 +90,34 @@ func (lr linkRewriter) link(typ, raw string, narrow url.Values) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	for k, vs := range narrow {
+	for k, vs := range added {
 		q[k] = slices.DeleteFunc(q[k], func(v string) bool { return slices.Contains(vs, v) })
 		if len(q[k]) == 0 {
 			delete(q, k)
 		}
 	}
+	delete(q, "_page")
 	req, rf := lr.parser.parse(&url.URL{Path: lr.public.Path + "/" + typ, RawQuery: q.Encode()})
 	if rf != nil || req.Interaction != access.Search {
 		return "", false
 	}
-	return lr.searchURL(typ, req.Query), true
+	return lr.searchURL(typ, req.Query) + "&_page=" + lr.sign(c, typ, req.Query), true
+}
+
+// sign binds a canonical search to the caller: an HMAC over the user, the client, the
+// token's id and the search. Another user, app or token gets a different value.
+func (lr *linkRewriter) sign(c access.Caller, typ string, q url.Values) string {
+	m := hmac.New(sha256.New, lr.key)
+	for _, part := range []string{c.Subject, c.ClientID, c.TokenID, typ, q.Encode()} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verify reports whether a request's _page value was written by this gateway for this caller
+// and exactly this canonical search.
+func (lr *linkRewriter) verify(c access.Caller, req *fhirRequest) bool {
+	want := lr.sign(c, req.Type, req.Query)
+	return hmac.Equal([]byte(want), []byte(req.PageToken))
 }

@@ -55,9 +55,10 @@ type capCoding struct {
 }
 
 type capResource struct {
-	Type        string           `json:"type"`
-	Interaction []capInteraction `json:"interaction"`
-	SearchParam []capSearchParam `json:"searchParam"`
+	Type          string           `json:"type"`
+	Interaction   []capInteraction `json:"interaction"`
+	SearchInclude []string         `json:"searchInclude,omitempty"`
+	SearchParam   []capSearchParam `json:"searchParam,omitempty"`
 }
 
 type capInteraction struct {
@@ -114,9 +115,12 @@ func capabilityStatement(types map[string]typeSpec, publicBase string, extension
 func capResources(types map[string]typeSpec) []capResource {
 	var out []capResource
 	for _, name := range sortedKeys(types) {
-		res := capResource{
-			Type:        name,
-			Interaction: []capInteraction{{Code: "read"}, {Code: "search-type"}},
+		res := capResource{Type: name, Interaction: []capInteraction{{Code: "read"}, {Code: "vread"}}}
+		if types[name].Params != nil {
+			res.Interaction = append(res.Interaction, capInteraction{Code: "search-type"})
+		}
+		for _, p := range sortedKeys(types[name].Includes) {
+			res.SearchInclude = append(res.SearchInclude, name+":"+p)
 		}
 		for _, p := range sortedKeys(types[name].Params) {
 			res.SearchParam = append(res.SearchParam, capSearchParam{Name: p, Type: types[name].Params[p].Kind.fhirType()})

@@ -34,6 +34,12 @@ const (
 	reasonUpstream        = "upstream_error"
 	reasonTimeout         = "upstream_timeout"
 	reasonAudit           = "audit_unavailable"
+	reasonScopeQuery      = "outside_scope_query"
+	reasonScope           = "scope_not_permitted"
+	reasonNotClinician    = "not_clinician"
+	reasonPageToken       = "page_link_not_yours"
+	reasonFormat          = "not_acceptable"
+	reasonCircuit         = "upstream_circuit_open"
 )
 
 // hiddenDenial is the one text for "this resource does not exist" and "you may not see it" on a
@@ -78,6 +84,12 @@ func forbidden(reason, diagnostics string) *refusal {
 func hidden(reason string, err error) *refusal {
 	return &refusal{Status: http.StatusForbidden, Code: codeForbidden, Reason: reason,
 		Diagnostics: hiddenDenial, Err: err}
+}
+
+// notAcceptable refuses any representation but JSON, without parsing the request further.
+func notAcceptable() *refusal {
+	return &refusal{Status: http.StatusNotAcceptable, Code: codeNotSupported, Reason: reasonFormat,
+		Diagnostics: "Only JSON (application/fhir+json) is supported."}
 }
 
 func upstreamFailed(err error) *refusal {

@@ -3,10 +3,10 @@ package fhirproxy
 import "slices"
 
 // This file is the one table of what the gateway serves: the resource types, the search
-// parameters each allows, which of them name patients, and which fields of a returned resource
-// say whose data it is. The parser, the response check and the CapabilityStatement all read it;
-// adding a type or a parameter is a change to this data, not to code. (Issue 4 grows it to the
-// whole R4 Patient CompartmentDefinition.)
+// parameters each allows, which of them name patients, which fields of a returned resource
+// place it in a patient's compartment (the FHIR R4 Patient CompartmentDefinition), and which
+// _include joins are vetted. The parser, the response checks, the scope constraints and the
+// CapabilityStatement all read it; adding a type or a parameter is a change to this data.
 
 // paramKind says how a search parameter's values are parsed and made canonical.
 type paramKind int
@@ -22,7 +22,7 @@ const (
 	kindString
 	// kindDate is a comma list of dates with an optional vetted comparator prefix.
 	kindDate
-	// kindReference is a comma list of references to Target, made canonical ("Type/id").
+	// kindReference is a comma list of references to one of Targets, made canonical.
 	kindReference
 )
 
@@ -42,85 +42,148 @@ func (k paramKind) fhirType() string {
 	}
 }
 
+// typeClass says how access to a resource type is decided.
+type typeClass int
+
+const (
+	// classCompartment types live in a patient's compartment: every search names a patient
+	// and every returned resource is decided on the patients its compartment fields name.
+	classCompartment typeClass = iota
+	// classPatient is Patient itself: its own id (and Patient.link.other) are its patients.
+	classPatient
+	// classDirectory types (Practitioner, Organization, ...) name no patient; any
+	// authenticated clinician whose token's scopes cover the type may read and search them.
+	classDirectory
+	// classBinary is Binary: read only, and only through the DocumentReference (or patient)
+	// its securityContext names.
+	classBinary
+)
+
 // paramSpec describes one allowed search parameter.
 type paramSpec struct {
 	Kind paramKind
-	// Target is the only resource type a reference parameter may point to.
-	Target string
-	// Modifiers are the vetted modifiers (without the colon). For a reference parameter, the
-	// modifier naming Target (":Patient") is always accepted and removed when made canonical.
+	// Targets are the resource types a reference parameter may point to. A bare id is
+	// accepted only when there is exactly one (or a ":Type" modifier picks one).
+	Targets []string
+	// Modifiers are the vetted modifiers (without the colon). For a reference parameter, a
+	// modifier naming one of Targets is always accepted and removed when made canonical.
 	Modifiers []string
-	// NamesPatients marks the parameters whose values are the patients the search is about.
+	// NamesPatients marks an _id that is a patient's id (Patient._id).
 	NamesPatients bool
+	// Field is the element a token parameter matches, for checking a read against a v2
+	// granular scope's query ("category" for Observation?category=...). Empty: the parameter
+	// cannot be used in a scope constraint, and a scope that uses it matches nothing.
+	Field string
 }
 
 // typeSpec describes one resource type the gateway serves.
 type typeSpec struct {
-	// Params are the allowed search parameters by name.
+	Class typeClass
+	// Params are the allowed search parameters by name; nil means the type cannot be searched.
 	Params map[string]paramSpec
-	// PatientFields are the top-level fields of a returned resource holding a Reference (or a
-	// list of them) that places the resource in a patient's compartment. Empty for Patient,
-	// whose own id is its patient.
-	PatientFields []string
-	// NeedsPatient is true for compartment types: a search must name at least one patient.
-	NeedsPatient bool
+	// Compartment are the element paths (dot-separated) holding References that place a
+	// returned resource in a patient's compartment, per the R4 Patient CompartmentDefinition.
+	Compartment []string
+	// Includes are the vetted _include joins: parameter name → the types the joined
+	// resources may have. Each included resource is checked like a primary one.
+	Includes map[string][]string
 }
 
-// Limits on a request's query; issue 4 moves them into Options.
+// Limits on a request's query.
 const (
-	maxQueryValues = 64  // parameter occurrences plus comma-list items
-	maxValueLen    = 256 // one value, in bytes, after decoding
+	maxQueryValues = 64   // parameter occurrences plus comma-list items
+	maxValueLen    = 256  // one value, in bytes, after decoding
+	maxQueryBytes  = 4096 // the raw query string or form body
 )
 
 // resourceTable returns the served types. It is a function, not a package variable, so that no
 // caller can mutate shared state; New calls it once.
 func resourceTable() map[string]typeSpec {
-	paging := map[string]paramSpec{
-		"_count":  {Kind: kindNumber},
-		"_offset": {Kind: kindNumber},
-	}
-	patientRef := paramSpec{Kind: kindReference, Target: "Patient", NamesPatients: true}
-	encounterRef := paramSpec{Kind: kindReference, Target: "Encounter"}
+	paging := map[string]paramSpec{"_count": {Kind: kindNumber}, "_offset": {Kind: kindNumber}}
+	ref := func(targets ...string) paramSpec { return paramSpec{Kind: kindReference, Targets: targets} }
+	tok := func(field string) paramSpec { return paramSpec{Kind: kindToken, Field: field} }
 	text := paramSpec{Kind: kindString, Modifiers: []string{"exact", "contains"}}
-	token := paramSpec{Kind: kindToken}
 	date := paramSpec{Kind: kindDate}
+	id := paramSpec{Kind: kindID}
+	patient := ref("Patient")
+	clinician := []string{"Practitioner", "PractitionerRole", "Organization"}
+	people := []string{"Practitioner", "PractitionerRole", "Organization", "Patient"}
+	directory := func(params map[string]paramSpec, includes map[string][]string) typeSpec {
+		return typeSpec{Class: classDirectory, Params: with(paging, map[string]paramSpec{"_id": id}, params), Includes: includes}
+	}
+	record := func(params map[string]paramSpec, compartment []string, includes map[string][]string) typeSpec {
+		return typeSpec{Class: classCompartment, Params: with(paging, map[string]paramSpec{"_id": id}, params),
+			Compartment: compartment, Includes: includes}
+	}
 
 	return map[string]typeSpec{
 		"Patient": {
+			Class: classPatient,
 			Params: with(paging, map[string]paramSpec{
-				"_id":        {Kind: kindID, NamesPatients: true},
-				"identifier": token,
-				"name":       text,
-				"family":     text,
-				"given":      text,
-				"birthdate":  date,
-				"gender":     token,
+				"_id": {Kind: kindID, NamesPatients: true}, "identifier": tok("identifier"),
+				"name": text, "family": text, "given": text, "birthdate": date, "gender": tok("gender"),
 			}),
+			// R4 CompartmentDefinition Patient: Patient is in its own compartment and, through
+			// "link", in the compartment of every patient it links to.
+			Compartment: []string{"link.other"},
+			Includes:    map[string][]string{"general-practitioner": clinician, "organization": {"Organization"}},
 		},
-		"Observation": {
-			Params: with(paging, map[string]paramSpec{
-				"patient": patientRef, "subject": patientRef,
-				"category": token, "code": token, "date": date, "encounter": encounterRef,
-			}),
-			PatientFields: []string{"subject", "performer"},
-			NeedsPatient:  true,
-		},
-		"Encounter": {
-			Params: with(paging, map[string]paramSpec{
-				"patient": patientRef, "subject": patientRef,
-				"class": token, "type": token, "status": token, "date": date,
-			}),
-			PatientFields: []string{"subject"},
-			NeedsPatient:  true,
-		},
-		"MedicationRequest": {
-			Params: with(paging, map[string]paramSpec{
-				"patient": patientRef, "subject": patientRef,
-				"status": token, "intent": token, "encounter": encounterRef,
-			}),
-			PatientFields: []string{"subject"},
-			NeedsPatient:  true,
-		},
+		// R4 compartment params: Encounter "patient" (= subject).
+		"Encounter": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "class": tok("class"), "type": tok("type"),
+			"status": tok("status"), "date": date, "practitioner": ref("Practitioner"),
+			"service-provider": ref("Organization"),
+		}, []string{"subject"}, map[string][]string{
+			"patient": {"Patient"}, "subject": {"Patient"}, "practitioner": {"Practitioner"},
+			"service-provider": {"Organization"},
+		}),
+		// R4 compartment params: Observation "subject", "performer".
+		"Observation": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "performer": ref(people...),
+			"category": tok("category"), "code": tok("code"), "status": tok("status"), "date": date,
+			"encounter": ref("Encounter"),
+		}, []string{"subject", "performer"}, map[string][]string{
+			"patient": {"Patient"}, "subject": {"Patient"}, "performer": people, "encounter": {"Encounter"},
+		}),
+		// R4 compartment params: MedicationRequest "subject".
+		"MedicationRequest": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "status": tok("status"), "intent": tok("intent"),
+			"category": tok("category"), "code": tok("medicationCodeableConcept"), "authoredon": date,
+			"encounter": ref("Encounter"), "requester": ref("Practitioner", "PractitionerRole"),
+		}, []string{"subject"}, map[string][]string{
+			"patient": {"Patient"}, "subject": {"Patient"}, "requester": {"Practitioner", "PractitionerRole"},
+		}),
+		// R4 compartment params: DiagnosticReport "subject".
+		"DiagnosticReport": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "category": tok("category"), "code": tok("code"),
+			"status": tok("status"), "date": date, "encounter": ref("Encounter"),
+			"result": ref("Observation"), "performer": ref(clinician...),
+		}, []string{"subject"}, map[string][]string{
+			"patient": {"Patient"}, "subject": {"Patient"}, "result": {"Observation"}, "performer": clinician,
+		}),
+		// R4 compartment params: DocumentReference "subject", "author".
+		"DocumentReference": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "author": ref(people...), "type": tok("type"),
+			"category": tok("category"), "status": tok("status"), "date": date, "encounter": ref("Encounter"),
+		}, []string{"subject", "author"}, map[string][]string{
+			"patient": {"Patient"}, "subject": {"Patient"}, "author": people,
+		}),
+		"Binary": {Class: classBinary},
+		"Practitioner": directory(map[string]paramSpec{
+			"identifier": tok("identifier"), "name": text, "family": text, "given": text, "active": tok("active"),
+		}, nil),
+		"PractitionerRole": directory(map[string]paramSpec{
+			"practitioner": ref("Practitioner"), "organization": ref("Organization"), "role": tok("code"),
+			"specialty": tok("specialty"), "active": tok("active"),
+		}, map[string][]string{"practitioner": {"Practitioner"}, "organization": {"Organization"}}),
+		"Organization": directory(map[string]paramSpec{
+			"name": text, "identifier": tok("identifier"), "type": tok("type"), "partof": ref("Organization"),
+			"active": tok("active"),
+		}, map[string][]string{"partof": {"Organization"}}),
+		"Location": directory(map[string]paramSpec{
+			"name": text, "identifier": tok("identifier"), "type": tok("type"), "organization": ref("Organization"),
+		}, nil),
+		"Medication": directory(map[string]paramSpec{"code": tok("code"), "status": tok("status")}, nil),
 	}
 }
 
@@ -137,7 +200,7 @@ func with(ms ...map[string]paramSpec) map[string]paramSpec {
 
 // allowsModifier reports whether modifier may follow the parameter's name.
 func (p paramSpec) allowsModifier(modifier string) bool {
-	if p.Kind == kindReference && modifier == p.Target {
+	if p.Kind == kindReference && slices.Contains(p.Targets, modifier) {
 		return true
 	}
 	return slices.Contains(p.Modifiers, modifier)

@@ -1,10 +1,8 @@
 package fhirproxy
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,17 +12,26 @@ import (
 // fhirRequest is the canonical form of one FHIR request: everything the gateway acts on and
 // forwards, and nothing it did not parse.
 type fhirRequest struct {
-	Interaction string // access.Read or access.Search
+	Interaction string // access.Read, access.VRead or access.Search
 	Type        string
-	ID          string     // read only
+	ID          string     // read and vread
+	Version     string     // vread only
 	Query       url.Values // search only: the canonical query sent upstream
 	Patients    []string   // the patients the request names: sorted, unique, bare ids
+	// Includes are the vetted _include joins asked for, by parameter name, with the types
+	// the joined resources may have.
+	Includes map[string][]string
+	// PageToken is the caller-binding of a paging link the gateway wrote (_page), if any.
+	PageToken string
 }
 
 // upstreamPath is the request's path relative to the upstream FHIR base.
 func (r *fhirRequest) upstreamPath() string {
-	if r.Interaction == access.Read {
+	switch r.Interaction {
+	case access.Read:
 		return r.Type + "/" + r.ID
+	case access.VRead:
+		return r.Type + "/" + r.ID + "/_history/" + r.Version
 	}
 	return r.Type
 }
@@ -37,19 +44,31 @@ type parser struct {
 	maxCount int
 }
 
-// parse validates u's path and query. Refusals: 400 for what is malformed or unknown, 403 for
-// well-formed requests the gateway does not serve (other types, history, operations, system
-// level, compartment paths, a compartment search naming no patient).
+// parse validates a GET request's path and query (and a paging link the gateway rewrites).
 func (p *parser) parse(u *url.URL) (*fhirRequest, *refusal) {
-	req, rf := p.parsePath(u.EscapedPath())
-	if rf != nil {
-		return nil, rf
+	if len(u.RawQuery) > maxQueryBytes {
+		return nil, badRequest("The query string is longer than %d bytes.", maxQueryBytes)
 	}
 	query, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, badRequest("The query string cannot be parsed.")
 	}
-	if req.Interaction == access.Read {
+	return p.parseValues(u.EscapedPath(), query, false)
+}
+
+// parseValues validates an escaped path and its parameters. post is true for POST
+// [type]/_search, whose parameters are the URL's and the form body's together. Refusals: 400
+// for what is malformed or unknown, 403 for well-formed requests the gateway does not serve.
+func (p *parser) parseValues(path string, query url.Values, post bool) (*fhirRequest, *refusal) {
+	req, rf := p.parsePath(path, post)
+	if rf != nil {
+		return nil, rf
+	}
+	if rf := checkFormat(query); rf != nil {
+		return nil, rf
+	}
+	delete(query, "_format") // checked to be JSON, which is all the gateway asks for anyway
+	if req.Interaction != access.Search {
 		if len(query) > 0 {
 			return nil, badRequest("A read takes no parameters (got %q).", clip(sortedKeys(query)[0]))
 		}
@@ -64,8 +83,8 @@ func (p *parser) parse(u *url.URL) (*fhirRequest, *refusal) {
 	return req, nil
 }
 
-// parsePath splits the escaped path below the prefix into type and id.
-func (p *parser) parsePath(path string) (*fhirRequest, *refusal) {
+// parsePath splits the escaped path below the prefix into type, id and version.
+func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
 	if strings.Contains(path, "%") {
 		return nil, badRequest("Percent-encoded characters are not allowed in the path.")
 	}
@@ -88,21 +107,44 @@ func (p *parser) parsePath(path string) (*fhirRequest, *refusal) {
 	if segs[0][0] == '_' {
 		return nil, unsupported("System-level interactions (batch, transaction, history, search) are not supported.")
 	}
-	if _, ok := p.types[segs[0]]; !ok {
+	spec, ok := p.types[segs[0]]
+	if !ok {
 		return nil, unsupported("Resource type %q is not supported.", clip(segs[0]))
 	}
+	typ := segs[0]
 	switch {
-	case len(segs) == 1:
-		return &fhirRequest{Interaction: access.Search, Type: segs[0]}, nil
+	case len(segs) == 1 && !post, len(segs) == 2 && segs[1] == "_search" && post:
+		if spec.Params == nil {
+			return nil, unsupported("%s can be read only through the resource that refers to it, not searched.", typ)
+		}
+		return &fhirRequest{Interaction: access.Search, Type: typ}, nil
+	case post:
+		return nil, unsupported("POST is accepted only for [type]/_search.")
 	case len(segs) == 2 && segs[1][0] == '_':
-		return nil, unsupported("%q is not supported; use GET %s/%s?params.", clip(segs[1]), p.prefix, segs[0])
-	case len(segs) == 2 && validID(segs[1]):
-		return &fhirRequest{Interaction: access.Read, Type: segs[0], ID: segs[1]}, nil
-	case len(segs) == 2:
+		return nil, unsupported("%q is not supported; use GET %s/%s?params.", clip(segs[1]), p.prefix, typ)
+	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !validID(segs[1]):
 		return nil, badRequest("%q is not a valid FHIR id.", clip(segs[1]))
+	case len(segs) == 2:
+		return &fhirRequest{Interaction: access.Read, Type: typ, ID: segs[1]}, nil
+	case len(segs) == 4 && segs[2] == "_history" && validID(segs[3]):
+		return &fhirRequest{Interaction: access.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
+	case len(segs) == 4 && segs[2] == "_history":
+		return nil, badRequest("%q is not a valid version id.", clip(segs[3]))
 	default:
-		return nil, unsupported("History, version and compartment paths are not supported.")
+		return nil, unsupported("History and compartment paths are not supported.")
 	}
+}
+
+// checkFormat refuses any _format but JSON without looking further: XML is never parsed.
+func checkFormat(query url.Values) *refusal {
+	for _, f := range query["_format"] {
+		switch f {
+		case "json", "application/json", "application/fhir+json":
+		default:
+			return notAcceptable()
+		}
+	}
+	return nil
 }
 
 // parseQuery checks every parameter against the table and builds the canonical query.
@@ -113,9 +155,15 @@ func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
 	budget := maxQueryValues
 	for _, key := range sortedKeys(query) {
 		name, modifier, hasModifier := strings.Cut(key, ":")
+		if rf := p.special(req, spec, key, query[key], &budget); rf != nil || isSpecial(key) {
+			if rf != nil {
+				return rf
+			}
+			continue
+		}
 		ps, ok := spec.Params[name]
 		if !ok {
-			return badRequest("Unknown search parameter %q for %s.", clip(key), req.Type)
+			return unknownParam(req.Type, key)
 		}
 		if hasModifier && !ps.allowsModifier(modifier) {
 			return badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
@@ -136,10 +184,12 @@ func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
 	if rf := p.checkCount(canon); rf != nil {
 		return rf
 	}
-	slices.Sort(patients)
-	req.Patients = slices.Compact(patients)
+	for _, param := range sortedKeys(req.Includes) {
+		canon.Add("_include", req.Type+":"+param)
+	}
+	req.Patients = unique(patients)
 	req.Query = canon
-	if spec.NeedsPatient && len(req.Patients) == 0 {
+	if spec.Class == classCompartment && len(req.Patients) == 0 {
 		return forbidden(reasonNoPatient, fmt.Sprintf(
 			"A search of %s must name a patient (patient or subject parameter).", req.Type))
 	}
@@ -164,54 +214,6 @@ func splitValue(key, raw string, kind paramKind, budget *int) ([]string, *refusa
 	return items, nil
 }
 
-// canonical validates one occurrence's items and returns the upstream key and value, plus the
-// patients it names.
-func (p *parser) canonical(name, modifier string, ps paramSpec, items []string) (string, string, []string, *refusal) {
-	var named []string
-	switch ps.Kind {
-	case kindNumber:
-		if len(items[0]) > 6 || strings.Trim(items[0], "0123456789") != "" {
-			return "", "", nil, badRequest("%q must be a non-negative integer.", name)
-		}
-	case kindID:
-		for _, it := range items {
-			if !validID(it) {
-				return "", "", nil, badRequest("%q is not a valid FHIR id in %q.", clip(it), name)
-			}
-		}
-		if ps.NamesPatients {
-			named = items
-		}
-	case kindDate:
-		for _, it := range items {
-			if !validDate(it) {
-				return "", "", nil, badRequest("%q is not a supported date value for %q.", clip(it), name)
-			}
-		}
-	case kindReference:
-		out := make([]string, len(items))
-		for i, it := range items {
-			id, err := p.refs.searchValue(ps, modifier, it)
-			if errors.Is(err, errOtherType) {
-				return "", "", nil, forbidden(reasonUnsupported, fmt.Sprintf("%q must name a %s.", name, ps.Target))
-			} else if err != nil {
-				return "", "", nil, badRequest("%q is not a supported reference for %q.", clip(it), name)
-			}
-			out[i] = ps.Target + "/" + id
-			if ps.NamesPatients {
-				named = append(named, id)
-			}
-		}
-		// The type modifier is now explicit in the value; forward the plain name.
-		return name, strings.Join(out, ","), named, nil
-	}
-	key := name
-	if modifier != "" {
-		key = name + ":" + modifier
-	}
-	return key, strings.Join(items, ","), named, nil
-}
-
 // checkCount refuses repeated paging parameters and caps _count (adding it when absent, so
 // the upstream's default page size never decides how much is fetched).
 func (p *parser) checkCount(canon url.Values) *refusal {
@@ -222,9 +224,12 @@ func (p *parser) checkCount(canon url.Values) *refusal {
 	}
 	n := p.maxCount
 	if v := canon.Get("_count"); v != "" {
-		if c, err := strconv.Atoi(v); err == nil && c < n {
-			n = c
+		c, err := strconv.Atoi(v)
+		if err != nil || c == 0 {
+			// _count=0 asks for a bare total, which would count records the caller may not see.
+			return badRequest("%q must be between 1 and %d.", "_count", p.maxCount)
 		}
+		n = min(c, n)
 	}
 	canon.Set("_count", strconv.Itoa(n))
 	return nil

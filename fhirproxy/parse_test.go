@@ -35,7 +35,12 @@ func TestParse(t *testing.T) {
 		{"id with dots and dashes", "/fhir/Encounter/a.b-c", 0, nil, "", ""},
 		{"type case", "/fhir/patient/child-01", 403, nil, "", `"patient" is not supported`},
 		{"type upper case", "/fhir/PATIENT", 403, nil, "", "not supported"},
-		{"unserved type", "/fhir/Binary/x", 403, nil, "", `"Binary"`},
+		{"unserved type", "/fhir/Provenance/x", 403, nil, "", `"Provenance"`},
+		{"binary read", "/fhir/Binary/bin-1", 0, nil, "", ""},
+		{"binary search", "/fhir/Binary?_id=x", 403, nil, "", "not searched"},
+		{"list type", "/fhir/List?patient=child-01", 403, nil, "", `"List"`},
+		{"care team", "/fhir/CareTeam?patient=child-01", 403, nil, "", `"CareTeam"`},
+		{"related person", "/fhir/RelatedPerson?patient=child-01", 403, nil, "", `"RelatedPerson"`},
 		{"bad id char", "/fhir/Patient/bad_id", 400, nil, "", "not a valid FHIR id"},
 		{"id too long", "/fhir/Patient/" + strings.Repeat("a", 65), 400, nil, "", "not a valid FHIR id"},
 		{"dot-only id", "/fhir/Patient/...", 400, nil, "", "not a valid FHIR id"},
@@ -46,18 +51,22 @@ func TestParse(t *testing.T) {
 		{"encoded slash", "/fhir/Patient/a%2Fb", 400, nil, "", "Percent-encoded"},
 		{"encoded type", "/fhir/Pat%69ent/child-01", 400, nil, "", "Percent-encoded"},
 		{"history", "/fhir/Patient/child-01/_history", 403, nil, "", "History"},
-		{"vread", "/fhir/Patient/child-01/_history/1", 403, nil, "", "History"},
+		{"vread", "/fhir/Patient/child-01/_history/1", 0, []string{"child-01"}, "", ""},
+		{"vread bad version", "/fhir/Patient/child-01/_history/a_b", 400, nil, "", "version"},
+		{"vread extra segment", "/fhir/Patient/child-01/_history/1/x", 403, nil, "", "History"},
 		{"type history", "/fhir/Patient/_history", 403, nil, "", `"_history"`},
 		{"compartment path", "/fhir/Patient/child-01/Observation", 403, nil, "", "compartment"},
 		{"type operation", "/fhir/Patient/$everything", 403, nil, "", "Operations"},
 		{"instance operation", "/fhir/Patient/child-01/$everything", 403, nil, "", "Operations"},
 		{"system operation", "/fhir/$export", 403, nil, "", "Operations"},
-		{"search endpoint", "/fhir/Patient/_search", 403, nil, "", `"_search"`},
+		{"search endpoint by GET", "/fhir/Patient/_search", 403, nil, "", `"_search"`},
 		{"system base", "/fhir", 403, nil, "", "System-level"},
 		{"system base slash", "/fhir/", 403, nil, "", "System-level"},
 		{"system history", "/fhir/_history", 403, nil, "", "System-level"},
 		{"other prefix", "/fhirx/Patient", 403, nil, "", "not part"},
-		{"read with params", "/fhir/Patient/child-01?_format=xml", 400, nil, "", `"_format"`},
+		{"read with xml format", "/fhir/Patient/child-01?_format=xml", 406, nil, "", "Only JSON"},
+		{"read with json format", "/fhir/Patient/child-01?_format=json", 0, []string{"child-01"}, "", ""},
+		{"read with params", "/fhir/Patient/child-01?_elements=id", 400, nil, "", `"_elements"`},
 
 		// which patients a compartment search names
 		{"bare id", "/fhir/Observation?patient=child-01", 0, []string{"child-01"}, "_count=50&patient=Patient%2Fchild-01", ""},
@@ -78,8 +87,8 @@ func TestParse(t *testing.T) {
 		{"urn", "/fhir/Observation?patient=urn:uuid:0b6d4f3e", 400, nil, "", "not a supported reference"},
 		{"fragment", "/fhir/Observation?patient=Patient/child-01%23x", 400, nil, "", "not a supported reference"},
 		{"versioned", "/fhir/Observation?patient=Patient/child-01/_history/2", 400, nil, "", "not a supported reference"},
-		{"subject names a group", "/fhir/Observation?subject=Group/g1", 403, nil, "", "must name a Patient"},
-		{"patient names a practitioner", "/fhir/Observation?patient=Practitioner/dr-patel", 403, nil, "", "must name a Patient"},
+		{"subject names a group", "/fhir/Observation?subject=Group/g1", 403, nil, "", "must name one of Patient"},
+		{"patient names a practitioner", "/fhir/Observation?patient=Practitioner/dr-patel", 403, nil, "", "must name one of Patient"},
 		{"group modifier", "/fhir/Observation?subject:Group=g1", 400, nil, "", `Modifier "Group"`},
 		{"identifier modifier", "/fhir/Observation?patient:identifier=MRN100001", 400, nil, "", `Modifier "identifier"`},
 		{"bad id in list", "/fhir/Observation?patient=child-01,bad_id", 400, nil, "", "not a supported reference"},
@@ -89,7 +98,7 @@ func TestParse(t *testing.T) {
 		{"control char", "/fhir/Observation?patient=child-01&code=a%00b", 400, nil, "", "malformed"},
 		{"too many values", "/fhir/Observation?patient=" + many, 400, nil, "", "Too many"},
 		{"encounter ref", "/fhir/Observation?patient=child-01&encounter=enc-1", 0, []string{"child-01"}, "_count=50&encounter=Encounter%2Fenc-1&patient=Patient%2Fchild-01", ""},
-		{"encounter names a patient", "/fhir/Observation?patient=child-01&encounter=Patient/child-02", 403, nil, "", "must name a Encounter"},
+		{"encounter names a patient", "/fhir/Observation?patient=child-01&encounter=Patient/child-02", 403, nil, "", "must name one of Encounter"},
 
 		// searches naming no patient
 		{"compartment search, no patient", "/fhir/Observation?code=2345-7", 403, nil, "", "must name a patient"},
@@ -105,9 +114,31 @@ func TestParse(t *testing.T) {
 		{"param of another type", "/fhir/Patient?patient=child-01", 400, nil, "", `"patient"`},
 		{"chained", "/fhir/Observation?patient.name=Alder", 400, nil, "", `"patient.name"`},
 		{"has", "/fhir/Patient?_has:Observation:patient:code=1", 400, nil, "", `"_has:Observation:patient:code"`},
-		{"include", "/fhir/Observation?patient=child-01&_include=Observation:subject", 400, nil, "", `"_include"`},
+		{"vetted include", "/fhir/Observation?patient=child-01&_include=Observation:subject", 0, []string{"child-01"},
+			"_count=50&_include=Observation%3Asubject&patient=Patient%2Fchild-01", ""},
+		{"include with target", "/fhir/Observation?patient=child-01&_include=Observation:performer:Practitioner", 0, []string{"child-01"},
+			"_count=50&_include=Observation%3Aperformer&patient=Patient%2Fchild-01", ""},
+		{"include of another type", "/fhir/Observation?patient=child-01&_include=Encounter:patient", 400, nil, "", "must be Observation"},
+		{"unvetted include", "/fhir/Observation?patient=child-01&_include=Observation:code", 400, nil, "", "not a vetted join"},
+		{"include wildcard", "/fhir/Observation?patient=child-01&_include=*", 400, nil, "", "must be Observation"},
+		{"include iterate", "/fhir/Observation?patient=child-01&_include:iterate=Observation:subject", 400, nil, "", "vetted _include"},
+		{"revinclude", "/fhir/Patient?_id=child-01&_revinclude=Observation:subject", 400, nil, "", "vetted _include"},
+		{"summary count", "/fhir/Observation?patient=child-01&_summary=count", 400, nil, "", "counts"},
+		{"total accurate", "/fhir/Observation?patient=child-01&_total=accurate", 400, nil, "", "counts"},
+		{"count zero", "/fhir/Observation?patient=child-01&_count=0", 400, nil, "", "between 1"},
+		{"performer patient", "/fhir/Observation?patient=child-01&performer=Patient/child-10", 0, []string{"child-01", "child-10"}, "", ""},
+		{"performer bare id", "/fhir/Observation?patient=child-01&performer=child-10", 400, nil, "", "not a supported reference"},
+		{"performer typed id", "/fhir/Observation?patient=child-01&performer:Patient=child-10", 0, []string{"child-01", "child-10"}, "", ""},
+		{"author of a note", "/fhir/DocumentReference?author=Patient/child-02", 0, []string{"child-02"}, "", ""},
+		{"author practitioner only", "/fhir/DocumentReference?author=Practitioner/dr-patel", 403, nil, "", "must name a patient"},
+		{"diagnostic report", "/fhir/DiagnosticReport?subject=child-03&_include=DiagnosticReport:result", 0, []string{"child-03"}, "", ""},
+		{"directory search", "/fhir/Practitioner?name=Patel", 0, nil, "_count=50&name=Patel", ""},
+		{"directory param of compartment", "/fhir/Practitioner?patient=child-01", 400, nil, "", `"patient"`},
+		{"escaped comma in token", "/fhir/Observation?patient=child-01&code=a%5C,b", 400, nil, "", "Escaped"},
+		{"page token", "/fhir/Observation?patient=child-01&_page=abc", 0, []string{"child-01"}, "_count=50&patient=Patient%2Fchild-01", ""},
 		{"unvetted string modifier", "/fhir/Patient?name:missing=true", 400, nil, "", `Modifier "missing"`},
-		{"format", "/fhir/Patient?_format=xml", 400, nil, "", `"_format"`},
+		{"format", "/fhir/Patient?_format=xml", 406, nil, "", "Only JSON"},
+		{"format fhir+xml", "/fhir/Patient?_format=application/fhir%2Bxml", 406, nil, "", "Only JSON"},
 		{"access token in query", "/fhir/Patient?access_token=x", 400, nil, "", `"access_token"`},
 		{"semicolon", "/fhir/Observation?patient=child-01;foo=1", 400, nil, "", "cannot be parsed"},
 		{"bad escape", "/fhir/Observation?patient=%zz", 400, nil, "", "cannot be parsed"},
@@ -118,6 +149,7 @@ func TestParse(t *testing.T) {
 		{"count capped", "/fhir/Observation?patient=child-01&_count=500", 0, []string{"child-01"}, "_count=50&patient=Patient%2Fchild-01", ""},
 		{"count kept", "/fhir/Patient?_count=10&_offset=20", 0, nil, "_count=10&_offset=20", ""},
 		{"negative count", "/fhir/Patient?_count=-1", 400, nil, "", "non-negative"},
+		{"long query", "/fhir/Patient?name=" + strings.Repeat("a", maxQueryBytes), 400, nil, "", "longer than"},
 		{"count list", "/fhir/Patient?_count=1,2", 400, nil, "", "non-negative"},
 		{"count twice", "/fhir/Patient?_count=1&_count=2", 400, nil, "", "only once"},
 	}
@@ -154,7 +186,8 @@ func TestParse(t *testing.T) {
 func TestParseInteraction(t *testing.T) {
 	t.Parallel()
 	p := testParser(t)
-	for target, want := range map[string]string{"/fhir/Patient/x": access.Read, "/fhir/Patient?_id=x": access.Search} {
+	for target, want := range map[string]string{"/fhir/Patient/x": access.Read, "/fhir/Patient?_id=x": access.Search,
+		"/fhir/Observation/o/_history/2": access.VRead} {
 		u, _ := url.Parse(target)
 		req, rf := p.parse(u)
 		if rf != nil || req.Interaction != want {
@@ -203,6 +236,9 @@ func TestMethodOverrideHeadersAndMethods(t *testing.T) {
 	}
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions} {
 		for _, path := range []string{"/fhir/Patient/child-01", "/fhir/Patient", "/fhir/", "/fhir/Patient/_search"} {
+			if m == http.MethodPost && path == "/fhir/Patient/_search" {
+				path = "/fhir/Patient/child-01/_search" // POST _search itself is TestPostSearch's
+			}
 			r := e.do(t, m, path, "tok-pcp", nil)
 			if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET" {
 				t.Errorf("%s %s: got %d, Allow %q", m, path, r.status, r.header.Get("Allow"))

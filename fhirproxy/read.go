@@ -2,8 +2,6 @@ package fhirproxy
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,67 +10,25 @@ import (
 	"github.com/mypatients/gateway/access"
 )
 
-// errNoPatient: a returned resource whose patient cannot be established is never released.
-var errNoPatient = errors.New("resource names no patient")
-
-// resourceInfo is what the proxy needs to know about a returned resource.
-type resourceInfo struct {
-	Type, ID string
-	// Patients are the patients whose compartment the resource is in, unique.
-	Patients []string
-}
-
-// inspect reads a resource's type, id and patients from the fields the table lists. Only the
-// top level is decoded; the clinical content is never interpreted.
-func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return resourceInfo{}, fmt.Errorf("decode resource: %w", err)
-	}
-	var info resourceInfo
-	if err := json.Unmarshal(fields["resourceType"], &info.Type); err != nil {
-		return resourceInfo{}, fmt.Errorf("resourceType: %w", err)
-	}
-	if err := json.Unmarshal(fields["id"], &info.ID); err != nil || !validID(info.ID) {
-		return resourceInfo{}, fmt.Errorf("%s without a valid id", info.Type)
-	}
-	spec, ok := h.parser.types[info.Type]
-	if !ok {
-		return info, fmt.Errorf("resource type %q is not served", info.Type)
-	}
-	if info.Type == "Patient" {
-		info.Patients = []string{info.ID}
-		return info, nil
-	}
-	var patients []string
-	for _, f := range spec.PatientFields {
-		var err error
-		if patients, err = h.parser.refs.patientsIn(fields[f], patients); err != nil {
-			return info, fmt.Errorf("%s/%s.%s: %w", info.Type, info.ID, f, err)
-		}
-	}
-	if len(patients) == 0 {
-		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, errNoPatient)
-	}
-	info.Patients = unique(patients)
-	return info, nil
-}
-
-// read serves GET [base]/Type/id. A Patient read is decided before the upstream is asked; any
-// other type is decided on the patient the returned resource names. Every way a read can fail
-// for lack of access (not found, gone, another patient, wrong type, no patient) gives the same
+// read serves GET [base]/Type/id and its vread, [base]/Type/id/_history/vid. A Patient read is
+// decided before the upstream is asked; every read is decided again on the patients the
+// returned resource's compartment fields name (a Patient linked to another patient is in both
+// compartments). Every way a read can fail for lack of access (not found, gone, another
+// patient, wrong type or version, no patient, outside the token's scope query) gives the same
 // 403 and text, so a caller cannot learn whether a resource exists.
 func (h *Handler) read(ctx context.Context, ex *exchange, req *fhirRequest) *answer {
-	if req.Type == "Patient" {
-		d, rf := h.decide(ctx, ex, access.Read, req.Type, req.Patients)
-		if rf != nil {
+	spec := h.parser.types[req.Type]
+	switch spec.Class {
+	case classDirectory:
+		if rf := h.directory(ex, req.Type, req.Interaction); rf != nil {
 			return refused(rf)
 		}
-		if !d.Allow {
-			return refused(forbidden(denialReason(d), denialMessage(d)))
+	case classPatient:
+		if rf := h.decidePatients(ctx, ex, req.Interaction, req.Type, req.Patients, false); rf != nil {
+			return refused(rf)
 		}
 	}
-	reply, rf := h.fetch(ctx, ex, req)
+	reply, rf := h.fetchAll(ctx, ex, req)
 	if rf != nil {
 		return refused(rf)
 	}
@@ -85,19 +41,72 @@ func (h *Handler) read(ctx context.Context, ex *exchange, req *fhirRequest) *ans
 		return refused(upstreamFailed(fmt.Errorf("GET %s: %w", req.upstreamPath(), err)))
 	case err != nil:
 		return refused(hidden(reasonUnexpected, err))
-	case info.Type != req.Type || info.ID != req.ID:
+	case info.Type != req.Type || info.ID != req.ID || (req.Version != "" && info.Version != "" && info.Version != req.Version):
 		return refused(hidden(reasonUnexpected, fmt.Errorf("asked for %s, got %s/%s", req.upstreamPath(), info.Type, info.ID)))
 	}
-	if req.Type != "Patient" {
-		d, rf := h.decide(ctx, ex, access.Read, req.Type, info.Patients)
-		if rf != nil {
-			return refused(rf)
-		}
-		if !d.Allow {
-			return refused(hidden(denialReason(d), nil))
-		}
+	if rf := h.checkReturned(ctx, ex, req, spec, info); rf != nil {
+		return refused(rf)
+	}
+	if !h.parser.scopeRulesFor(*ex.caller, req.Type, access.Read).admits(spec, info.Fields) {
+		return refused(hidden(reasonScopeQuery, fmt.Errorf("%s/%s is outside the token's scope query", info.Type, info.ID)))
 	}
 	return released(h.links.body(reply.body), keptHeaders(reply.header))
+}
+
+// checkReturned decides a read on the patients the returned resource belongs to.
+func (h *Handler) checkReturned(ctx context.Context, ex *exchange, req *fhirRequest, spec typeSpec, info resourceInfo) *refusal {
+	switch spec.Class {
+	case classDirectory:
+		if len(info.Patients) == 0 {
+			return nil // the usual case: staff and places name no patient
+		}
+	case classPatient:
+		if slices.Equal(info.Patients, req.Patients) {
+			return nil // decided before the fetch
+		}
+	case classBinary:
+		patients, err := h.binaryPatients(ctx, info)
+		if err != nil {
+			return hidden(reasonUnexpected, err)
+		}
+		// The note's text is released only to whoever may read the DocumentReference itself.
+		if rf := h.decidePatients(ctx, ex, req.Interaction, "DocumentReference", patients, true); rf != nil {
+			return rf
+		}
+		info.Patients = patients
+	}
+	ex.addPatients(info.Patients)
+	return h.decidePatients(ctx, ex, req.Interaction, req.Type, info.Patients, true)
+}
+
+// decidePatients asks the authorizer about patients and turns a denial into a refusal; hide
+// gives a denial the text of "not found".
+func (h *Handler) decidePatients(ctx context.Context, ex *exchange, interaction, typ string, patients []string, hide bool) *refusal {
+	d, rf := h.decide(ctx, ex, interaction, typ, patients)
+	switch {
+	case rf != nil:
+		return rf
+	case d.Allow:
+		return nil
+	case hide:
+		return hidden(denialReason(d), nil)
+	}
+	return forbidden(denialReason(d), denialMessage(d))
+}
+
+// directory checks access to a type outside the patient compartment (Practitioner,
+// Organization, ...): any clinician, that is a caller whose token names a Practitioner, whose
+// token's scopes cover the type and interaction. These resources describe the hospital's
+// staff and places, not patients; the policy has no patient to decide on.
+func (h *Handler) directory(ex *exchange, typ, interaction string) *refusal {
+	if ex.caller.PractitionerID() == "" {
+		return forbidden(reasonNotClinician, "Only clinicians may read the hospital directory.")
+	}
+	if !scopePermits(ex.caller.Scopes, typ, interactionPerm(interaction)) {
+		return forbidden(reasonScope, "The app you are using was not granted permission to read this kind of record.")
+	}
+	ex.directory = true
+	return nil
 }
 
 // keptHeaders returns the upstream response headers deliberately passed on: the version

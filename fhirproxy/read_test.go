@@ -147,8 +147,8 @@ func TestUpstreamRequestIsOursAlone(t *testing.T) {
 	e := newEnv(t, nil)
 	client := http.Header{
 		"Cookie": {"session=abc"}, "X-Forwarded-For": {"10.0.0.1"}, "Forwarded": {"for=10.0.0.1"},
-		"Prefer": {"handling=lenient"}, "Accept": {"application/fhir+xml"}, "Connection": {"Prefer, Authorization"},
-		"X-Request-Id": {"client-id"}, "X-Custom": {"1"}, "Content-Type": {"application/xml"},
+		"Prefer": {"handling=lenient"}, "Accept": {"application/json"}, "Connection": {"Prefer, Authorization"},
+		"X-Request-Id": {"client-id"}, "X-Custom": {"1"}, "Content-Type": {"text/plain"},
 	}
 	r := e.do(t, http.MethodGet, "/fhir/Observation?subject:Patient=child-02&code=2345-7", "tok-pcp", client)
 	if r.status != 200 {
@@ -187,5 +187,23 @@ func TestUpstreamUnreachable(t *testing.T) {
 	}
 	if rec := e.auditOf(t, r); rec.Reason != reasonUpstream || rec.Basis["child-01"] != "pcp" {
 		t.Errorf("audit %+v", rec)
+	}
+}
+
+// TestCircuitOpens: after repeated upstream failures the gateway answers 502 at once, with the
+// same clean OperationOutcome, and records why.
+func TestCircuitOpens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.up.srv.Close()
+	var last result
+	for range 6 {
+		last = e.do(t, http.MethodGet, "/fhir/Observation?patient=child-01", "tok-pcp", nil)
+	}
+	if last.status != http.StatusBadGateway || last.outcome(t).Diagnostics != "The hospital's FHIR server did not give a usable answer." {
+		t.Fatalf("got %d %s", last.status, last.body)
+	}
+	if rec := e.auditOf(t, last); rec.Reason != reasonCircuit {
+		t.Errorf("audit reason %q, want %q", rec.Reason, reasonCircuit)
 	}
 }

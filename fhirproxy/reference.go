@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -87,27 +88,35 @@ func (rr refResolver) relative(s string) (string, error) {
 	return "", fmt.Errorf("reference %q: %w", s, errBadReference)
 }
 
-// searchValue parses one item of a reference search parameter's comma list into the id of a
-// spec.Target resource. Accepted: a bare id, "Target/id", an absolute URL under a local base,
-// and with the ":Target" type modifier a bare id. A version is refused in a search.
-func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (string, error) {
-	if modifier == spec.Target || !strings.ContainsAny(value, "/:") {
-		if !validID(value) {
-			return "", fmt.Errorf("id %q: %w", value, errBadReference)
+// searchValue parses one item of a reference search parameter's comma list into a reference
+// to one of spec.Targets. Accepted: "Type/id", an absolute URL under a local base, a bare id
+// when the parameter has one target or a ":Type" modifier names it. A bare id for a parameter
+// with several targets is ambiguous (it could be a patient) and refused, as is a version.
+func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (ref, error) {
+	if modifier != "" && !slices.Contains(spec.Targets, modifier) {
+		return ref{}, fmt.Errorf("modifier %q (want %v): %w", modifier, spec.Targets, errOtherType)
+	}
+	if !strings.ContainsAny(value, "/:") {
+		typ := modifier
+		if typ == "" && len(spec.Targets) == 1 {
+			typ = spec.Targets[0]
 		}
-		return value, nil
+		if typ == "" || !validID(value) {
+			return ref{}, fmt.Errorf("id %q: %w", value, errBadReference)
+		}
+		return ref{Type: typ, ID: value}, nil
 	}
 	r, err := rr.parse(value)
 	if err != nil {
-		return "", err
+		return ref{}, err
 	}
-	if r.Type != spec.Target {
-		return "", fmt.Errorf("reference %q (want %s): %w", value, spec.Target, errOtherType)
+	if !slices.Contains(spec.Targets, r.Type) || (modifier != "" && modifier != r.Type) {
+		return ref{}, fmt.Errorf("reference %q (want %v): %w", value, spec.Targets, errOtherType)
 	}
 	if r.Version != "" {
-		return "", fmt.Errorf("versioned reference %q in a search: %w", value, errBadReference)
+		return ref{}, fmt.Errorf("versioned reference %q in a search: %w", value, errBadReference)
 	}
-	return r.ID, nil
+	return ref{Type: r.Type, ID: r.ID}, nil
 }
 
 // reference is the part of a FHIR Reference datatype the gateway reads.
@@ -116,27 +125,45 @@ type reference struct {
 	Type      string `json:"type"`
 }
 
+// decodeReference reads one Reference object, refusing repeated keys: two "reference"
+// members would be read as the last by this gateway and maybe as the first by the client.
+// Without escapes a repeated "reference" is also caught by scanPatients, which decides every
+// reference it finds, so the plain case takes the faster json.Unmarshal.
+func decodeReference(raw json.RawMessage) (reference, error) {
+	var x reference
+	if bytes.IndexByte(raw, '\\') < 0 && bytes.Count(raw, []byte(`"type"`)) <= 1 {
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return reference{}, fmt.Errorf("reference: %w", err)
+		}
+		return x, nil
+	}
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return reference{}, fmt.Errorf("reference: %w", err)
+	}
+	for k, dst := range map[string]*string{"reference": &x.Reference, "type": &x.Type} {
+		if v, ok := fields[k]; ok {
+			if err := json.Unmarshal(v, dst); err != nil {
+				return reference{}, fmt.Errorf("reference.%s: %w", k, err)
+			}
+		}
+	}
+	return x, nil
+}
+
 // patientsIn returns the patient ids named by a field holding a Reference or a list of them.
 // References to other types are skipped; a reference that may be a patient but cannot be
 // resolved locally (identifier-only, contained, another server) is an error.
 func (rr refResolver) patientsIn(raw json.RawMessage, out []string) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	var refs []reference
-	switch {
-	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-		return out, nil
-	case raw[0] == '[':
-		if err := json.Unmarshal(raw, &refs); err != nil {
-			return out, fmt.Errorf("reference list: %w", err)
-		}
-	default:
-		var one reference
-		if err := json.Unmarshal(raw, &one); err != nil {
-			return out, fmt.Errorf("reference: %w", err)
-		}
-		refs = []reference{one}
+	items, err := listOf(raw)
+	if err != nil {
+		return out, err
 	}
-	for _, x := range refs {
+	for _, item := range items {
+		x, err := decodeReference(item)
+		if err != nil {
+			return out, err
+		}
 		if x.Reference == "" {
 			if x.Type == "" || x.Type == "Patient" {
 				return out, fmt.Errorf("reference without a literal target: %w", errBadReference)
@@ -155,6 +182,50 @@ func (rr refResolver) patientsIn(raw json.RawMessage, out []string) ([]string, e
 		}
 	}
 	return out, nil
+}
+
+// patientsAt returns the patients named by the References at a dot-separated path below a
+// resource's top-level fields ("subject", "link.other"), searching lists element by element.
+func (rr refResolver) patientsAt(fields map[string]json.RawMessage, path string, out []string) ([]string, error) {
+	first, rest, nested := strings.Cut(path, ".")
+	raw, ok := fields[first]
+	if !ok {
+		return out, nil
+	}
+	if !nested {
+		return rr.patientsIn(raw, out)
+	}
+	items, err := listOf(raw)
+	if err != nil {
+		return out, err
+	}
+	for _, item := range items {
+		obj, err := decodeObject(item)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", first, err)
+		}
+		if out, err = rr.patientsAt(obj, rest, out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// listOf returns the elements of a JSON array, or the value itself when it is not one; null
+// and absent are empty.
+func listOf(raw json.RawMessage) ([]json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
+		return nil, nil
+	case raw[0] == '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+		return items, nil
+	}
+	return []json.RawMessage{raw}, nil
 }
 
 // validID reports whether s is a FHIR logical id: [A-Za-z0-9\-\.]{1,64}. Ids made only of dots

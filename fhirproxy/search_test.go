@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -32,10 +33,16 @@ func entryIDs(t *testing.T, b outBundle) []string {
 	return ids
 }
 
+// links maps relation to URL, without the caller-binding _page value (TestPagingLinks checks
+// it); a paging link without one is reported as such.
 func links(b outBundle) map[string]string {
 	m := map[string]string{}
 	for _, l := range b.Link {
-		m[l.Relation] = l.URL
+		u, token, found := strings.Cut(l.URL, "&_page=")
+		if l.Relation != "self" && (!found || token == "") {
+			u = "UNSIGNED " + u
+		}
+		m[l.Relation] = u
 	}
 	return m
 }
@@ -86,12 +93,13 @@ func TestSearchFiltersEntriesAndLinks(t *testing.T) {
 	}
 }
 
-func TestSearchKeepsTotalWhenNothingDropped(t *testing.T) {
+func TestSearchDropsTotalOfAPagedAnswer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	r := e.do(t, http.MethodGet, "/fhir/Observation?subject=Patient/child-02", "tok-pcp", nil)
 	b := r.bundle(t)
-	if b.Total == nil || *b.Total != 1 || len(b.Entry) != 1 {
+	// The fixture's page has a next link: its total is not what the page shows, so it goes.
+	if b.Total != nil || len(b.Entry) != 1 {
 		t.Errorf("total %v, entries %d: %s", b.Total, len(b.Entry), r.body)
 	}
 	if e.authz.callCount() != 1 {

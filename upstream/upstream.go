@@ -32,6 +32,10 @@ type Options struct {
 	// ConnectTimeout bounds dialing; HeaderTimeout bounds waiting for response headers;
 	// Timeout bounds a whole fact lookup.
 	ConnectTimeout, HeaderTimeout, Timeout time.Duration
+	// BreakerThreshold is how many consecutive failures (transport errors, 5xx) open the
+	// circuit (0 means 5); BreakerCooldown is how long it stays open (0 means 10s).
+	BreakerThreshold int
+	BreakerCooldown  time.Duration
 }
 
 // Client talks to the upstream FHIR server as the gateway.
@@ -57,7 +61,15 @@ func New(opts Options) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	return &Client{base: base, token: opts.BearerToken, transport: tr, timeout: opts.Timeout}, nil
+	threshold, cooldown := opts.BreakerThreshold, opts.BreakerCooldown
+	if threshold <= 0 {
+		threshold = 5
+	}
+	if cooldown <= 0 {
+		cooldown = 10 * time.Second
+	}
+	return &Client{base: base, token: opts.BearerToken, transport: newBreaker(tr, threshold, cooldown),
+		timeout: opts.Timeout}, nil
 }
 
 // Base returns a copy of the upstream FHIR base URL.
@@ -66,8 +78,9 @@ func (c *Client) Base() *url.URL {
 	return &u
 }
 
-// Transport returns the round tripper for requests to the upstream. It does not add the
-// credential; call Authorize on each outgoing request.
+// Transport returns the round tripper for requests to the upstream, behind the circuit
+// breaker (ErrCircuitOpen while open). It does not add the credential; call Authorize on each
+// outgoing request.
 func (c *Client) Transport() http.RoundTripper { return c.transport }
 
 // Authorize sets the gateway's own credential on an outgoing request, replacing anything there.

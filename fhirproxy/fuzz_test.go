@@ -1,0 +1,213 @@
+package fhirproxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mypatients/gateway/upstream"
+)
+
+// Fuzz targets. The property they share: the set of patients the gateway asks the authorizer
+// about equals the set of patients in what it forwards (the canonical query) and bounds what
+// it returns (every released resource's compartment patients were authorized). Seed corpora
+// are in testdata/fuzz/<target>; a short run:
+//
+//	go test ./fhirproxy -run '^$' -fuzz '^FuzzParse$' -fuzztime 20s
+//	go test ./fhirproxy -run '^$' -fuzz '^FuzzReference$' -fuzztime 20s
+//	go test ./fhirproxy -run '^$' -fuzz '^FuzzFilterBundle$' -fuzztime 20s
+
+// FuzzParse: for any query on any served type, an accepted search names exactly the patients
+// its canonical query names, the canonical query holds only table parameters, and parsing the
+// canonical query again gives the same request.
+func FuzzParse(f *testing.F) {
+	p := testParser(f)
+	f.Add("Observation", "patient=child-01,Patient/child-02&subject:Patient=child-03&code=1")
+	f.Add("Patient", "_id=child-01&name=a")
+	f.Add("DocumentReference", "author=Patient/child-02&_include=DocumentReference:author")
+	f.Fuzz(func(t *testing.T, typ, rawQuery string) {
+		req, rf := p.parse(&url.URL{Path: "/fhir/" + typ, RawQuery: rawQuery})
+		if rf != nil || req.Interaction != "search" {
+			return
+		}
+		named := patientsInQuery(t, p, req.Type, req.Query)
+		if !slices.Equal(named, req.Patients) {
+			t.Fatalf("%s?%s: authorizer asked about %q, forwarded query names %q", typ, rawQuery, req.Patients, named)
+		}
+		again, rf := p.parse(&url.URL{Path: "/fhir/" + typ, RawQuery: req.Query.Encode()})
+		if rf != nil || again.Query.Encode() != req.Query.Encode() || !slices.Equal(again.Patients, req.Patients) {
+			t.Fatalf("canonical query %q does not parse to itself: %v", req.Query.Encode(), rf)
+		}
+	})
+}
+
+// patientsInQuery reads the patients a canonical query names, independently of the parser:
+// every value of a reference parameter must be "Type/id" with Type a target of the parameter.
+func patientsInQuery(t *testing.T, p *parser, typ string, q url.Values) []string {
+	var out []string
+	for key, values := range q {
+		name, _, _ := strings.Cut(key, ":")
+		ps, ok := p.types[typ].Params[name]
+		if !ok {
+			if key == "_include" {
+				continue
+			}
+			t.Fatalf("forwarded parameter %q is not in the table", key)
+		}
+		for _, v := range values {
+			for _, item := range strings.Split(v, ",") {
+				switch {
+				case ps.Kind == kindReference:
+					rt, id, ok := strings.Cut(item, "/")
+					if !ok || !slices.Contains(ps.Targets, rt) || !validID(id) {
+						t.Fatalf("forwarded reference %q of %q is not canonical", item, key)
+					}
+					if rt == "Patient" {
+						out = append(out, id)
+					}
+				case ps.NamesPatients:
+					out = append(out, item)
+				}
+			}
+		}
+	}
+	return unique(out)
+}
+
+// FuzzReference: the search-side normaliser and the response-side one agree. A value accepted
+// as a patient search reference names the same patient when it appears as a Reference in a
+// returned resource, and its canonical form normalises to itself.
+func FuzzReference(f *testing.F) {
+	p := testParser(f)
+	performer := p.types["Observation"].Params["performer"]
+	patient := p.types["Observation"].Params["patient"]
+	for _, s := range []string{"child-01", "Patient/child-01", "http://gw.example:8080/fhir/Patient/x", "Practitioner/p"} {
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, value, modifier string) {
+		for _, ps := range []paramSpec{patient, performer} {
+			r, err := p.refs.searchValue(ps, modifier, value)
+			if err != nil {
+				continue
+			}
+			canon := r.Type + "/" + r.ID
+			again, err := p.refs.searchValue(ps, "", canon)
+			if err != nil || again != r {
+				t.Fatalf("%q → %q does not normalise to itself (%v, %v)", value, canon, again, err)
+			}
+			if !strings.ContainsAny(value, "/:") {
+				continue // a bare id is not a literal Reference
+			}
+			raw, _ := json.Marshal(map[string]string{"reference": value})
+			got, err := p.refs.patientsIn(raw, nil)
+			want := []string(nil)
+			if r.Type == "Patient" {
+				want = []string{r.ID}
+			}
+			if err != nil || !slices.Equal(got, want) {
+				t.Fatalf("%q: search side %v, response side %q (%v)", value, r, got, err)
+			}
+		}
+	})
+}
+
+// FuzzFilterBundle: whatever the upstream answers, every released entry's patients (read
+// again independently) were authorized, and the upstream's address never appears.
+func FuzzFilterBundle(f *testing.F) {
+	up, err := upstream.New(upstream.Options{BaseURL: "http://ehr.internal:8081/fhir"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h, err := New(Options{Upstream: up, PublicBase: "http://gw.example:8080/fhir", Authn: testCallers,
+		Authz: &fakeAuthz{}, Audit: &memAudit{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(benchBundle("http://ehr.internal:8081/fhir", 3))
+	caller := testCallers["tok-pcp"]
+	authorized := visible[caller.Subject]
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := &fhirRequest{Interaction: "search", Type: "Observation", Patients: []string{"child-01"},
+			Query:    url.Values{"patient": {"Patient/child-01"}, "_count": {"50"}},
+			Includes: map[string][]string{"subject": {"Patient"}, "performer": {"Practitioner", "Patient"}}}
+		ex := &exchange{h: h, caller: &caller, basis: map[string]string{}}
+		out, rf := h.filterBundle(context.Background(), ex, req, bytes.NewReader(body), map[string]bool{"child-01": true}, nil, scopeRules{})
+		if rf != nil {
+			return
+		}
+		for _, e := range out.Entry {
+			for _, pt := range independentPatients(t, e.Resource) {
+				if !slices.Contains(authorized, pt) {
+					t.Fatalf("released a resource of unauthorized patient %q: %s", pt, e.Resource)
+				}
+			}
+		}
+		if a := encoded(out); bytes.Contains(bytes.ToLower(a.body), []byte("ehr.internal")) {
+			t.Fatalf("upstream address released: %s", a.body)
+		}
+	})
+}
+
+// independentPatients finds every "Patient/<id>" reference anywhere in a released resource,
+// and the id of a Patient, with a generic decoder rather than the table.
+func independentPatients(t *testing.T, raw []byte) []string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("released resource is not JSON: %s", raw)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(x any) {
+		switch y := x.(type) {
+		case map[string]any:
+			if s, ok := y["reference"].(string); ok {
+				if i := strings.LastIndex(s, "Patient/"); i >= 0 {
+					id, _, _ := strings.Cut(s[i+len("Patient/"):], "/")
+					out = append(out, id)
+				}
+			}
+			for _, e := range y {
+				walk(e)
+			}
+		case []any:
+			for _, e := range y {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	if m, ok := v.(map[string]any); ok && m["resourceType"] == "Patient" {
+		id, _ := m["id"].(string)
+		out = append(out, id)
+	}
+	return out
+}
+
+// FuzzScanPatients: the byte scan used for resources without escapes finds exactly what the
+// token scan finds.
+func FuzzScanPatients(f *testing.F) {
+	p := testParser(f)
+	f.Add([]byte(`{"resourceType":"Observation","id":"o","subject":{"reference":"Patient/a"},"x":[{"reference" : "Patient/b"}]}`))
+	f.Add([]byte(`{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p"}]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if bytes.IndexByte(raw, '\\') >= 0 || !json.Valid(raw) {
+			return
+		}
+		var top struct {
+			ResourceType string `json:"resourceType"`
+		}
+		_ = json.Unmarshal(raw, &top)
+		if top.ResourceType == "Patient" {
+			return // the token scan checks depth, the byte scan counts; both refuse contained ones
+		}
+		plain, err1 := p.refs.scanPlain(raw, top.ResourceType)
+		tokens, err2 := p.refs.scanTokens(raw)
+		if (err1 == nil) != (err2 == nil) || !slices.Equal(plain, tokens) {
+			t.Fatalf("%s: byte scan %q (%v), token scan %q (%v)", raw, plain, err1, tokens, err2)
+		}
+	})
+}

@@ -1,0 +1,121 @@
+package fhirproxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// errNoPatient: a returned resource whose patient cannot be established is never released.
+var errNoPatient = errors.New("resource names no patient")
+
+// errDuplicateKey: a JSON object naming a member twice. Parsers disagree on which one wins,
+// so the gateway could check one value while the client reads the other.
+var errDuplicateKey = errors.New("duplicate JSON object member")
+
+// decodeObject reads one JSON object's members token by token, refusing repeated names and
+// trailing data. Member values stay raw.
+func decodeObject(raw []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	fields, err := readObject(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after JSON object")
+	}
+	return fields, nil
+}
+
+// readObject reads the next value of dec, which must be an object, into its members.
+func readObject(dec *json.Decoder) (map[string]json.RawMessage, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("read object: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("read member name: %w", err)
+		}
+		key, _ := tok.(string)
+		if _, dup := fields[key]; dup {
+			return nil, fmt.Errorf("member %q: %w", clip(key), errDuplicateKey)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("member %q: %w", clip(key), err)
+		}
+		fields[key] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, fmt.Errorf("read object end: %w", err)
+	}
+	return fields, nil
+}
+
+// resourceInfo is what the proxy needs to know about a returned resource.
+type resourceInfo struct {
+	Type, ID, Version string
+	// Patients are the patients whose compartment the resource is in, unique; empty for
+	// directory types and Binary.
+	Patients []string
+	// Fields are the top-level members, raw, for the scope-constraint and Binary checks.
+	Fields map[string]json.RawMessage
+}
+
+// inspect reads a resource's type, id and patients from the compartment fields the table
+// lists. Only the top level (and the references below it) is decoded; the clinical content is
+// never interpreted. A compartment resource that names no patient is an error.
+func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return resourceInfo{}, fmt.Errorf("decode resource: %w", err)
+	}
+	info := resourceInfo{Fields: fields}
+	if err := json.Unmarshal(fields["resourceType"], &info.Type); err != nil {
+		return resourceInfo{}, fmt.Errorf("resourceType: %w", err)
+	}
+	if err := json.Unmarshal(fields["id"], &info.ID); err != nil || !validID(info.ID) {
+		return resourceInfo{}, fmt.Errorf("%s without a valid id", info.Type)
+	}
+	if meta, ok := fields["meta"]; ok {
+		var m struct {
+			VersionID string `json:"versionId"`
+		}
+		if err := json.Unmarshal(meta, &m); err == nil {
+			info.Version = m.VersionID
+		}
+	}
+	spec, ok := h.parser.types[info.Type]
+	if !ok {
+		return info, fmt.Errorf("resource type %q is not served", info.Type)
+	}
+	var patients []string
+	if spec.Class == classPatient {
+		patients = []string{info.ID}
+	}
+	for _, path := range spec.Compartment {
+		if patients, err = h.parser.refs.patientsAt(fields, path, patients); err != nil {
+			return info, fmt.Errorf("%s/%s.%s: %w", info.Type, info.ID, path, err)
+		}
+	}
+	if spec.Class == classCompartment && len(patients) == 0 {
+		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, errNoPatient)
+	}
+	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
+		more, err := h.parser.refs.scanPatients(raw, info.Type)
+		if err != nil {
+			return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
+		}
+		patients = append(patients, more...)
+	}
+	info.Patients = unique(patients)
+	return info, nil
+}
