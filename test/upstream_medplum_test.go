@@ -1,0 +1,163 @@
+package test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mypatients/gateway/demo/ehr"
+)
+
+// The second upstream: Medplum's FHIR router and in-memory repository behind the small Node
+// wrapper in js/medplum, loaded with the demo world. It is a FHIR server this project did not
+// write, with its own Bundle shape (no fullUrl, no search.mode), its own paging links and its
+// own OperationOutcomes; the gateway must release the same data through it as through the demo
+// EHR.
+
+// medplumDir is the Node project of the Medplum upstream, relative to this package.
+const medplumDir = "js/medplum"
+
+// medplumServer is one running Medplum upstream.
+type medplumServer struct {
+	base, token string
+	cmd         *exec.Cmd
+	// stdin is held open while the server should run: if this test process dies without its
+	// cleanup, the pipe closes and the server exits by itself (MEDPLUM_EXIT_WITH_STDIN).
+	stdin io.WriteCloser
+	log   *syncBuffer
+}
+
+// startMedplum runs the Medplum upstream loaded with the demo world and returns its FHIR base
+// and the bearer token it requires. It stops at the test's cleanup.
+func startMedplum(t *testing.T) (fhirBase, bearerToken string) {
+	t.Helper()
+	m := startMedplumServer(t)
+	return m.base, m.token
+}
+
+// startMedplumServer is startMedplum with a handle on the process, for tests that stop the
+// upstream on purpose.
+func startMedplumServer(t *testing.T) *medplumServer {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the Medplum upstream needs Node.js 20 (apt-get install -y nodejs npm)")
+	}
+	installMedplum(t)
+	world := filepath.Join(t.TempDir(), "world.json")
+	resources, err := json.Marshal(ehr.Seed().Resources())
+	if err != nil {
+		t.Fatalf("encode the demo world: %v", err)
+	}
+	if err := os.WriteFile(world, resources, 0o600); err != nil {
+		t.Fatalf("write the demo world: %v", err)
+	}
+	m := &medplumServer{token: randomString(t), log: &syncBuffer{}}
+	m.cmd = exec.Command(node, "server.mjs", world, "0")
+	m.cmd.Dir = medplumDir
+	m.cmd.Env = append(os.Environ(), "MEDPLUM_BEARER_TOKEN="+m.token, "MEDPLUM_EXIT_WITH_STDIN=1")
+	m.cmd.Stderr = m.log
+	stdout, err := m.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.cmd.Start(); err != nil {
+		t.Fatalf("start the Medplum upstream: %v", err)
+	}
+	t.Cleanup(func() {
+		m.stop()
+		if t.Failed() {
+			t.Logf("Medplum upstream output:\n%s", m.log.String())
+		}
+	})
+	// The wrapper prints its base URL once the world is loaded and it listens.
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			ready <- strings.TrimSpace(sc.Text())
+		}
+		close(ready)
+	}()
+	select {
+	case base, ok := <-ready:
+		if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
+			t.Fatalf("the Medplum upstream did not start (printed %q); output:\n%s", base, m.log.String())
+		}
+		m.base = base
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the Medplum upstream was not ready in 60s; output:\n%s", m.log.String())
+	}
+	return m
+}
+
+// stop kills the upstream and waits for it; calling it twice is harmless.
+func (m *medplumServer) stop() {
+	if m.cmd.ProcessState == nil {
+		_ = m.stdin.Close()
+		_ = m.cmd.Process.Kill()
+		_ = m.cmd.Wait()
+	}
+}
+
+// installMedplum runs `npm ci` in the Node project when its node_modules is missing (CI does it
+// beforehand, see .ci/run).
+func installMedplum(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(medplumDir, "node_modules", "@medplum", "fhir-router")); err == nil {
+		return
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Fatal("npm is not installed: the Medplum upstream needs Node.js 20 with npm")
+	}
+	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = medplumDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", medplumDir, err, out)
+	}
+}
+
+func randomString(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// medplumGateway starts the gateway in demo mode for its IdPs, with Medplum as its upstream
+// (demo mode starts no demo EHR when an upstream URL is set).
+func medplumGateway(t *testing.T, redisURL string) *gateway {
+	t.Helper()
+	base, token := startMedplum(t)
+	return startGatewayWith(t, gatewayOptions{RedisURL: redisURL, Env: []string{
+		"MYPATIENTS_UPSTREAM_URL=" + base, "MYPATIENTS_UPSTREAM_BEARER_TOKEN=" + token,
+	}})
+}
+
+// TestGatewayEndToEndMedplum runs the walking-skeleton scenario of e2e_test.go with Medplum as
+// the upstream.
+func TestGatewayEndToEndMedplum(t *testing.T) {
+	t.Parallel()
+	runScenario(t, medplumGateway(t, startRedis(t)))
+}
+
+// TestAttackSuiteMedplum runs the attack suite of attack_test.go with Medplum as the upstream:
+// every family must be defended whatever FHIR server is behind the gateway.
+func TestAttackSuiteMedplum(t *testing.T) {
+	t.Parallel()
+	runAttackSuite(t, medplumGateway(t, startRedis(t)))
+}
