@@ -92,4 +92,7 @@ type PatientDecision struct {
 type Reason struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// NextSteps names, space-separated, what the clinician can do about a refusal:
+	// "request-pcp-access", "request-family-access" (a string keeps Reason comparable).
+	NextSteps string `json:"next_steps,omitempty"`
 }

@@ -15,6 +15,7 @@ type Record struct {
 	RequestID    string    `json:"request_id"`
 	User         string    `json:"user"`
 	Username     string    `json:"username,omitempty"`
+	Sponsor      string    `json:"sponsor,omitempty"` // a staff user's sponsor: records name both
 	Client       string    `json:"client"`
 	TokenID      string    `json:"token_id,omitempty"`
 	Patients     []string  `json:"patients"`

@@ -62,6 +62,10 @@ type Authorizer struct {
 	ttl      time.Duration
 	log      *slog.Logger
 	fetchers int
+	// grants and sponsors are read on every decision; nil leaves those facts out (see
+	// UseRelationships).
+	grants   GrantReader
+	sponsors SponsorReader
 	// policy is swapped as a whole when policies are reloaded, so a request evaluates either
 	// the old or the new bundle, never a mixture.
 	policy atomic.Pointer[Policy]
@@ -102,7 +106,11 @@ func (a *Authorizer) PolicyRevision() string { return a.policy.Load().Revision()
 // Decide gathers the facts for c and req, evaluates the policy and returns its decision with
 // a fresh DecisionID. An error means no decision could be made; the caller must deny.
 func (a *Authorizer) Decide(ctx context.Context, c access.Caller, req access.Request) (access.Decision, error) {
-	principal, _, err := a.principal(ctx, c)
+	st, err := a.whoCounts(ctx, c)
+	if err != nil {
+		return access.Decision{}, err
+	}
+	principal, _, err := a.principal(ctx, st.counted)
 	if err != nil {
 		return access.Decision{}, err
 	}
@@ -111,6 +119,9 @@ func (a *Authorizer) Decide(ctx context.Context, c access.Caller, req access.Req
 		return access.Decision{}, err
 	}
 	input := buildInput(c, req, principal, pcpOf)
+	if err := a.addRelationshipFacts(ctx, &input, st, req.Patients, time.Now()); err != nil {
+		return access.Decision{}, err
+	}
 	d, err := a.policy.Load().Evaluate(ctx, input)
 	if err != nil {
 		return access.Decision{}, err
@@ -140,11 +151,15 @@ func (a *Authorizer) Narrow(ctx context.Context, c access.Caller, resourceType s
 	if resourceType != "Patient" {
 		return nil, ErrNotNarrowable
 	}
-	principal, facts, err := a.principal(ctx, c)
+	st, err := a.whoCounts(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if principal.Practitioner == "" {
+	principal, facts, err := a.principal(ctx, st.counted)
+	if err != nil {
+		return nil, err
+	}
+	if principal.Practitioner == "" || !st.inGoodStanding() {
 		return nil, ErrNothingVisible
 	}
 	var refs []string

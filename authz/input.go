@@ -22,6 +22,10 @@ type Input struct {
 	Token Token `json:"token"`
 	// Facts are the relationships of the named patients.
 	Facts Facts `json:"facts"`
+	// Sponsorship is present when the user is sponsored staff (see relationships.go).
+	Sponsorship *Sponsorship `json:"sponsorship,omitempty"`
+	// Now is the time of the request (RFC 3339, UTC), against which grants' ends are compared.
+	Now string `json:"now,omitempty"`
 }
 
 // User identifies the logged-in user; it is recorded, never compared.
@@ -29,6 +33,8 @@ type User struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`
 	IdP      string `json:"idp"`
+	// Standing is "active" or "suspended" (the user's own account).
+	Standing string `json:"standing,omitempty"`
 }
 
 // Principal is the person whose relationships to patients count, with their practices.
@@ -56,6 +62,8 @@ type RequestInput struct {
 type Token struct {
 	ClientID string  `json:"client_id"`
 	Scopes   []Scope `json:"scopes"`
+	// Patient is the launch patient; patient/ scopes reach only this patient. Empty: none.
+	Patient string `json:"patient,omitempty"`
 }
 
 // Scope is one SMART resource scope with its permissions as single letters out of
@@ -72,6 +80,8 @@ type Scope struct {
 type Facts struct {
 	// PCPOf maps each named patient's id to its primary care providers.
 	PCPOf map[string]PCP `json:"pcp_of"`
+	// Grants maps a named patient's id to the family's grant to the principal, if any.
+	Grants map[string]GrantFact `json:"grants,omitempty"`
 }
 
 // PCP is Patient.generalPractitioner normalised: a Practitioner reference goes to
@@ -93,7 +103,7 @@ func buildInput(c access.Caller, req access.Request, principal Principal, pcpOf 
 			ResourceType: req.ResourceType,
 			Patients:     nonNil(req.Patients),
 		},
-		Token: Token{ClientID: c.ClientID, Scopes: tokenScopes(c.Scopes)},
+		Token: Token{ClientID: c.ClientID, Scopes: tokenScopes(c.Scopes), Patient: c.Patient},
 		Facts: Facts{PCPOf: pcpOf},
 	}
 }

@@ -36,6 +36,7 @@ type Config struct {
 	Tokens            Tokens             `yaml:"tokens" envPrefix:"TOKENS_"`
 	Authz             Authz              `yaml:"authz" envPrefix:"AUTHZ_"`
 	Audit             Audit              `yaml:"audit" envPrefix:"AUDIT_"`
+	Access            Access             `yaml:"access" envPrefix:"ACCESS_"`
 	Log               Log                `yaml:"log" envPrefix:"LOG_"`
 }
 
@@ -55,6 +56,9 @@ type Demo struct {
 	RedisAddr string `yaml:"redis_addr" env:"REDIS_ADDR"`
 	// Password is the one password of every demo user; generated and printed when empty.
 	Password string `yaml:"password" env:"PASSWORD"`
+	// LauncherSecret is the secret of the demo EHR's launch client "demo-ehr"; generated and
+	// printed when empty.
+	LauncherSecret string `yaml:"launcher_secret" env:"LAUNCHER_SECRET"`
 }
 
 // On reports whether demo mode is on.
@@ -118,16 +122,38 @@ type Client struct {
 	RedirectURIs []string `yaml:"redirect_uris"`
 	// Scopes limits what the client may be granted; empty allows every scope the gateway offers.
 	Scopes []string `yaml:"scopes"`
+	// TokenEndpointAuthMethod is "none" (public), "client_secret_basic" or "private_key_jwt";
+	// empty derives it from type and credentials.
+	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
+	// JWKS (inline) or JWKSURL is the public key set of a private_key_jwt client.
+	JWKS    map[string]any `yaml:"jwks"`
+	JWKSURL string         `yaml:"jwks_url"`
+	// GrantTypes the client may use; empty means authorization_code and refresh_token.
+	GrantTypes []string `yaml:"grant_types"`
+	// LaunchCreator lets this confidential client create EHR launch contexts (POST /smart/launch).
+	LaunchCreator bool `yaml:"launch_creator"`
 }
 
 // Tokens configures the gateway's own tokens.
 type Tokens struct {
 	// SigningKeyFile is a PEM RSA private key; in demo mode a key is generated when empty.
-	SigningKeyFile string        `yaml:"signing_key_file" env:"SIGNING_KEY_FILE"`
+	SigningKeyFile string `yaml:"signing_key_file" env:"SIGNING_KEY_FILE"`
+	// PageKeyFile holds at least 32 random bytes that sign the FHIR API's paging links. Every
+	// replica must use the same key; without one, each process draws its own and paging links
+	// do not survive a restart or cross replicas.
+	PageKeyFile string `yaml:"page_key_file" env:"PAGE_KEY_FILE"`
+	// PageKey is PageKeyFile's content, read at start.
+	PageKey        string        `yaml:"-" env:"-"`
 	AccessTokenTTL time.Duration `yaml:"access_token_ttl" env:"ACCESS_TOKEN_TTL"`
 	CodeTTL        time.Duration `yaml:"code_ttl" env:"CODE_TTL"`
 	// LoginTTL bounds how long a login may take, from authorize to the IdP's callback.
 	LoginTTL time.Duration `yaml:"login_ttl" env:"LOGIN_TTL"`
+	// RefreshTokenTTL is the idle lifetime of an offline_access refresh token.
+	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"REFRESH_TOKEN_TTL"`
+	// BackendTokenTTL is the lifetime of a client_credentials access token.
+	BackendTokenTTL time.Duration `yaml:"backend_token_ttl" env:"BACKEND_TOKEN_TTL"`
+	// LaunchTTL is how long an EHR launch context waits for its app.
+	LaunchTTL time.Duration `yaml:"launch_ttl" env:"LAUNCH_TTL"`
 }
 
 // Authz configures authorization.

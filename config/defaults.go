@@ -22,6 +22,7 @@ func (c *Config) Complete() {
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
+	c.completeAccess()
 	if c.Demo.On() {
 		setDefault(&c.Demo.EHRAddr, DefaultEHRAddr)
 		setDefault(&c.Demo.AccountsAddr, DefaultAccountsAddr)
@@ -42,6 +43,12 @@ func (c *Config) Complete() {
 	setDuration(&c.Tokens.AccessTokenTTL, time.Hour)
 	setDuration(&c.Tokens.CodeTTL, time.Minute)
 	setDuration(&c.Tokens.LoginTTL, 10*time.Minute)
+	setDuration(&c.Tokens.RefreshTokenTTL, 30*24*time.Hour)
+	setDuration(&c.Tokens.BackendTokenTTL, 5*time.Minute)
+	setDuration(&c.Tokens.LaunchTTL, 5*time.Minute)
+	for i := range c.Clients {
+		c.Clients[i].complete()
+	}
 	setDuration(&c.Authz.FactsTTL, 30*time.Second)
 	setDefault(&c.Audit.Stream, "audit")
 	setDefault(&c.Log.Level, "info")

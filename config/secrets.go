@@ -30,6 +30,11 @@ func (c *Config) ReadSecretFiles() error {
 	}
 	read("upstream.bearer_token_file", c.Upstream.BearerTokenFile, &c.Upstream.BearerToken)
 	read("redis.password_file", c.Redis.PasswordFile, &c.Redis.Password)
+	read("tokens.page_key_file", c.Tokens.PageKeyFile, &c.Tokens.PageKey)
+	if c.Tokens.PageKeyFile != "" && len(c.Tokens.PageKey) < 32 {
+		errs = append(errs, fmt.Errorf("tokens.page_key_file: want at least 32 bytes"))
+	}
+	read("access.mail.password_file", c.Access.Mail.PasswordFile, &c.Access.Mail.Password)
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
 		read(fmt.Sprintf("identity provider %q: client_secret_file", p.ID), p.ClientSecretFile, &p.ClientSecret)

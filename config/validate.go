@@ -65,6 +65,8 @@ func (c *Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"tokens.access_token_ttl": c.Tokens.AccessTokenTTL, "tokens.code_ttl": c.Tokens.CodeTTL,
 		"tokens.login_ttl": c.Tokens.LoginTTL, "authz.facts_ttl": c.Authz.FactsTTL,
+		"tokens.refresh_token_ttl": c.Tokens.RefreshTokenTTL, "tokens.backend_token_ttl": c.Tokens.BackendTokenTTL,
+		"tokens.launch_ttl":        c.Tokens.LaunchTTL,
 		"upstream.connect_timeout": c.Upstream.ConnectTimeout, "upstream.header_timeout": c.Upstream.HeaderTimeout,
 		"upstream.timeout": c.Upstream.Timeout,
 	} {
@@ -78,6 +80,7 @@ func (c *Config) Validate() error {
 	if c.Audit.MaxLen < 0 {
 		bad("audit.max_len must not be negative")
 	}
+	errs = append(errs, c.validateAccess()...)
 	return errors.Join(errs...)
 }
 
@@ -130,13 +133,8 @@ func (c *Config) validateClients() []error {
 		if !clientTypes[cl.Type] {
 			errs = append(errs, fmt.Errorf("%s: type must be public or confidential", where))
 		}
-		if cl.Type == "confidential" && !hexSHA256.MatchString(cl.SecretSHA256) {
-			errs = append(errs, fmt.Errorf("%s: a confidential client needs secret_sha256 (64 lowercase hex digits)", where))
-		}
-		if cl.Type == "public" && cl.SecretSHA256 != "" {
-			errs = append(errs, fmt.Errorf("%s: a public client has no secret", where))
-		}
-		if len(cl.RedirectURIs) == 0 {
+		errs = append(errs, cl.validateAuth(where)...)
+		if len(cl.RedirectURIs) == 0 && cl.usesAuthorize() {
 			errs = append(errs, fmt.Errorf("%s: at least one redirect_uri is required", where))
 		}
 		for _, r := range cl.RedirectURIs {

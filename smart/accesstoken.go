@@ -30,8 +30,13 @@ type accessClaims struct {
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"`
 	FHIRUser string `json:"fhirUser,omitempty"`
-	IdP      string `json:"idp"`
+	IdP      string `json:"idp,omitempty"`
 	Username string `json:"preferred_username,omitempty"`
+	// Patient and Encounter are the launch context; patient/ scopes are confined to Patient.
+	Patient   string `json:"patient,omitempty"`
+	Encounter string `json:"encounter,omitempty"`
+	// Backend marks a client_credentials token, which stands for no user.
+	Backend bool `json:"backend,omitempty"`
 }
 
 // tokenRecord is what the store keeps for an issued access token, under its jti. A token
@@ -40,6 +45,13 @@ type tokenRecord struct {
 	Subject  string    `json:"sub"`
 	ClientID string    `json:"client_id"`
 	Expires  time.Time `json:"exp"`
+	IssuedAt time.Time `json:"iat"`
+	// Family is the grant's refresh-token family; deleting it revokes every token of the grant.
+	Family   string         `json:"family,omitempty"`
+	Scopes   []string       `json:"scopes,omitempty"`
+	Context  *launchContext `json:"context,omitempty"`
+	FHIRUser string         `json:"fhir_user,omitempty"`
+	Backend  bool           `json:"backend,omitempty"`
 }
 
 // tokenSigner signs and verifies access tokens with one RSA key.
@@ -49,6 +61,8 @@ type tokenSigner struct {
 	issuer   string
 	audience string
 	signer   jose.Signer
+	// idSigner signs id_tokens: same key, typ JWT.
+	idSigner jose.Signer
 }
 
 func newTokenSigner(key *rsa.PrivateKey, issuer, audience string) (*tokenSigner, error) {
@@ -68,7 +82,14 @@ func newTokenSigner(key *rsa.PrivateKey, issuer, audience string) (*tokenSigner,
 	if err != nil {
 		return nil, fmt.Errorf("smart: signer: %w", err)
 	}
-	return &tokenSigner{key: key, kid: kid, issuer: issuer, audience: audience, signer: signer}, nil
+	idSigner, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("smart: id_token signer: %w", err)
+	}
+	return &tokenSigner{key: key, kid: kid, issuer: issuer, audience: audience, signer: signer, idSigner: idSigner}, nil
 }
 
 func (t *tokenSigner) jwks() jose.JSONWebKeySet {
@@ -128,15 +149,40 @@ func (s *Server) Authenticate(ctx context.Context, bearer string) (access.Caller
 	if rec.Subject != c.Subject || rec.ClientID != c.ClientID {
 		return access.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
 	}
-	return access.Caller{
-		Subject:  c.Subject,
-		Username: c.Username,
-		IdP:      c.IdP,
-		FHIRUser: c.FHIRUser,
-		ClientID: c.ClientID,
-		Scopes:   strings.Fields(c.Scope),
-		TokenID:  c.ID,
-	}, nil
+	if err := s.familyAlive(ctx, rec.Family); err != nil {
+		return access.Caller{}, err
+	}
+	caller := access.Caller{
+		Subject:   c.Subject,
+		Username:  c.Username,
+		IdP:       c.IdP,
+		FHIRUser:  c.FHIRUser,
+		ClientID:  c.ClientID,
+		Scopes:    strings.Fields(c.Scope),
+		TokenID:   c.ID,
+		Patient:   c.Patient,
+		Encounter: c.Encounter,
+	}
+	if c.Backend {
+		// A backend service acts for no user: an empty Subject tells every consumer so.
+		caller.Subject, caller.IdP, caller.Username, caller.FHIRUser = "", "", "", ""
+	}
+	return caller, nil
+}
+
+// familyAlive checks that the grant family of a token has not been revoked.
+func (s *Server) familyAlive(ctx context.Context, family string) error {
+	if family == "" {
+		return nil
+	}
+	ok, err := s.opts.Store.Exists(ctx, familyKey(family))
+	if err != nil {
+		return fmt.Errorf("smart: look up token family: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: grant revoked", ErrInvalidToken)
+	}
+	return nil
 }
 
 func tokenKey(jti string) string { return "smart:token:" + jti }

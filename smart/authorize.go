@@ -1,6 +1,7 @@
 package smart
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,6 +18,12 @@ type authRequest struct {
 	State         string   `json:"state,omitempty"`
 	Scopes        []string `json:"scopes"`
 	CodeChallenge string   `json:"code_challenge"`
+	// Nonce is the app's OpenID Connect nonce, for its id_token.
+	Nonce string `json:"nonce,omitempty"`
+	// Launch is the EHR launch context the request redeemed, if any.
+	Launch *launchRecord `json:"launch,omitempty"`
+	// NeedPicker asks for the standalone patient picker after login.
+	NeedPicker bool `json:"need_picker,omitempty"`
 	// Binding is the hash of the browser-binding cookie set when the request was made; the
 	// login must finish in the same browser (RFC 9700 §4.7: no authorization request fixation).
 	Binding string    `json:"binding"`
@@ -46,7 +53,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state := single(q, "state")
-	req, oerr := s.validateAuthorize(q, client)
+	req, oerr := s.validateAuthorize(r.Context(), q, client)
 	if oerr != nil {
 		redirectError(w, r, redirectURI, state, oerr)
 		return
@@ -79,11 +86,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 // validateAuthorize checks everything after client and redirect URI; its errors are
 // redirected to the client.
-func (s *Server) validateAuthorize(q url.Values, client Client) (authRequest, *oauthError) {
+func (s *Server) validateAuthorize(ctx context.Context, q url.Values, client Client) (authRequest, *oauthError) {
 	invalid := func(desc string) (authRequest, *oauthError) {
 		return authRequest{}, &oauthError{code: errInvalidRequest, description: desc}
 	}
-	for _, p := range []string{"response_type", "client_id", "redirect_uri", "state", "scope", "aud", "code_challenge", "code_challenge_method"} {
+	for _, p := range []string{"response_type", "client_id", "redirect_uri", "state", "scope", "aud", "code_challenge", "code_challenge_method", "launch", "nonce"} {
 		if len(q[p]) > 1 {
 			return invalid(p + " must not be repeated")
 		}
@@ -91,7 +98,11 @@ func (s *Server) validateAuthorize(q url.Values, client Client) (authRequest, *o
 	if rt := q.Get("response_type"); rt != "code" {
 		return authRequest{}, &oauthError{code: errUnsupportedResponseType, description: "only response_type=code is supported"}
 	}
-	if strings.TrimRight(q.Get("aud"), "/") != s.fhirBase {
+	aud := q.Get("aud")
+	if aud == "" {
+		aud = q.Get("resource") // RFC 8707: accepted as a synonym (SMART app-launch.md)
+	}
+	if strings.TrimRight(aud, "/") != s.fhirBase {
 		return invalid("aud must be this server's FHIR base URL, " + s.fhirBase)
 	}
 	// PKCE S256 is mandatory; "plain" and a missing method are refused (RFC 9700 §2.1.1).
@@ -102,32 +113,32 @@ func (s *Server) validateAuthorize(q url.Values, client Client) (authRequest, *o
 	if len(challenge) != 43 || strings.Trim(challenge, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		return invalid("code_challenge must be a base64url SHA-256 digest")
 	}
-	granted := grantScopes(client, scope.Split(q.Get("scope")))
-	if len(granted) == 0 {
-		return authRequest{}, &oauthError{code: errInvalidScope, description: "no requested scope can be granted; request user/<Type>.rs or user/<Type>.read scopes"}
+	requested := scope.Split(q.Get("scope"))
+	req := authRequest{ClientID: client.ID, CodeChallenge: challenge, Nonce: q.Get("nonce")}
+	// EHR launch (app-launch.md §"EHR launch"): the launch value must be one we issued, live
+	// and unused; it is consumed here, and the launch scope is what asks for its context.
+	if launch := q.Get("launch"); launch != "" {
+		if !slices.Contains(requested, "launch") {
+			return invalid("an EHR launch needs the launch scope")
+		}
+		var rec launchRecord
+		if err := s.opts.Store.TakeJSON(ctx, launchKey(launch), &rec); err != nil {
+			return invalid("the launch is unknown, expired or already used")
+		}
+		if rec.ClientID != "" && rec.ClientID != client.ID {
+			return invalid("the launch was created for another app")
+		}
+		req.Launch = &rec
 	}
-	return authRequest{ClientID: client.ID, Scopes: granted, CodeChallenge: challenge}, nil
-}
-
-// grantScopes returns the scopes the gateway grants for a request: user-context resource
-// scopes, reduced to their read permissions. Anything else is left out, and the token
-// response's scope shows the narrowing. Patient-context and launch scopes need launch context
-// and are not offered yet.
-func grantScopes(client Client, requested []string) []string {
-	var granted []string
-	for _, s := range requested {
-		if len(client.Scopes) > 0 && !slices.Contains(client.Scopes, s) {
-			continue
-		}
-		r, ok, err := scope.ParseResource(s)
-		if !ok || err != nil || r.Context != "user" {
-			continue
-		}
-		if ro, ok := r.ReadOnly(); ok && !slices.Contains(granted, ro.String()) {
-			granted = append(granted, ro.String())
-		}
+	req.Scopes = s.offerScopes(client, requested, req.Launch != nil)
+	if !hasResourceScope(req.Scopes) {
+		return authRequest{}, &oauthError{code: errInvalidScope, description: "no requested scope can be granted; request patient/ or user/ read scopes"}
 	}
-	return granted
+	req.NeedPicker = req.Launch == nil && (slices.Contains(req.Scopes, "launch/patient") || hasPatientScope(req.Scopes))
+	if req.NeedPicker && s.opts.Patients == nil {
+		return authRequest{}, &oauthError{code: errInvalidScope, description: "standalone patient launch is not available"}
+	}
+	return req, nil
 }
 
 // browserBinding returns the browser's binding secret, setting the cookie if it has none.

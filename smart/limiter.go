@@ -45,3 +45,11 @@ func (l *limiter) allow(key string) bool {
 	b.seen = now
 	return b.lim.Allow()
 }
+
+// blocked reports whether key has no tokens left, without taking one.
+func (l *limiter) blocked(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	return ok && b.lim.Tokens() < 1
+}

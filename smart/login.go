@@ -134,7 +134,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"})
 		return
 	}
-	s.issueCode(w, r, req, user)
+	s.afterLogin(w, r, req, user, binding.Value)
 }
 
 // loggedInUser is who the identity provider vouched for.

@@ -3,6 +3,7 @@ package smart
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 )
 
 // Pages are plain HTML without scripts; the headers keep them out of frames, caches and
@@ -15,6 +16,21 @@ func pageHeaders(w http.ResponseWriter) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// allowFormRedirect widens the page's CSP form-action to the app's redirect URI: browsers
+// apply form-action to the redirects that follow a form post, and the consent form ends in
+// the 303 to the app (CSP Level 3 §6.3.1).
+func allowFormRedirect(w http.ResponseWriter, redirectURI string) {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "" {
+		return
+	}
+	src := u.Scheme + ":"
+	if u.Host != "" {
+		src = u.Scheme + "://" + u.Host
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+src+"; frame-ancestors 'none'; base-uri 'none'")
 }
 
 const pageStyle = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}

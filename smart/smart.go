@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/mypatients/gateway/access"
 )
 
 // Store keeps the server's short-lived state: pending authorizations, logins in progress,
@@ -27,6 +29,8 @@ type Store interface {
 	GetJSON(ctx context.Context, key string, v any) error
 	TakeJSON(ctx context.Context, key string, v any) error
 	Exists(ctx context.Context, key string) (bool, error)
+	// PutJSONIfAbsent stores v only when key does not exist and reports whether it did.
+	PutJSONIfAbsent(ctx context.Context, key string, v any, ttl time.Duration) (bool, error)
 	Delete(ctx context.Context, key string) error
 }
 
@@ -34,13 +38,33 @@ type Store interface {
 type Client struct {
 	ID   string
 	Name string
-	// Public clients have no secret; confidential ones authenticate with HTTP Basic.
+	// Public clients have no secret; confidential ones authenticate with HTTP Basic
+	// (SecretSHA256) or with a signed JWT (JWKS or JWKSURL).
 	Public bool
 	// SecretSHA256 is the hex SHA-256 of a confidential client's secret.
 	SecretSHA256 string
+	// JWKS (inline JSON) or JWKSURL holds the public keys of a private_key_jwt client.
+	JWKS         []byte
+	JWKSURL      string
 	RedirectURIs []string
-	// Scopes limits what may be granted to the client; empty means no limit beyond the server's.
+	// Scopes limits what may be granted to the client; empty means no limit beyond the
+	// server's. A backend service is granted only system/ scopes listed here.
 	Scopes []string
+	// GrantTypes the client may use; nil means authorization_code and refresh_token.
+	GrantTypes []string
+	// LaunchCreator lets the client create EHR launch contexts (an EHR, not an app).
+	LaunchCreator bool
+}
+
+// PatientSummary is one patient offered by the standalone-launch patient picker.
+type PatientSummary struct {
+	ID, Name, BirthDate string
+}
+
+// PatientLister lists the patients a clinician may see, through the gateway's one
+// authorized and audited path to data (the FHIR API's own search).
+type PatientLister interface {
+	ListPatients(ctx context.Context, c access.Caller) ([]PatientSummary, error)
 }
 
 // IdP is an OpenID Provider clinicians log in with.
@@ -67,6 +91,13 @@ type Options struct {
 	AccessTokenTTL time.Duration
 	CodeTTL        time.Duration
 	LoginTTL       time.Duration
+	// RefreshTokenTTL is the idle lifetime of refresh tokens; BackendTokenTTL the lifetime of
+	// client_credentials tokens; LaunchTTL the lifetime of an EHR launch context.
+	RefreshTokenTTL time.Duration
+	BackendTokenTTL time.Duration
+	LaunchTTL       time.Duration
+	// Patients feeds the standalone patient picker; without it launch/patient is refused.
+	Patients PatientLister
 	// HTTPClient is used to talk to the identity providers.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -83,7 +114,12 @@ type Server struct {
 	idpOrder []string
 	tokens   *tokenSigner
 	limiter  *limiter
-	log      *slog.Logger
+	// assertFails limits failed client assertions per client id.
+	assertFails *limiter
+	jwks        *jwksCache
+	origins     map[string]bool
+	style       styleSheet
+	log         *slog.Logger
 }
 
 // New checks opts and returns a Server. Identity providers are discovered lazily, on the first
@@ -101,6 +137,9 @@ func New(opts Options) (*Server, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
+	setDuration(&opts.RefreshTokenTTL, 30*24*time.Hour)
+	setDuration(&opts.BackendTokenTTL, 5*time.Minute)
+	setDuration(&opts.LaunchTTL, 5*time.Minute)
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Server{
 		opts:     opts,
@@ -110,9 +149,21 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Logger,
 		// Token redemption: a code is 256 random bits, so this only keeps floods off Redis.
 		limiter: newLimiter(rate.Every(100*time.Millisecond), 20),
+		// A client whose assertions keep failing from one address gets 20 tries, then one
+		// every 6 seconds.
+		assertFails: newLimiter(rate.Every(6*time.Second), 20),
+		jwks:        newJWKSCache(opts.HTTPClient),
+		origins:     map[string]bool{},
+		style:       newStyleSheet(),
 	}
 	for _, c := range opts.Clients {
+		if err := c.check(); err != nil {
+			return nil, err
+		}
 		s.clients[c.ID] = c
+		for _, o := range c.origins() {
+			s.origins[o] = true
+		}
 	}
 	for _, p := range opts.IdPs {
 		if _, dup := s.idps[p.ID]; dup {
@@ -141,5 +192,21 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorize)
 	mux.HandleFunc("GET /login/{idp}", s.handleLoginStart)
 	mux.HandleFunc("GET /login/{idp}/callback", s.handleLoginCallback)
-	mux.HandleFunc("POST /oauth/token", s.handleToken)
+	mux.HandleFunc("POST /oauth/token", s.corsRegistered(s.handleToken))
+	mux.HandleFunc("OPTIONS /oauth/token", s.corsRegistered(nil))
+	mux.HandleFunc("POST /oauth/introspect", s.corsRegistered(s.handleIntrospect))
+	mux.HandleFunc("OPTIONS /oauth/introspect", s.corsRegistered(nil))
+	mux.HandleFunc("POST /oauth/revoke", s.corsRegistered(s.handleRevoke))
+	mux.HandleFunc("OPTIONS /oauth/revoke", s.corsRegistered(nil))
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleOpenIDConfiguration)
+	mux.HandleFunc("GET /smart/style/{file}", s.handleStyle)
+	mux.HandleFunc("POST /smart/launch", s.handleCreateLaunch)
+	mux.HandleFunc("POST /login/patient", s.handlePickPatient)
+	mux.HandleFunc("POST /login/consent", s.handleConsent)
+}
+
+func setDuration(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
 }

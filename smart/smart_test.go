@@ -37,7 +37,7 @@ func signingKey(t *testing.T) *rsa.PrivateKey {
 }
 
 // newTestServer returns a Server on an embedded Redis behind a real HTTP server.
-func newTestServer(t *testing.T) (*Server, *httptest.Server, *redisstore.Store) {
+func newTestServer(t *testing.T, extra ...Client) (*Server, *httptest.Server, *redisstore.Store) {
 	t.Helper()
 	emb, err := redisstore.StartEmbedded("")
 	if err != nil {
@@ -55,10 +55,11 @@ func newTestServer(t *testing.T) (*Server, *httptest.Server, *redisstore.Store) 
 	t.Cleanup(hs.Close)
 	s, err := New(Options{
 		BaseURL: hs.URL, Store: store, IsNotFound: func(err error) bool { return errors.Is(err, redisstore.ErrNotFound) },
-		Clients: []Client{
+		Clients: append([]Client{
 			{ID: "app", Name: "Test app", Public: true, RedirectURIs: []string{"https://app.example.org/cb", "http://127.0.0.1:8765/callback"}},
 			{ID: "conf", Public: false, SecretSHA256: hashSecret("s3cret"), RedirectURIs: []string{"https://conf.example.org/cb"}},
-		},
+			{ID: "ehr", SecretSHA256: hashSecret("ehr-secret"), LaunchCreator: true, GrantTypes: []string{}},
+		}, extra...),
 		IdPs:       []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x", FHIRUserClaim: "fhirUser"}},
 		SigningKey: signingKey(t), AccessTokenTTL: time.Hour, CodeTTL: time.Minute, LoginTTL: 10 * time.Minute,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -172,16 +173,30 @@ func TestAuthorize(t *testing.T) {
 	}
 }
 
-func TestGrantScopes(t *testing.T) {
+func TestOfferScopes(t *testing.T) {
 	t.Parallel()
-	c := Client{}
-	got := grantScopes(c, []string{"openid", "user/*.*", "user/Observation.cruds", "patient/*.read", "user/*.read", "launch", "user/Patient.write"})
-	want := "user/*.read user/Observation.rs"
-	if strings.Join(got, " ") != want {
-		t.Errorf("grantScopes = %q, want %q", got, want)
+	s := &Server{}
+	tests := []struct {
+		name      string
+		client    Client
+		requested string
+		ehr       bool
+		want      string
+	}{
+		{"read only, v1 kept", Client{}, "openid user/*.* user/Observation.cruds patient/*.read user/*.read launch user/Patient.write system/*.rs",
+			false, "openid user/*.read user/Observation.rs patient/*.read"},
+		{"launch only in an EHR launch", Client{}, "launch launch/patient user/*.rs", true, "launch user/*.rs"},
+		{"launch/patient only standalone", Client{}, "launch launch/patient user/*.rs", false, "launch/patient user/*.rs"},
+		{"offline_access with the refresh grant", Client{GrantTypes: []string{"authorization_code"}}, "offline_access online_access user/*.rs", false, "user/*.rs"},
+		{"client limit", Client{Scopes: []string{"user/Patient.rs"}}, "user/Patient.rs user/Observation.rs", false, "user/Patient.rs"},
+		{"out of order perms dropped", Client{}, "user/Patient.sr patient/Observation.rs?category=laboratory", false, "patient/Observation.rs?category=laboratory"},
 	}
-	limited := Client{Scopes: []string{"user/Patient.rs"}}
-	if got := grantScopes(limited, []string{"user/Patient.rs", "user/Observation.rs"}); strings.Join(got, " ") != "user/Patient.rs" {
-		t.Errorf("client-limited grant = %q", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(s.offerScopes(tt.client, strings.Fields(tt.requested), tt.ehr), " ")
+			if got != tt.want {
+				t.Errorf("offerScopes = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -20,8 +20,8 @@ const verifier = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ-._~"
 func putCode(t *testing.T, s *Server, client, redirect string) string {
 	t.Helper()
 	code := newSecret()
-	rec := authCode{ClientID: client, RedirectURI: redirect, CodeChallenge: pkceS256(verifier), Scopes: []string{"user/*.rs"},
-		User: loggedInUser{Subject: "accounts:u-pcp", Username: "pcp", IdP: "accounts", FHIRUser: "Practitioner/dr-patel"}}
+	rec := authCode{RedirectURI: redirect, CodeChallenge: pkceS256(verifier), Grant: grant{ClientID: client, Scopes: []string{"user/*.rs"},
+		User: loggedInUser{Subject: "accounts:u-pcp", Username: "pcp", IdP: "accounts", FHIRUser: "Practitioner/dr-patel"}}}
 	if err := s.opts.Store.PutJSON(context.Background(), codeKey(code), rec, time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +121,11 @@ func TestTokenRefusals(t *testing.T) {
 			f.Del("code")
 			return f
 		}, "", "", 400, errInvalidRequest},
-		{"client credentials grant", func(c string) url.Values {
+		{"client credentials grant for an app", func(c string) url.Values {
 			return url.Values{"grant_type": {"client_credentials"}, "client_id": {"app"}}
+		}, "", "", 400, errUnauthorizedClient},
+		{"unknown grant type", func(c string) url.Values {
+			return url.Values{"grant_type": {"password"}, "client_id": {"app"}}
 		}, "", "", 400, errUnsupportedGrantType},
 	}
 	for _, tt := range tests {

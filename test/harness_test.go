@@ -39,15 +39,25 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// handedOut remembers every port freeAddr has returned in this test binary: the kernel may
+// offer a just-closed port again, and two parts of parallel tests must never share one.
+var handedOut sync.Map
+
+// freeAddr returns a loopback address with a port that was free a moment ago and that no
+// other caller in this test run has been given.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, taken := handedOut.LoadOrStore(addr, true); !taken {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // startRedis runs a real redis-server on a free port for the test.
@@ -60,6 +70,7 @@ func startRedis(t *testing.T) string {
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	cmd.SysProcAttr = dieWithParent()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -126,6 +137,7 @@ func startGatewayWith(t *testing.T, o gatewayOptions) *gateway {
 		args = append(args, "--config", o.ConfigFile)
 	}
 	cmd := exec.Command(binary, append(args, o.Args...)...)
+	cmd.SysProcAttr = dieWithParent()
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = g.log, g.log
 	if err := cmd.Start(); err != nil {
@@ -157,12 +169,18 @@ func startGatewayWith(t *testing.T, o gatewayOptions) *gateway {
 	return g
 }
 
+// dieWithParent makes a child process get SIGKILL when the test binary dies without its
+// cleanups (a crash, a kill -9), so no gateway or redis-server outlives a test run.
+func dieWithParent() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
 func waitFor(t *testing.T, what string, ready func() bool, out fmt.Stringer) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !ready() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not become ready in 30s; output:\n%s", what, out.String())
+			t.Fatalf("%s did not become ready in 90s; output:\n%s", what, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,26 +95,38 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	addDemoLauncher(cfg, log)
+	portalKey := addDemoPortal(cfg, log) // demo patient portal client: access.go
+	patients := newFHIRPatients(strings.TrimRight(cfg.BaseURL, "/") + "/fhir")
 	sm, err := smart.New(smart.Options{
 		BaseURL: cfg.BaseURL, Store: store, IsNotFound: isNotFound,
 		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
 		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
-		Logger: log,
+		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
+		Patients: patients, Logger: log,
 	})
+	if err != nil {
+		return nil, err
+	}
+	acc, err := buildAccess(ctx, cfg, run, log, rdb, up, authorizer, sm, portalKey) // grants, sponsorship, mail: access.go
 	if err != nil {
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: narrowing{authorizer},
-		Audit: audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log), Logger: log, MaxCount: 100,
+		Upstream: up, PublicBase: sm.FHIRBase(), Authn: pickerAuthn{sm, patients}, Authz: launchConfined{narrowing{authorizer}},
+		Audit: acc.auditWriter(audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log)), Logger: log, MaxCount: 100,
+		SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()},
+		PageKey:            pageKey(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
+	patients.api = proxy
 	mux := http.NewServeMux()
 	sm.Register(mux)
-	mux.Handle("/fhir/", proxy)
-	mux.Handle("/fhir", proxy)
+	acc.register(mux)
+	mux.Handle("/fhir/", sm.CORS(fhirUserReads(proxy)))
+	mux.Handle("/fhir", sm.CORS(proxy))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := rdb.Ping(r.Context()).Err(); err != nil {
 			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
@@ -140,18 +153,15 @@ func (n narrowing) Narrow(ctx context.Context, c access.Caller, resourceType str
 	return v, err == nil, err
 }
 
-func isNotFound(err error) bool { return errors.Is(err, redisstore.ErrNotFound) }
-
-func smartClients(cs []config.Client) []smart.Client {
-	var out []smart.Client
-	for _, c := range cs {
-		out = append(out, smart.Client{
-			ID: c.ID, Name: c.Name, Public: c.Type == "public", SecretSHA256: c.SecretSHA256,
-			RedirectURIs: c.RedirectURIs, Scopes: c.Scopes,
-		})
+// pageKey returns the configured paging-link key, or nil for a random one per process.
+func pageKey(cfg *config.Config) []byte {
+	if cfg.Tokens.PageKey == "" {
+		return nil
 	}
-	return out
+	return []byte(cfg.Tokens.PageKey)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, redisstore.ErrNotFound) }
 
 func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
 	var out []smart.IdP

@@ -88,6 +88,7 @@ func New(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /patients/{id}", a.handlePatient)
 	mux.HandleFunc("GET /lookup", a.handleLookup)
 	mux.HandleFunc("POST /logout", a.handleLogout)
+	a.registerAccess(mux) // Validate a Token, request access: access.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.showMessage(w, http.StatusNotFound, "Not found", "There is no page at this address.")
 	})

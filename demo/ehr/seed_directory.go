@@ -93,7 +93,7 @@ func seedDirectory(d *Dataset, updated time.Time) {
 			"id": o.id, "active": true, "name": o.name,
 			"type":    []any{concept("", code{sysOrgType, o.kind, map[string]string{"prov": "Healthcare Provider", "dept": "Hospital Department"}[o.kind]})},
 			"telecom": []any{telecom("phone", o.phone, "work")},
-			"address": []any{address(o.line, "Riverton")},
+			"address": []any{address("work", o.line, "Riverton")},
 		}
 		if o.partOf != "" {
 			res["partOf"] = ref("Organization", o.partOf, orgName(o.partOf))

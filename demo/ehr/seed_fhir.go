@@ -83,10 +83,11 @@ func telecom(system, value, use string) obj {
 	return cp
 }
 
-// address returns a postal Address in the demo world's fictional town.
-func address(line, city string) obj {
+// address returns a postal Address in the demo world's fictional town. use is "home" for
+// people and "work" for organizations (R4 org-2: an organization's address is never home).
+func address(use, line, city string) obj {
 	return obj{
-		"use": "home", "line": []any{line}, "city": city,
+		"use": use, "line": []any{line}, "city": city,
 		"state": "MA", "postalCode": "01990", "country": "US",
 	}
 }

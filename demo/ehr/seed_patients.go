@@ -63,7 +63,7 @@ func mrn(n int) string { return fmt.Sprintf("MRN%06d", 100000+n) }
 
 // patientResource builds the Patient resource of the n-th child.
 func patientResource(n int, p patientRow) obj {
-	home := address(p.street, "Riverton")
+	home := address("home", p.street, "Riverton")
 	guardianRel := map[string]string{"mother": "Mother", "father": "Father", "grandmother": "Grandmother"}[p.relation]
 	res := obj{
 		"id":     patientID(n),
@@ -89,6 +89,10 @@ func patientResource(n int, p patientRow) obj {
 		"communication":        []any{obj{"language": concept("English", code{"urn:ietf:bcp:47", "en-US", "English (United States)"}), "preferred": true}},
 		"managingOrganization": ref("Organization", "childrens-hospital", "Children's Hospital"),
 	}
+	// Whether the family has a patient-portal (MyChildren's) account; child-21, child-22 and
+	// child-24 have none (see package portal, PortalAccountExtension).
+	res["extension"] = []any{obj{"url": "http://childrens.example.org/fhir/StructureDefinition/patient-portal-account",
+		"valueBoolean": n != 21 && n != 22 && n != 24}}
 	if p.gp != "" {
 		typ, id, _ := strings.Cut(p.gp, "/")
 		res["generalPractitioner"] = []any{ref(typ, id, gpDisplay(typ, id))}

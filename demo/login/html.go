@@ -12,6 +12,8 @@ import (
 type form struct {
 	action *url.URL
 	values url.Values
+	// options are the values of the form's checkboxes and radio buttons, by name.
+	options url.Values
 }
 
 // parseForm returns the first POST form of page with its action and the values of its
@@ -27,12 +29,15 @@ func parseForm(page string) (form, error) {
 		if n.Type == html.ElementNode && n.Data == "form" && f == nil && strings.EqualFold(attr(n, "method"), "post") {
 			a, err := url.Parse(attr(n, "action"))
 			if err == nil {
-				f = &form{action: a, values: url.Values{}}
+				f = &form{action: a, values: url.Values{}, options: url.Values{}}
 				in = true
 			}
 		}
 		if in && n.Type == html.ElementNode && n.Data == "input" && attr(n, "type") == "hidden" {
 			f.values.Set(attr(n, "name"), attr(n, "value"))
+		}
+		if in && n.Type == html.ElementNode && n.Data == "input" && (attr(n, "type") == "checkbox" || attr(n, "type") == "radio") {
+			f.options.Add(attr(n, "name"), attr(n, "value"))
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c, in)

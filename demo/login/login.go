@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -29,14 +30,31 @@ type Options struct {
 	RedirectURI string
 	// Scope is the space-separated scope to request.
 	Scope string
+	// Extra are further authorization request parameters, such as launch or nonce.
+	Extra url.Values
+	// Patient is the patient to choose on the gateway's patient picker; empty takes the first.
+	Patient string
+	// Grant, when not nil, are the only scopes left ticked on the consent screen; nil allows
+	// everything offered.
+	Grant []string
+	// Deny presses "Deny" on the consent screen.
+	Deny bool
 }
 
 // Token is the token endpoint's answer.
 type Token struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
-	Scope       string `json:"scope"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	Scope        string `json:"scope"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+	// The SMART launch context.
+	Patient           string           `json:"patient,omitempty"`
+	Encounter         string           `json:"encounter,omitempty"`
+	FHIRContext       []map[string]any `json:"fhirContext,omitempty"`
+	NeedPatientBanner *bool            `json:"need_patient_banner,omitempty"`
+	SmartStyleURL     string           `json:"smart_style_url,omitempty"`
 }
 
 // Session is one browser: a cookie jar and one authorization flow at a time.
@@ -84,6 +102,10 @@ func (s *Session) Start(ctx context.Context) (string, error) {
 		"code_challenge":        {oauth2.S256ChallengeFromVerifier(s.verifier)},
 		"code_challenge_method": {"S256"},
 	}
+	for k, v := range s.opts.Extra {
+		q[k] = v
+	}
+	s.state = q.Get("state")
 	body, resp, err := s.get(ctx, s.opts.Gateway+"/oauth/authorize?"+q.Encode())
 	if err != nil {
 		return "", err
@@ -133,12 +155,21 @@ func (s *Session) LoginAtIdP(ctx context.Context, idp, username, password string
 	return loc, nil
 }
 
-// Finish visits the gateway callback and returns the authorization code it sends to the
-// app, after checking the state.
+// Finish visits the gateway callback, answers the patient picker and the consent screen
+// when the gateway shows them, and returns the authorization code it sends to the app, after
+// checking the state.
 func (s *Session) Finish(ctx context.Context, callback *url.URL) (string, error) {
 	body, resp, err := s.get(ctx, callback.String())
 	if err != nil {
 		return "", err
+	}
+	for range 2 {
+		if resp.StatusCode != http.StatusOK {
+			break
+		}
+		if body, resp, err = s.answerPage(ctx, body); err != nil {
+			return "", err
+		}
 	}
 	loc, err := resp.Location()
 	if err != nil || !strings.HasPrefix(loc.String(), s.opts.RedirectURI) {
@@ -153,6 +184,52 @@ func (s *Session) Finish(ctx context.Context, callback *url.URL) (string, error)
 	}
 	return q.Get("code"), nil
 }
+
+// answerPage submits the gateway's patient picker or consent form as Options say.
+func (s *Session) answerPage(ctx context.Context, page string) (string, *http.Response, error) {
+	f, err := parseForm(page)
+	if err != nil {
+		return "", nil, err
+	}
+	switch f.action.Path {
+	case "/login/patient":
+		choice := s.opts.Patient
+		if choice == "" && len(f.options["patient"]) > 0 {
+			choice = f.options["patient"][0]
+		}
+		f.values.Set("patient", choice)
+	case "/login/consent":
+		for _, sc := range f.options["scope"] {
+			if s.opts.Grant == nil || slices.Contains(s.opts.Grant, sc) {
+				f.values.Add("scope", sc)
+			}
+		}
+		f.values.Set("decision", "allow")
+		if s.opts.Deny {
+			f.values.Set("decision", "deny")
+		}
+	default:
+		return "", nil, fmt.Errorf("login: unexpected form to %s: %s", f.action, text(page))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, resolve(s.opts.Gateway, f.action.String()), strings.NewReader(f.values.Encode()))
+	if err != nil {
+		return "", nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return "", nil, fmt.Errorf("login: post %s: %w", f.action.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return string(b), resp, err
+}
+
+// Verifier returns the PKCE verifier of the session's current flow.
+func (s *Session) Verifier() string { return s.verifier }
+
+// State returns the state of the session's current flow.
+func (s *Session) State() string { return s.state }
 
 // Exchange redeems code at the token endpoint as a public client.
 func (s *Session) Exchange(ctx context.Context, code string) (Token, error) {

@@ -55,18 +55,41 @@ read_only if input.request.interaction in object.keys(read_permission)
 
 default scope_permits := false
 
-# A scope permits the request when it is about the user's or the patient's data, names the
-# resource type (or "*"), grants the interaction's letter and carries no query constraint.
-# Patient-context scopes count like user-context scopes for now: confining a patient-context
-# token to its launch patient comes with the SMART launch context in a later issue.
-# A v2 scope narrowed by a query (for example "?category=laboratory") does not count yet:
-# the gateway cannot yet hold results to the narrowing, so it refuses rather than over-grants.
-scope_permits if {
-	some scope in input.token.scopes
-	scope.context in {"user", "patient"}
+# A scope permits the request when it names the resource type (or "*") and grants the
+# interaction's letter. A v2 scope narrowed by a query (for example "?category=laboratory")
+# counts here for its type; the FHIR proxy holds the results to the query (it adds the
+# constraint to searches and checks what reads return).
+scope_covers(scope) if {
 	scope.resource in {"*", input.request.resource_type}
 	read_permission[input.request.interaction] in scope.perms
-	object.get(scope, "query", "") == ""
+}
+
+# A user-context scope reaches what the user may see; rule 3 decides that per patient.
+scope_permits if {
+	some scope in input.token.scopes
+	scope.context == "user"
+	scope_covers(scope)
+}
+
+# A patient-context scope is confined to the token's launch patient (SMART
+# scopes-and-launch-context.md): it permits only a request naming that patient and no other.
+# Rule 3 still applies, so the user must also be allowed to see the patient.
+scope_permits if {
+	some scope in input.token.scopes
+	scope.context == "patient"
+	scope_covers(scope)
+	within_launch_patient
+}
+
+default within_launch_patient := false
+
+within_launch_patient if {
+	launch_patient := object.get(input.token, "patient", "")
+	launch_patient != ""
+	count(requested_patients) > 0
+	every patient_id in requested_patients {
+		patient_id == launch_patient
+	}
 }
 
 default request_permitted := false
@@ -88,31 +111,121 @@ request_denial := not_read_only if {
 # ---------------------------------------------------------------------------------------------
 
 # METADATA
-# title: Relationship basis
+# title: The principal whose relationships count
 # description: |
-#   The rule under which principal may see a patient whose primary care providers are pcp
-#   (one entry of input.facts.pcp_of), checked in order; undefined when none holds.
-#   "pcp": the principal is a listed primary care provider (directly, or through a
-#   PractitionerRole the gateway resolved). "pcp_practice": a member of one of the
-#   principal's practices is listed, or one of those practices is itself listed.
-#   Later rules (patient-granted access) are added here as further "else" branches.
-relationship_basis(principal, pcp) := "pcp" if {
+#   input.principal is the person whose relationships to patients count: the user, or for a
+#   sponsored staff user (input.sponsorship present) the sponsor, whose practitioner and
+#   practices the gateway put there. Those relationships count only while the user's account
+#   is not suspended and, for staff, while the staff account is active (not suspended or
+#   removed by the sponsor) and the sponsor's own account is active: a suspended sponsor
+#   suspends their staff at once.
+default principal_in_good_standing := false
+
+principal_in_good_standing if {
+	not input.user.standing == "suspended"
+	not input.sponsorship
+}
+
+principal_in_good_standing if {
+	not input.user.standing == "suspended"
+	input.sponsorship.status == "active"
+	input.sponsorship.sponsor_standing == "active"
+	input.principal.id == input.sponsorship.sponsor
+}
+
+# METADATA
+# title: Path 1, PCP
+# description: |
+#   The principal is listed as the patient's primary care provider (directly, or through a
+#   PractitionerRole the gateway resolved to its practitioner).
+is_pcp(principal, pcp) if {
 	principal.practitioner != ""
 	principal.practitioner in pcp.practitioners
-} else := "pcp_practice" if {
+}
+
+# METADATA
+# title: Path 2, PCP practice
+# description: |
+#   A member of one of the principal's practices is listed as the patient's primary care
+#   provider, or one of those practices is itself listed.
+in_pcp_practice(principal, pcp) if {
 	some member in principal.practice_members
 	member in pcp.practitioners
-} else := "pcp_practice" if {
+}
+
+in_pcp_practice(principal, pcp) if {
 	some practice in principal.practices
 	practice in pcp.organizations
 }
 
-# The basis for each named patient that some rule allows. A patient the gateway knows nothing
-# about (no entry in facts.pcp_of) has no basis.
-patient_basis[patient_id] := relationship_basis(input.principal, pcp) if {
-	some patient_id in requested_patients
-	pcp := object.get(input, ["facts", "pcp_of", patient_id], {})
+# METADATA
+# title: Path 3, patient-granted
+# description: |
+#   The patient or guardian granted the principal access (an invitation token the principal,
+#   or their staff, redeemed; or an approved access request), and the grant is neither
+#   revoked nor past its end (input.now is the time of the request).
+patient_granted(principal, grant) if {
+	grant.clinician == principal.id
+	not grant.revoked_at
+	grant_in_time(grant)
 }
+
+# A grant without an end holds until revoked; one with an end holds only while the request's
+# time (input.now) is before it, so a missing time never keeps an ended grant alive.
+grant_in_time(grant) if not grant.expires_at
+
+grant_in_time(grant) if {
+	time.parse_rfc3339_ns(input.now) < time.parse_rfc3339_ns(grant.expires_at)
+}
+
+grant_expired(grant) if {
+	grant.expires_at
+	not grant_in_time(grant)
+}
+
+# METADATA
+# title: Relationship basis
+# description: |
+#   The rule under which principal may see a patient whose primary care providers are pcp
+#   (one entry of input.facts.pcp_of), checked in order; undefined when none holds.
+relationship_basis(principal, pcp) := "pcp" if {
+	is_pcp(principal, pcp)
+} else := "pcp_practice" if {
+	in_pcp_practice(principal, pcp)
+}
+
+# The basis for one patient: a PCP relationship first, then the family's grant
+# (input.facts.grants holds, per patient, the grant to the principal, if any).
+basis_for(patient_id) := basis if {
+	basis := relationship_basis(input.principal, object.get(input, ["facts", "pcp_of", patient_id], {}))
+} else := "patient_grant" if {
+	patient_granted(input.principal, object.get(input, ["facts", "grants", patient_id], {}))
+}
+
+# The basis for each named patient that some rule allows. A patient the gateway knows nothing
+# about (no entry in facts.pcp_of or facts.grants) has no basis.
+patient_basis[patient_id] := basis_for(patient_id) if {
+	principal_in_good_standing
+	some patient_id in requested_patients
+}
+
+# Why no rule allowed a patient, with the next step the clinician can take.
+no_basis_reason := account_suspended if {
+	input.user.standing == "suspended"
+} else := staff_suspended if {
+	input.sponsorship
+	input.sponsorship.status != "active"
+} else := sponsor_suspended if {
+	not principal_in_good_standing
+} else := not_pcp
+
+no_basis_reason_for(patient_id) := grant_expired_reason if {
+	principal_in_good_standing
+	grant := input.facts.grants[patient_id]
+	grant.clinician == input.principal.id
+	not grant.revoked_at
+	grant_expired(grant)
+} else := no_basis_reason
 
 # ---------------------------------------------------------------------------------------------
 # The answer for each patient, and every reason for refusing.
@@ -128,7 +241,7 @@ patient_decisions[patient_id] := {"allowed": false, "reason": request_denial} if
 	some patient_id in requested_patients
 }
 
-patient_decisions[patient_id] := {"allowed": false, "reason": not_pcp} if {
+patient_decisions[patient_id] := {"allowed": false, "reason": no_basis_reason_for(patient_id)} if {
 	request_permitted
 	some patient_id in requested_patients
 	not patient_basis[patient_id]
@@ -178,14 +291,60 @@ no_patient_named := {
 }
 
 # METADATA
-# title: Not the primary care provider
+# title: No relationship
 # description: |
 #   Neither the principal nor anyone in the principal's practice (nor the practice itself) is
-#   listed as the patient's primary care provider. The same answer is given for a patient the
-#   hospital does not know, so that a refusal never reveals whether a patient exists.
+#   listed as the patient's primary care provider, and the family has granted the principal no
+#   access. The same answer is given for a patient the hospital does not know, so that a
+#   refusal never reveals whether a patient exists. next_steps names what the clinician can
+#   do: request PCP access (if they are the PCP), or ask the family for access.
 # custom:
 #   code: not_pcp
 not_pcp := {
 	"code": "not_pcp",
-	"message": "You are not this patient's primary care provider, and no one in your practice is.",
+	"message": "You are not this patient's primary care provider, no one in your practice is, and the family has not granted you access. If you are the PCP, request PCP access; otherwise ask the family to grant you access.",
+	"next_steps": "request-pcp-access request-family-access",
+}
+
+# METADATA
+# title: Grant expired
+# description: The family's grant to the principal has reached its end date.
+# custom:
+#   code: grant_expired
+grant_expired_reason := {
+	"code": "grant_expired",
+	"message": "The family's grant of access to this patient has ended. Ask the family to grant you access again.",
+	"next_steps": "request-family-access",
+}
+
+# METADATA
+# title: Account suspended
+# description: The user's own account is suspended.
+# custom:
+#   code: account_suspended
+account_suspended := {
+	"code": "account_suspended",
+	"message": "Your account is suspended. Contact the MyPatients support team.",
+}
+
+# METADATA
+# title: Staff account suspended
+# description: The sponsored staff user's account was suspended or removed by the sponsor.
+# custom:
+#   code: staff_suspended
+staff_suspended := {
+	"code": "staff_suspended",
+	"message": "Your staff account is suspended or was removed by your sponsoring provider.",
+}
+
+# METADATA
+# title: Sponsor suspended
+# description: |
+#   The sponsored staff user's sponsor is suspended, so the staff user's access is suspended
+#   with theirs.
+# custom:
+#   code: sponsor_suspended
+sponsor_suspended := {
+	"code": "sponsor_suspended",
+	"message": "The account of the provider who sponsors you is suspended, so your access is suspended too. Contact your sponsoring provider.",
 }

@@ -82,11 +82,6 @@ test_wildcard_resource_permits_every_type if {
 	}
 }
 
-test_patient_context_counts_like_user_context if {
-	access.allow with input as scoped([scope("patient", "*", ["r", "s"])], "read", "Patient")
-	access.allow with input as scoped([scope("patient", "Observation", ["s"])], "search", "Observation")
-}
-
 test_system_context_does_not_permit_a_clinician if {
 	not access.allow with input as scoped([scope("system", "*", ["r", "s"])], "read", "Patient")
 }
@@ -95,10 +90,53 @@ test_write_only_scope_does_not_permit_reading if {
 	not access.allow with input as scoped([scope("user", "*", ["c", "u", "d"])], "read", "Patient")
 }
 
-test_scope_with_query_constraint_does_not_count_yet if {
+test_scope_with_query_constraint_counts_for_its_type if {
+	# The proxy holds the results to the query; the policy decides the type.
 	narrowed := object.union(scope("user", "Observation", ["r", "s"]), {"query": "category=laboratory"})
-	not access.allow with input as scoped([narrowed], "search", "Observation")
-	access.allow with input as scoped([narrowed, scope("user", "Observation", ["s"])], "search", "Observation")
+	access.allow with input as scoped([narrowed], "search", "Observation")
+	not access.allow with input as scoped([narrowed], "search", "Condition")
+}
+
+# patient_token is a token of patient-context scopes launched with patient launch.
+patient_token(inp, launch) := json.patch(inp, [
+	{"op": "replace", "path": "/token/scopes", "value": [scope("patient", "*", ["r", "s"])]},
+	{"op": "add", "path": "/token/patient", "value": launch},
+])
+
+test_patient_scope_permits_the_launch_patient if {
+	access.allow with input as patient_token(read_patient(patel, "child-01"), "child-01")
+	access.allow with input as patient_token(request(patel, "search", "Observation", ["child-01"]), "child-01")
+}
+
+test_patient_scope_refuses_another_patient if {
+	# child-05 is Dr Patel's too, but the token is confined to child-01.
+	inp := patient_token(read_patient(patel, "child-05"), "child-01")
+	access.decision.reasons == [access.scope_not_permitted] with input as inp
+}
+
+test_patient_scope_refuses_a_request_naming_others_too if {
+	inp := patient_token(request(patel, "search", "Observation", ["child-01", "child-05"]), "child-01")
+	not access.allow with input as inp
+}
+
+test_patient_scope_without_launch_patient_refuses if {
+	inp := with_scopes(read_patient(patel, "child-01"), [scope("patient", "*", ["r", "s"])])
+	not access.allow with input as inp
+	not access.allow with input as patient_token(read_patient(patel, "child-01"), "")
+}
+
+test_patient_scope_still_needs_the_relationship if {
+	# The launch patient must be one the clinician may see: child-10 is not Dr Patel's.
+	inp := patient_token(read_patient(patel, "child-10"), "child-10")
+	not access.allow with input as inp
+	access.decision.patients["child-10"].reason == access.not_pcp with input as inp
+}
+
+test_patient_scope_with_user_scope_reaches_others_through_the_user_scope if {
+	inp := json.patch(patient_token(read_patient(patel, "child-05"), "child-01"), [
+		{"op": "add", "path": "/token/scopes/-", "value": scope("user", "Patient", ["r"])},
+	])
+	access.allow with input as inp
 }
 
 test_one_permitting_scope_among_others_is_enough if {

@@ -1,0 +1,129 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/grants"
+	"github.com/mypatients/gateway/sponsor"
+)
+
+// GrantReader reads the family's grants to a clinician. *grants.Store satisfies it. It is
+// called on every decision and must not cache: a revocation holds on the very next request.
+type GrantReader interface {
+	ForClinician(ctx context.Context, clinician string, patients []string) (map[string]grants.Grant, error)
+}
+
+// SponsorReader reads sponsorship and account standing. *sponsor.Store satisfies it; it is
+// read on every decision, uncached, so that a suspension holds at once.
+type SponsorReader interface {
+	// Get returns the staff account of user id, or an error matching sponsor.ErrNotFound
+	// when id is not sponsored staff.
+	Get(ctx context.Context, id string) (sponsor.Staff, error)
+	// Standing returns sponsor.Active or sponsor.Suspended for any account.
+	Standing(ctx context.Context, id string) (string, error)
+}
+
+// Sponsorship is, in the policy input, the sponsorship of a staff user.
+type Sponsorship struct {
+	Sponsor         string `json:"sponsor"`
+	Status          string `json:"status"`
+	SponsorStanding string `json:"sponsor_standing"`
+}
+
+// GrantFact is a grant in the policy's words.
+type GrantFact struct {
+	Clinician string `json:"clinician"`
+	How       string `json:"how"`
+	When      string `json:"when"`
+	By        string `json:"by"`
+	ExpiresAt string `json:"expires_at,omitempty"`
+	RevokedAt string `json:"revoked_at,omitempty"`
+}
+
+// standing is who the request's relationships belong to, and the account facts behind it.
+type standing struct {
+	// counted is the caller whose relationships count: c itself, or for sponsored staff a
+	// Caller standing for the sponsor (their user id and practitioner).
+	counted     access.Caller
+	user        string // the user's own standing
+	sponsorship *Sponsorship
+}
+
+// whoCounts looks up whether c is sponsored staff and the standing of c and their sponsor.
+// With no SponsorReader configured, everyone stands for themselves.
+func (a *Authorizer) whoCounts(ctx context.Context, c access.Caller) (standing, error) {
+	st := standing{counted: c, user: sponsor.Active}
+	if a.sponsors == nil {
+		return st, nil
+	}
+	var err error
+	if st.user, err = a.sponsors.Standing(ctx, c.Subject); err != nil {
+		return standing{}, fmt.Errorf("authz: standing of %s: %w", c.Subject, err)
+	}
+	staff, err := a.sponsors.Get(ctx, c.Subject)
+	if errors.Is(err, sponsor.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return standing{}, fmt.Errorf("authz: sponsorship of %s: %w", c.Subject, err)
+	}
+	sponsorStanding, err := a.sponsors.Standing(ctx, staff.Sponsor)
+	if err != nil {
+		return standing{}, fmt.Errorf("authz: standing of sponsor %s: %w", staff.Sponsor, err)
+	}
+	st.sponsorship = &Sponsorship{Sponsor: staff.Sponsor, Status: staff.Status, SponsorStanding: sponsorStanding}
+	// The staff member's own practitioner (if any) is ignored: staff see exactly what the
+	// sponsor sees, never more.
+	st.counted = access.Caller{Subject: staff.Sponsor, FHIRUser: staff.SponsorPractitioner}
+	return st, nil
+}
+
+// inGoodStanding mirrors the policy's principal_in_good_standing, for Narrow, which lists
+// patients without asking the policy; Decide still checks every patient it returns.
+func (s standing) inGoodStanding() bool {
+	if s.user != sponsor.Active {
+		return false
+	}
+	return s.sponsorship == nil ||
+		s.sponsorship.Status == sponsor.Active && s.sponsorship.SponsorStanding == sponsor.Active
+}
+
+// addRelationshipFacts completes input with the user's standing, the sponsorship and the
+// family's grants to the principal among patients, read fresh.
+func (a *Authorizer) addRelationshipFacts(ctx context.Context, input *Input, st standing, patients []string, now time.Time) error {
+	input.User.Standing = st.user
+	input.Sponsorship = st.sponsorship
+	input.Now = now.UTC().Format(time.RFC3339)
+	if a.grants == nil {
+		return nil
+	}
+	gs, err := a.grants.ForClinician(ctx, input.Principal.ID, sortedSet(patients))
+	if err != nil {
+		return fmt.Errorf("authz: grants of %s: %w", input.Principal.ID, err)
+	}
+	if len(gs) == 0 {
+		return nil
+	}
+	input.Facts.Grants = make(map[string]GrantFact, len(gs))
+	for id, g := range gs {
+		f := GrantFact{Clinician: g.Clinician, How: g.How, When: g.When.UTC().Format(time.RFC3339), By: g.By}
+		if g.ExpiresAt != nil {
+			f.ExpiresAt = g.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		if g.RevokedAt != nil {
+			f.RevokedAt = g.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		input.Facts.Grants[id] = f
+	}
+	return nil
+}
+
+// UseRelationships makes the Authorizer read grants and sponsorship on every decision. It
+// must be called before the Authorizer serves requests; wiring calls it once.
+func (a *Authorizer) UseRelationships(g GrantReader, s SponsorReader) {
+	a.grants, a.sponsors = g, s
+}

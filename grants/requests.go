@@ -1,0 +1,176 @@
+package grants
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Kinds of access request.
+const (
+	// KindPCP: the clinician says they are the patient's PCP; the support team checks and
+	// corrects the EHR.
+	KindPCP = "pcp"
+	// KindFamily: the clinician asks the patient or guardian, through the patient portal.
+	KindFamily = "family"
+)
+
+// Request statuses.
+const (
+	Pending  = "pending"
+	Approved = "approved"
+	Denied   = "denied"
+)
+
+// requestTTL bounds how long any request is kept, decided or not.
+const requestTTL = 400 * 24 * time.Hour
+
+// Request is a clinician's request for access to one patient.
+type Request struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	PatientID string `json:"patient_id"`
+	MRN       string `json:"mrn,omitempty"`
+	// Requester is the gateway user id of the clinician who asked; Clinician is the one the
+	// grant would go to (the requester's sponsor for staff).
+	Requester string `json:"requester"`
+	Clinician string `json:"clinician"`
+	// Contact details the requester gave, for the support team or the family.
+	Name      string     `json:"name"`
+	Email     string     `json:"email,omitempty"`
+	Phone     string     `json:"phone,omitempty"`
+	Practice  string     `json:"practice,omitempty"`
+	Note      string     `json:"note,omitempty"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+}
+
+// ErrDecided is returned when a request is decided a second time.
+var ErrDecided = errors.New("grants: request already decided")
+
+func (s *Store) requestKey(id string) string { return s.prefix + "access-request:" + id }
+func (s *Store) requestsOf(patientID string) string {
+	return s.prefix + "access-requests:patient:" + patientID
+}
+func (s *Store) requestsByKind(kind string) string { return s.prefix + "access-requests:" + kind }
+
+// AddRequest records r as pending with a fresh id and returns it.
+func (s *Store) AddRequest(ctx context.Context, r Request, now time.Time) (Request, error) {
+	if r.PatientID == "" || r.Requester == "" || (r.Kind != KindPCP && r.Kind != KindFamily) {
+		return Request{}, fmt.Errorf("grants: add request: incomplete request")
+	}
+	r.ID, r.Status, r.CreatedAt = rand.Text(), Pending, now.UTC()
+	if err := s.saveRequest(ctx, r); err != nil {
+		return Request{}, err
+	}
+	if err := s.rdb.SAdd(ctx, s.requestsOf(r.PatientID), r.ID).Err(); err != nil {
+		return Request{}, fmt.Errorf("grants: index request: %w", err)
+	}
+	if err := s.rdb.SAdd(ctx, s.requestsByKind(r.Kind), r.ID).Err(); err != nil {
+		return Request{}, fmt.Errorf("grants: index request: %w", err)
+	}
+	return r, nil
+}
+
+func (s *Store) saveRequest(ctx context.Context, r Request) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("grants: encode request: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.requestKey(r.ID), b, requestTTL).Err(); err != nil {
+		return fmt.Errorf("grants: save request: %w", err)
+	}
+	return nil
+}
+
+// GetRequest returns the request with id, or ErrNotFound.
+func (s *Store) GetRequest(ctx context.Context, id string) (Request, error) {
+	raw, err := s.rdb.Get(ctx, s.requestKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Request{}, fmt.Errorf("grants: request %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Request{}, fmt.Errorf("grants: read request: %w", err)
+	}
+	var r Request
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Request{}, fmt.Errorf("grants: decode request: %w", err)
+	}
+	return r, nil
+}
+
+// Decide marks a pending request approved or denied. Only one decision wins: the status
+// is changed with a compare-and-set (WATCH) so that two portal calls cannot both decide.
+func (s *Store) Decide(ctx context.Context, id, status, by string, now time.Time) (Request, error) {
+	if status != Approved && status != Denied {
+		return Request{}, fmt.Errorf("grants: decide: status %q", status)
+	}
+	var out Request
+	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		r, err := s.GetRequest(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != Pending {
+			return ErrDecided
+		}
+		at := now.UTC()
+		r.Status, r.DecidedAt, r.DecidedBy = status, &at, by
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("grants: encode request: %w", err)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, s.requestKey(id), b, requestTTL)
+			return nil
+		})
+		out = r
+		return err
+	}, s.requestKey(id))
+	if err != nil {
+		return Request{}, fmt.Errorf("grants: decide request %q: %w", id, err)
+	}
+	return out, nil
+}
+
+// RequestsForPatient lists the patient's requests with the given status ("" for all),
+// oldest first.
+func (s *Store) RequestsForPatient(ctx context.Context, patientID, status string) ([]Request, error) {
+	return s.requestsIn(ctx, s.requestsOf(patientID), status)
+}
+
+// RequestsOfKind lists every request of kind with the given status, oldest first; the
+// support team's queue of PCP-access requests is RequestsOfKind(KindPCP, Pending).
+func (s *Store) RequestsOfKind(ctx context.Context, kind, status string) ([]Request, error) {
+	return s.requestsIn(ctx, s.requestsByKind(kind), status)
+}
+
+func (s *Store) requestsIn(ctx context.Context, set, status string) ([]Request, error) {
+	ids, err := s.rdb.SMembers(ctx, set).Result()
+	if err != nil {
+		return nil, fmt.Errorf("grants: list requests: %w", err)
+	}
+	var out []Request
+	for _, id := range ids {
+		r, err := s.GetRequest(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // expired
+		}
+		if err != nil {
+			return nil, err
+		}
+		if status == "" || r.Status == status {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b Request) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}

@@ -1,0 +1,109 @@
+package patientaccess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/sponsor"
+)
+
+// ErrNoSponsorship is returned when the caller may not sponsor: they are staff themselves,
+// have no Practitioner (are not a provider), or their account is suspended.
+var ErrNoSponsorship = errors.New("patientaccess: only providers in good standing can sponsor staff")
+
+// canSponsor checks the sponsorship privilege: a provider (a user whose identity names a
+// Practitioner), not sponsored staff, not suspended.
+func (s *Service) canSponsor(ctx context.Context, c access.Caller) error {
+	if c.Subject == "" || c.PractitionerID() == "" {
+		return ErrNoSponsorship
+	}
+	if _, err := s.Sponsors.Get(ctx, c.Subject); err == nil {
+		return ErrNoSponsorship
+	} else if !errors.Is(err, sponsor.ErrNotFound) {
+		return err
+	}
+	standing, err := s.Sponsors.Standing(ctx, c.Subject)
+	if err != nil {
+		return err
+	}
+	if standing != sponsor.Active {
+		return ErrNoSponsorship
+	}
+	return nil
+}
+
+// NewStaff is what a sponsor says about a new staff member.
+type NewStaff struct {
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Email string `json:"email"`
+}
+
+func (n NewStaff) validate() error {
+	var problems []string
+	if strings.TrimSpace(n.Name) == "" || len(n.Name) > 200 {
+		problems = append(problems, "a name (at most 200 characters)")
+	}
+	if strings.TrimSpace(n.Role) == "" || len(n.Role) > 100 {
+		problems = append(problems, "a role such as RN or referral coordinator")
+	}
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+		problems = append(problems, "an email address")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: a staff account needs %s", errInvalidInput, strings.Join(problems, ", "))
+	}
+	return nil
+}
+
+var errInvalidInput = errors.New("invalid input")
+
+// CreateStaff creates a staff account sponsored by c and emails the staff member a link to
+// set up their login at the accounts IdP.
+func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) (sponsor.Staff, error) {
+	if err := s.canSponsor(ctx, c); err != nil {
+		return sponsor.Staff{}, err
+	}
+	if err := n.validate(); err != nil {
+		return sponsor.Staff{}, err
+	}
+	st, err := s.Sponsors.Sponsor(ctx, sponsor.Staff{ID: sponsor.NewStaffID(c.IdP), Name: n.Name, Role: n.Role, Email: n.Email,
+		Sponsor: c.Subject, SponsorPractitioner: c.FHIRUser}, s.now())
+	if err != nil {
+		return sponsor.Staff{}, err
+	}
+	sponsorName := c.Username
+	if sponsorName == "" {
+		sponsorName = "Your sponsoring provider"
+	}
+	s.event(ctx, "staff account created", "staff", st.ID, "sponsor", c.Subject)
+	setup := s.appURL() + "/account/setup?account=" + st.ID
+	if err := s.Mail.Enqueue(ctx, msgStaffWelcome(st.Email, st.Name, sponsorName, setup)); err != nil {
+		return st, fmt.Errorf("patientaccess: mail the new staff member: %w", err)
+	}
+	return st, nil
+}
+
+// ListStaff returns c's staff accounts.
+func (s *Service) ListStaff(ctx context.Context, c access.Caller) ([]sponsor.Staff, error) {
+	if err := s.canSponsor(ctx, c); err != nil {
+		return nil, err
+	}
+	return s.Sponsors.List(ctx, c.Subject)
+}
+
+// SetStaffStatus suspends, reinstates or removes one of c's staff accounts.
+func (s *Service) SetStaffStatus(ctx context.Context, c access.Caller, id, status string) (sponsor.Staff, error) {
+	if err := s.canSponsor(ctx, c); err != nil {
+		return sponsor.Staff{}, err
+	}
+	st, err := s.Sponsors.SetStatus(ctx, c.Subject, id, status)
+	if err == nil {
+		s.event(ctx, "staff account status changed", "staff", id, "status", status, "sponsor", c.Subject)
+	}
+	return st, err
+}

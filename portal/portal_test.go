@@ -1,0 +1,63 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/mypatients/gateway/access"
+)
+
+// tokens stands in for the SMART server's token check: each bearer string is a caller. The
+// real check runs end to end in test/grants_test.go.
+type tokens map[string]access.Caller
+
+func (t tokens) Authenticate(_ context.Context, bearer string) (access.Caller, error) {
+	c, ok := t[bearer]
+	if !ok {
+		return access.Caller{}, errors.New("unknown token")
+	}
+	return c, nil
+}
+
+// TestOnlyThePortalGetsIn: the portal API admits a backend token (no user) of a registered
+// portal client with a system/ scope, and nothing else.
+func TestOnlyThePortalGetsIn(t *testing.T) {
+	t.Parallel()
+	authn := tokens{
+		"portal":        {ClientID: "patient-portal", Scopes: []string{"system/Patient.rs"}},
+		"portal-user":   {Subject: "accounts:u-pcp", ClientID: "patient-portal", Scopes: []string{"system/Patient.rs"}},
+		"other-backend": {ClientID: "analytics", Scopes: []string{"system/Patient.rs"}},
+		"no-system":     {ClientID: "patient-portal", Scopes: []string{"user/Patient.rs"}},
+	}
+	api := &API{Authn: authn, Clients: []string{"patient-portal"}}
+	reached := false
+	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ access.Caller) {
+		reached = true
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for _, tc := range []struct {
+		bearer string
+		want   int
+	}{
+		{"portal", http.StatusNoContent},
+		{"", http.StatusUnauthorized},
+		{"forged", http.StatusUnauthorized},
+		{"portal-user", http.StatusForbidden},
+		{"other-backend", http.StatusForbidden},
+		{"no-system", http.StatusForbidden},
+	} {
+		reached = false
+		r := httptest.NewRequest(http.MethodGet, "/api/portal/patients/child-20/access", nil)
+		if tc.bearer != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.bearer)
+		}
+		w := httptest.NewRecorder()
+		h(w, r)
+		if w.Code != tc.want || reached != (tc.want == http.StatusNoContent) {
+			t.Errorf("bearer %q: %d (handler reached: %v), want %d", tc.bearer, w.Code, reached, tc.want)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package smart
+
+import (
+	"net/http"
+)
+
+// handleRevoke is RFC 7009 token revocation. The client authenticates as at the token
+// endpoint; a token of another client, or no token of ours, is ignored with 200 (§2.2).
+// Revoking either an access or a refresh token revokes its whole grant (§2.1 allows it):
+// the family record goes, and with it every access and refresh token of the grant, at once
+// on the FHIR API, which looks the records up on every call.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	noStore(w.Header())
+	if oerr := parseTokenForm(w, r); oerr != nil {
+		writeTokenError(w, oerr)
+		return
+	}
+	client, oerr := s.authenticateClient(r)
+	if oerr != nil {
+		writeTokenError(w, oerr)
+		return
+	}
+	raw := single(r.PostForm, "token")
+	if raw == "" {
+		writeTokenError(w, &oauthError{status: http.StatusBadRequest, code: errInvalidRequest, description: "token is required"})
+		return
+	}
+	ctx := r.Context()
+	var err error
+	if claims, verr := s.tokens.verify(raw, s.opts.Now()); verr == nil && claims.ClientID == client.ID {
+		var rec tokenRecord
+		if s.opts.Store.GetJSON(ctx, tokenKey(claims.ID), &rec) == nil && rec.Family != "" {
+			err = s.opts.Store.Delete(ctx, familyKey(rec.Family))
+		}
+		if err == nil {
+			err = s.opts.Store.Delete(ctx, tokenKey(claims.ID))
+		}
+	} else {
+		var rec refreshRecord
+		if s.opts.Store.GetJSON(ctx, refreshKey(raw), &rec) == nil && rec.Grant.ClientID == client.ID {
+			err = s.opts.Store.Delete(ctx, familyKey(rec.Family))
+			if err == nil {
+				err = s.opts.Store.Delete(ctx, refreshKey(raw))
+			}
+		}
+	}
+	if err != nil {
+		s.storeFault(w, r, "revoke token", err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,73 @@
+package sponsor_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/sponsor"
+)
+
+func newStore(t *testing.T) *sponsor.Store {
+	t.Helper()
+	emb, err := redisstore.StartEmbedded("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	rdb, err := redisstore.Open(context.Background(), redisstore.Options{URL: emb.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return sponsor.NewStore(rdb, "test:")
+}
+
+func TestSponsorship(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	rosa := sponsor.Staff{ID: "accounts:u-staff", Name: "Rosa Garcia, RN", Role: "RN", Email: "rosa@example.org",
+		Sponsor: "accounts:u-pcp", SponsorPractitioner: "Practitioner/dr-patel"}
+	if _, err := s.Sponsor(ctx, rosa, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, rosa.ID)
+	if err != nil || got.Status != sponsor.Active || got.Sponsor != rosa.Sponsor {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	// Staff cannot sponsor.
+	sub := sponsor.Staff{ID: "accounts:staff-x", Sponsor: rosa.ID, SponsorPractitioner: "Practitioner/none"}
+	if _, err := s.Sponsor(ctx, sub, time.Now()); !errors.Is(err, sponsor.ErrStaffOnly) {
+		t.Errorf("staff sponsoring: %v", err)
+	}
+	if _, err := s.Get(ctx, "accounts:u-pcp"); !errors.Is(err, sponsor.ErrNotFound) {
+		t.Errorf("a provider is not staff: %v", err)
+	}
+	if _, err := s.SetStatus(ctx, "accounts:u-pcp2", rosa.ID, sponsor.Suspended); !errors.Is(err, sponsor.ErrNotYours) {
+		t.Errorf("another provider suspending pcp's staff: %v", err)
+	}
+	for _, status := range []string{sponsor.Suspended, sponsor.Active, sponsor.Removed} {
+		if st, err := s.SetStatus(ctx, "accounts:u-pcp", rosa.ID, status); err != nil || st.Status != status {
+			t.Errorf("SetStatus(%s) = %+v, %v", status, st, err)
+		}
+	}
+	list, err := s.List(ctx, "accounts:u-pcp")
+	if err != nil || len(list) != 1 || list[0].Status != sponsor.Removed {
+		t.Errorf("List = %+v, %v", list, err)
+	}
+
+	for _, step := range []struct {
+		do   func(context.Context, string) error
+		want string
+	}{{s.Suspend, sponsor.Suspended}, {s.Reinstate, sponsor.Active}} {
+		if err := step.do(ctx, "accounts:u-pcp"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Standing(ctx, "accounts:u-pcp"); err != nil || got != step.want {
+			t.Errorf("Standing = %q, %v; want %q", got, err, step.want)
+		}
+	}
+}
