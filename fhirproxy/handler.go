@@ -214,6 +214,22 @@ func denialMessage(d access.Decision) string {
 	return "Access denied."
 }
 
+// denialNextSteps are the next steps the policy offers for a denial: those of the first
+// refused patient that has any.
+func denialNextSteps(d access.Decision) []string {
+	for _, r := range d.Reasons {
+		if r.NextSteps != "" {
+			return strings.Fields(r.NextSteps)
+		}
+	}
+	for _, id := range sortedKeys(d.Patients) {
+		if pd := d.Patients[id]; !pd.Allowed && pd.Reason != nil && pd.Reason.NextSteps != "" {
+			return strings.Fields(pd.Reason.NextSteps)
+		}
+	}
+	return nil
+}
+
 // denialReason is the machine code of a denial, for the audit record.
 func denialReason(d access.Decision) string {
 	for _, r := range d.Reasons {

@@ -55,6 +55,9 @@ type refusal struct {
 	Diagnostics string // shown to the caller; never upstream or internal detail
 	Reason      string // audit reason code
 	Err         error  // internal cause, logged only
+	// NextSteps are codes of what the clinician can do about a policy denial (for example
+	// request-pcp-access); shown as the issue's details so that an app can offer them.
+	NextSteps []string
 }
 
 func (r *refusal) Error() string {
@@ -114,17 +117,37 @@ type operationOutcome struct {
 }
 
 type outcomeIssue struct {
-	Severity    string `json:"severity"`
-	Code        string `json:"code"`
-	Diagnostics string `json:"diagnostics,omitempty"`
+	Severity    string          `json:"severity"`
+	Code        string          `json:"code"`
+	Details     *outcomeDetails `json:"details,omitempty"`
+	Diagnostics string          `json:"diagnostics,omitempty"`
 }
 
-// outcomeJSON renders an OperationOutcome with one error issue.
-func outcomeJSON(code, diagnostics string) []byte {
-	b, err := json.Marshal(operationOutcome{
-		ResourceType: "OperationOutcome",
-		Issue:        []outcomeIssue{{Severity: "error", Code: code, Diagnostics: diagnostics}},
-	})
+// outcomeDetails carries the next steps of a denial as codings an app can act on.
+type outcomeDetails struct {
+	Coding []outcomeCoding `json:"coding"`
+	Text   string          `json:"text,omitempty"`
+}
+
+type outcomeCoding struct {
+	System string `json:"system"`
+	Code   string `json:"code"`
+}
+
+// NextStepSystem is the code system of the next steps a denial offers.
+const NextStepSystem = "https://mypatients.example.org/fhir/CodeSystem/next-step"
+
+// outcomeJSON renders an OperationOutcome with one error issue, and the next steps as its
+// details when there are any.
+func outcomeJSON(code, diagnostics string, nextSteps ...string) []byte {
+	issue := outcomeIssue{Severity: "error", Code: code, Diagnostics: diagnostics}
+	if len(nextSteps) > 0 {
+		issue.Details = &outcomeDetails{Text: "Ask for access with POST /api/access-requests."}
+		for _, s := range nextSteps {
+			issue.Details.Coding = append(issue.Details.Coding, outcomeCoding{System: NextStepSystem, Code: s})
+		}
+	}
+	b, err := json.Marshal(operationOutcome{ResourceType: "OperationOutcome", Issue: []outcomeIssue{issue}})
 	if err != nil { // cannot happen for these string fields
 		return []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}`)
 	}
@@ -158,5 +181,5 @@ func writeRefusal(w http.ResponseWriter, requestID string, rf *refusal) {
 		h.Set("Allow", "GET")
 	}
 	w.WriteHeader(rf.Status)
-	_, _ = w.Write(outcomeJSON(rf.Code, rf.Diagnostics))
+	_, _ = w.Write(outcomeJSON(rf.Code, rf.Diagnostics, rf.NextSteps...))
 }

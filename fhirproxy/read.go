@@ -91,7 +91,9 @@ func (h *Handler) decidePatients(ctx context.Context, ex *exchange, interaction,
 	case hide:
 		return hidden(denialReason(d), nil)
 	}
-	return forbidden(denialReason(d), denialMessage(d))
+	rf = forbidden(denialReason(d), denialMessage(d))
+	rf.NextSteps = denialNextSteps(d)
+	return rf
 }
 
 // directory checks access to a type outside the patient compartment (Practitioner,

@@ -100,6 +100,12 @@ func runScenario(t *testing.T, g *gateway) {
 		status, body := g.fhir(t, http.MethodGet, "/Patient/child-01", tokens["specialist"])
 		calls = append(calls, fhirCall{"specialist", "/Patient/child-01", status, "deny"})
 		assertOutcome(t, status, body, http.StatusForbidden)
+		// The refusal offers the ways to access as codes an app can act on.
+		for _, step := range []string{"request-pcp-access", "request-family-access"} {
+			if !strings.Contains(string(body), `"code":"`+step+`"`) {
+				t.Errorf("refusal does not offer %s: %s", step, body)
+			}
+		}
 		obs := get("specialist", "/Observation?patient=child-01", 403, "deny")
 		if obs["resourceType"] != "OperationOutcome" {
 			t.Errorf("Observation search as specialist: %v", obs)
