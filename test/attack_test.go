@@ -73,8 +73,8 @@ type sentCase struct {
 	status    int
 }
 
-// attack sends one case's request, following redirects as a client would (the server's mux
-// answers unclean paths with a redirect to the clean one, where the proxy decides).
+// attack sends one case's request. It follows no redirect: every path under /fhir, however
+// spelled, must be answered by the FHIR API itself, with an OperationOutcome and an audit record.
 func (g *gateway) attack(t *testing.T, c attackCase, path, token string, v victims) (int, http.Header, []byte) {
 	t.Helper()
 	method := c.method
@@ -98,7 +98,9 @@ func (g *gateway) attack(t *testing.T, c attackCase, path, token string, v victi
 	for k, val := range c.header {
 		req.Header[k] = []string{v.replace(val)}
 	}
-	client := &http.Client{Timeout: 20 * time.Second}
+	client := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -125,8 +125,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	mux := http.NewServeMux()
 	sm.Register(mux)
 	acc.register(mux)
-	mux.Handle("/fhir/", sm.CORS(fhirUserReads(proxy)))
-	mux.Handle("/fhir", sm.CORS(proxy))
+	fhirAPI := sm.CORS(fhirUserReads(proxy))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := rdb.Ping(r.Context()).Err(); err != nil {
 			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
@@ -138,7 +137,17 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "MyPatients gateway\n\nFHIR base:  %s\nDiscovery:  %s/.well-known/smart-configuration\n", sm.FHIRBase(), cfg.BaseURL)
 	})
-	return mux, nil
+	// Everything under /fhir reaches the FHIR API exactly as sent. ServeMux would answer a
+	// path with "//" or dot segments with a redirect of its own, unaudited; the API refuses
+	// such spellings itself, with an OperationOutcome and an audit record.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (p == "/fhir" || strings.HasPrefix(p, "/fhir/")) && p != "/fhir/.well-known/smart-configuration" {
+			fhirAPI.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}), nil
 }
 
 // narrowing adapts the authorizer's Narrow, which reports "nothing visible" as an error, to
