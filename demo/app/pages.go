@@ -69,9 +69,9 @@ var demoUsers = []demoUser{
 	{"pcp2", "MyPatients accounts", "Dr. Ingrid Lindqvist, Harbor Family Medicine",
 		"child-10 to child-15 (child-15 through the practice itself)."},
 	{"specialist", "MyPatients accounts", "Dr. Claire Moreau, Lakeside Cardiology Associates",
-		"Nobody: she is no one's primary care provider, so every look-up is refused."},
+		"Nobody at first: she is no one's primary care provider. Request access from a family, or validate an invitation token, and approve it in the demo patient portal."},
 	{"staff", "MyPatients accounts", "Rosa Garcia, RN; no practitioner record in the EHR",
-		"Nobody yet (sponsorship by pcp comes in a later version)."},
+		"Exactly what pcp sees: her account is sponsored by pcp."},
 	{"hospdoc", "Children's ID", "Dr. Samir Haddad, Children's Hospital Primary Care Clinic",
 		"child-16 to child-18."},
 }
