@@ -32,11 +32,10 @@ func released(body []byte, header http.Header) *answer {
 }
 
 // exchange is the state of one request: who asked, what was parsed and decided. It produces
-// the request's single audit record and log line, and writes the response only after the
+// the request's single audit record and log line, and delivers the answer only after the
 // record is stored.
 type exchange struct {
 	h      *Handler
-	w      http.ResponseWriter
 	method string
 	path   string
 	id     string
@@ -50,10 +49,11 @@ type exchange struct {
 	decisionIDs []string
 }
 
-func (h *Handler) newExchange(w http.ResponseWriter, r *http.Request) *exchange {
+// newExchange starts the exchange of one request; path is its escaped URL path, for the log.
+func (h *Handler) newExchange(method, path string) *exchange {
 	// The request id is always ours: a client's X-Request-Id would let it forge or collide
 	// with other records in the audit trail.
-	return &exchange{h: h, w: w, method: r.Method, path: r.URL.EscapedPath(), id: rand.Text(),
+	return &exchange{h: h, method: method, path: path, id: rand.Text(),
 		start: time.Now(), basis: map[string]string{}}
 }
 
@@ -113,9 +113,10 @@ func (ex *exchange) record(a *answer) audit.Record {
 	return rec
 }
 
-// finish stores the audit record, then writes the answer. If the record cannot be stored the
-// caller gets a 503 and none of the data: nothing is released unaudited.
-func (ex *exchange) finish(ctx context.Context, a *answer) {
+// finish stores the audit record, then hands the answer to deliver (ServeHTTP writes it to the
+// client, SearchAs returns it). If the record cannot be stored the caller gets a 503 and none
+// of the data: nothing is released unaudited.
+func (ex *exchange) finish(ctx context.Context, a *answer, deliver func(*answer)) {
 	rec := ex.record(a)
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
@@ -124,22 +125,23 @@ func (ex *exchange) finish(ctx context.Context, a *answer) {
 		a = refused(&refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAudit,
 			Diagnostics: "The request could not be recorded in the audit trail; no data was released.", Err: auditErr})
 	}
-	ex.write(a)
+	deliver(a)
 	ex.logLine(ctx, rec, a, auditErr)
 }
 
-func (ex *exchange) write(a *answer) {
+// write writes a to the client.
+func (ex *exchange) write(w http.ResponseWriter, a *answer) {
 	if a.rf != nil {
-		writeRefusal(ex.w, ex.id, a.rf)
+		writeRefusal(w, ex.id, a.rf)
 		return
 	}
-	h := ex.w.Header()
+	h := w.Header()
 	for k, vs := range a.header {
 		h[k] = vs
 	}
 	setCommonHeaders(h, ex.id)
-	ex.w.WriteHeader(a.status)
-	_, _ = ex.w.Write(a.body)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
 }
 
 // logLine writes the request's JSON log line: ids and codes only, never query values, which

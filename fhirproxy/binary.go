@@ -70,9 +70,15 @@ func (h *Handler) attachmentNames(doc resourceInfo, id string) bool {
 // scopePermits reports whether some user- or patient-context scope covers typ with perm,
 // with or without a query (the caller applies the query through scopeRules).
 func scopePermits(scopes []string, typ, perm string) bool {
+	return scopeIn(scopes, typ, perm, "user", "patient")
+}
+
+// scopeIn reports whether one of scopes, in one of the given contexts (user, patient), grants
+// perm on typ.
+func scopeIn(scopes []string, typ, perm string, contexts ...string) bool {
 	return slices.ContainsFunc(scopes, func(s string) bool {
 		r, ok, err := scope.ParseResource(s)
-		return ok && err == nil && (r.Context == "user" || r.Context == "patient") &&
+		return ok && err == nil && slices.Contains(contexts, r.Context) &&
 			(r.Type == "*" || r.Type == typ) && strings.Contains(r.Perms, perm)
 	})
 }

@@ -3,7 +3,11 @@
 // one table), asks the Authorizer about the patients it names, forwards only the canonical
 // request to the upstream FHIR server with the gateway's own credential, checks and filters what
 // comes back (a read's patient, each Bundle entry's patient, paging links), writes one audit
-// record and only then releases the answer. Every refusal is a FHIR OperationOutcome. It
+// record and only then releases the answer. Every refusal is a FHIR OperationOutcome. Two SMART
+// rules of the token's launch context shape a request before the Authorizer sees it (launch.go):
+// a token may read its own fhirUser resource, and patient/ scopes confine a search naming no
+// patient to the launch patient. Handler.SearchAs lets the gateway itself (the standalone-launch
+// patient picker) search as an authenticated caller on this same path, audited alike. It
 // depends on small interfaces of its own for authentication, authorization and audit; it must
 // not import OPA, the SMART server or any store, and it never decides access itself.
 package fhirproxy
@@ -144,11 +148,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveMetadata(w, r)
 		return
 	}
-	ex := h.newExchange(w, r)
-	ex.finish(r.Context(), h.serve(r.Context(), ex, r))
+	ex := h.newExchange(r.Method, r.URL.EscapedPath())
+	ex.finish(r.Context(), h.serve(r.Context(), ex, r), func(a *answer) { ex.write(w, a) })
 }
 
-// serve runs one request's checks in order and returns its answer. Each step's refusal ends it.
+// serve authenticates and parses an HTTP request, then serves it. Each step's refusal ends it.
 func (h *Handler) serve(ctx context.Context, ex *exchange, r *http.Request) *answer {
 	if rf := h.authenticate(ctx, ex, r); rf != nil {
 		return refused(rf)
@@ -157,10 +161,19 @@ func (h *Handler) serve(ctx context.Context, ex *exchange, r *http.Request) *ans
 	if rf != nil {
 		return refused(rf)
 	}
+	return h.serveParsed(ctx, ex, req)
+}
+
+// serveParsed runs the checks of a canonical request by the exchange's authenticated caller in
+// order and returns its answer; HTTP requests and SearchAs meet here. Each step's refusal ends
+// it.
+func (h *Handler) serveParsed(ctx context.Context, ex *exchange, req *fhirRequest) *answer {
 	ex.setRequest(req)
 	if req.PageToken != "" && !h.links.verify(*ex.caller, req) {
 		return refused(forbidden(reasonPageToken, "This paging link belongs to another session; repeat the search instead."))
 	}
+	c := withFHIRUserRead(*ex.caller, req) // the token's own fhirUser resource: launch.go
+	ex.caller = &c
 	if req.Interaction == access.Search {
 		return h.search(ctx, ex, req)
 	}

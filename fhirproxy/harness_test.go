@@ -216,6 +216,7 @@ type env struct {
 	up    *fakeUpstream
 	gw    *httptest.Server
 	base  string // the gateway's public FHIR base
+	h     *Handler
 	authz *fakeAuthz
 	audit *memAudit
 	logs  *syncBuffer
@@ -260,6 +261,7 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.h = h
 	mux.Handle("/fhir/", h)
 	mux.Handle("/fhir", h)
 	return e

@@ -14,7 +14,8 @@ import (
 )
 
 // search serves a search. Named patients are decided before the upstream is asked; a Patient
-// search naming none is narrowed by the authorizer; a directory search needs a clinician. A
+// search naming none is narrowed by the authorizer, and to the launch patient for a token
+// confined to it; a directory search needs a clinician. A
 // v2 scope query is added to the upstream query. Either way every returned entry, match or
 // include, is checked again on its own patients and the scope query.
 func (h *Handler) search(ctx context.Context, ex *exchange, req *fhirRequest) *answer {
@@ -43,6 +44,7 @@ func (h *Handler) search(ctx context.Context, ex *exchange, req *fhirRequest) *a
 			return encoded(outBundle{ResourceType: "Bundle", Type: "searchset",
 				Link: h.links.bundleLinks(*ex.caller, req, nil, nil), Entry: []bundleEntry{}})
 		}
+		params = launchConfined(*ex.caller, req.Type, params)
 		addAll(fetchReq.Query, params)
 		addAll(added, params)
 	}

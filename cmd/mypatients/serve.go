@@ -97,13 +97,13 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	addDemoLauncher(cfg, log)
 	portalKey := addDemoPortal(cfg, log) // demo patient portal client: access.go
-	patients := newFHIRPatients(strings.TrimRight(cfg.BaseURL, "/") + "/fhir")
+	picker := &patientPicker{}
 	sm, err := smart.New(smart.Options{
 		BaseURL: cfg.BaseURL, Store: store, IsNotFound: isNotFound,
 		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
 		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Patients: patients, Logger: log,
+		Patients: picker, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: sm.FHIRBase(), Authn: pickerAuthn{sm, patients}, Authz: launchConfined{narrowing{authorizer}},
+		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: narrowing{authorizer},
 		Audit: acc.auditWriter(audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log)), Logger: log, MaxCount: 100,
 		SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()},
 		PageKey:            pageKey(cfg),
@@ -121,11 +121,11 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	patients.api = proxy
+	picker.api = proxy
 	mux := http.NewServeMux()
 	sm.Register(mux)
 	acc.register(mux)
-	fhirAPI := sm.CORS(fhirUserReads(proxy))
+	fhirAPI := sm.CORS(proxy)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := rdb.Ping(r.Context()).Err(); err != nil {
 			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)

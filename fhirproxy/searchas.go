@@ -1,0 +1,103 @@
+package fhirproxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mypatients/gateway/access"
+)
+
+// ErrForbidden is wrapped by the error of SearchAs when the FHIR API would have answered the
+// same search 403 Forbidden: the policy, the token's scopes or the gateway's own rules do not
+// allow it.
+var ErrForbidden = errors.New("forbidden")
+
+// SearchAs searches resourceType with query as c, a caller the gateway has already
+// authenticated (the standalone-launch patient picker acts as the clinician logging in). It
+// takes the very path of GET [base]/resourceType?query over HTTP, so there is one path to
+// data: the same parsing, narrowing, decisions, upstream query, filtering and one audit record
+// written before anything is returned; only the bearer token is not read. It returns the
+// resource of each released entry, matches and includes, in the order of the searchset, with
+// references pointing at the gateway. A search the API would refuse with 403 is an error
+// wrapping ErrForbidden; any other failure (a malformed search, the authorizer, the upstream,
+// the audit trail) is an error too, and returns no resource.
+func (h *Handler) SearchAs(ctx context.Context, c access.Caller, resourceType string, query url.Values) ([]json.RawMessage, error) {
+	u := &url.URL{Path: h.public.Path + "/" + resourceType, RawQuery: query.Encode()}
+	ex := h.newExchange(http.MethodGet, u.EscapedPath())
+	ex.caller = &c
+	var a *answer
+	ex.finish(ctx, h.searchAs(ctx, ex, u), func(final *answer) { a = final })
+	switch {
+	case a.rf != nil && a.status == http.StatusForbidden:
+		return nil, fmt.Errorf("fhirproxy: search %s: %w (%w)", clip(resourceType), ErrForbidden, a.rf)
+	case a.rf != nil:
+		return nil, fmt.Errorf("fhirproxy: search %s: %w", clip(resourceType), a.rf)
+	}
+	var b outBundle
+	if err := json.Unmarshal(a.body, &b); err != nil {
+		return nil, fmt.Errorf("fhirproxy: search %s: read searchset: %w", clip(resourceType), err)
+	}
+	out := make([]json.RawMessage, 0, len(b.Entry))
+	for _, e := range b.Entry {
+		out = append(out, e.Resource)
+	}
+	return out, nil
+}
+
+// searchAs parses u as a search and serves it; a path that is not a search is refused.
+func (h *Handler) searchAs(ctx context.Context, ex *exchange, u *url.URL) *answer {
+	req, rf := h.parser.parse(u)
+	switch {
+	case rf != nil:
+		return refused(rf)
+	case req.Interaction != access.Search:
+		return refused(badRequest("%q is not a resource type to search.", clip(strings.TrimPrefix(u.Path, h.public.Path+"/"))))
+	}
+	return h.serveParsed(ctx, ex, req)
+}
+
+// PatientSummary is what a patient list shows of one Patient.
+type PatientSummary struct {
+	ID string
+	// Name is the first name's given names and family name, or the id when there is none.
+	Name      string
+	BirthDate string
+}
+
+// PatientSummaries lists, through SearchAs, the patients a search of Patient with query finds
+// for c: exactly those the clinician's own search would release.
+func (h *Handler) PatientSummaries(ctx context.Context, c access.Caller, query url.Values) ([]PatientSummary, error) {
+	resources, err := h.SearchAs(ctx, c, "Patient", query)
+	if err != nil {
+		return nil, err
+	}
+	var out []PatientSummary
+	for _, raw := range resources {
+		var r struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+			BirthDate    string `json:"birthDate"`
+			Name         []struct {
+				Given  []string `json:"given"`
+				Family string   `json:"family"`
+			} `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, fmt.Errorf("fhirproxy: patient summaries: %w", err)
+		}
+		if r.ResourceType != "Patient" || r.ID == "" {
+			continue
+		}
+		name := r.ID
+		if len(r.Name) > 0 {
+			name = strings.TrimSpace(strings.Join(r.Name[0].Given, " ") + " " + r.Name[0].Family)
+		}
+		out = append(out, PatientSummary{ID: r.ID, Name: name, BirthDate: r.BirthDate})
+	}
+	return out, nil
+}
