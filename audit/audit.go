@@ -31,6 +31,9 @@ type Record struct {
 	DecisionID string `json:"decision_id,omitempty"`
 	// Status is the HTTP status sent to the caller.
 	Status int `json:"status"`
+	// Actor is who did an administrative action on User's account (decision "suspend" or
+	// "reinstate" by the support team's CLI); empty on request records.
+	Actor string `json:"actor,omitempty"`
 }
 
 // Writer stores records. Write returns an error when the record could not be stored durably;

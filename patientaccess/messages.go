@@ -59,7 +59,8 @@ func msgStaffWelcome(to, name, sponsorName, setupURL string) mail.Message {
 		Body: fmt.Sprintf(`Hello %s,
 
 %s created a MyPatients staff account for you. You will see the same patients as your
-sponsoring provider, and lose access if they do. Set up your login here:
+sponsoring provider, and lose access if they do. Your username is this email address.
+Choose your password here (the link works once, for 72 hours):
 
   %s
 `, name, sponsorName, setupURL)}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/mail"
@@ -33,8 +34,10 @@ type Service struct {
 	Grants   *grants.Store
 	Invites  *invite.Store
 	Sponsors *sponsor.Store
-	Mail     Mailer
-	EHR      EHR
+	// Logins keeps sponsored staff's usernames, set-up tokens and password hashes.
+	Logins *accounts.Store
+	Mail   Mailer
+	EHR    EHR
 	// SupportEmail receives PCP-access requests.
 	SupportEmail string
 	// BaseURL is the gateway's public base URL, for links in emails.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/sponsor"
 )
 
@@ -62,8 +63,9 @@ func (n NewStaff) validate() error {
 
 var errInvalidInput = errors.New("invalid input")
 
-// CreateStaff creates a staff account sponsored by c and emails the staff member a link to
-// set up their login at the accounts IdP.
+// CreateStaff creates a staff account sponsored by c and emails the staff member a single-use
+// link to set up their login at the accounts IdP. Their username is their email address,
+// claimed before the account exists so that two staff accounts can never share a login.
 func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) (sponsor.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
 		return sponsor.Staff{}, err
@@ -71,7 +73,13 @@ func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) 
 	if err := n.validate(); err != nil {
 		return sponsor.Staff{}, err
 	}
-	st, err := s.Sponsors.Sponsor(ctx, sponsor.Staff{ID: sponsor.NewStaffID(c.IdP), Name: n.Name, Role: n.Role, Email: n.Email,
+	id := sponsor.NewStaffID(c.IdP)
+	if err := s.Logins.Claim(ctx, n.Email, id); errors.Is(err, accounts.ErrUsernameTaken) {
+		return sponsor.Staff{}, fmt.Errorf("%w: this email address already belongs to a staff account", errInvalidInput)
+	} else if err != nil {
+		return sponsor.Staff{}, err
+	}
+	st, err := s.Sponsors.Sponsor(ctx, sponsor.Staff{ID: id, Name: n.Name, Role: n.Role, Email: n.Email,
 		Sponsor: c.Subject, SponsorPractitioner: c.FHIRUser}, s.now())
 	if err != nil {
 		return sponsor.Staff{}, err
@@ -81,7 +89,12 @@ func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) 
 		sponsorName = "Your sponsoring provider"
 	}
 	s.event(ctx, "staff account created", "staff", st.ID, "sponsor", c.Subject)
-	setup := s.appURL() + "/account/setup?account=" + st.ID
+	token, err := s.Logins.IssueSetup(ctx, st)
+	if err != nil {
+		return st, fmt.Errorf("patientaccess: set-up link for the new staff member: %w", err)
+	}
+	// The link goes to the gateway itself, which serves the set-up page (package accounts).
+	setup := strings.TrimRight(s.BaseURL, "/") + accounts.SetupPath + "?token=" + token
 	if err := s.Mail.Enqueue(ctx, msgStaffWelcome(st.Email, st.Name, sponsorName, setup)); err != nil {
 		return st, fmt.Errorf("patientaccess: mail the new staff member: %w", err)
 	}

@@ -171,7 +171,7 @@ func (w *accessWorld) waitMail(t *testing.T, to, subject string) mail.Captured {
 }
 
 // redis returns a client of the gateway's Redis, for setting up what the API cannot yet do
-// (an old invitation, the support team suspending an account).
+// (an old invitation).
 func (w *accessWorld) redis(t *testing.T) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(w.redisURL)

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,7 +9,8 @@ import (
 
 // TestSponsoredStaff: pcp sponsors staff; staff see exactly pcp's patients; every audit record
 // of a staff request names the sponsor; staff cannot sponsor; pcp suspends and reinstates
-// staff; when pcp is suspended, staff are refused on the next request.
+// staff; when the support team suspends pcp with `mypatients account suspend`, staff are
+// refused on the next request, and `account reinstate` gives both their access back.
 func TestSponsoredStaff(t *testing.T) {
 	t.Parallel()
 	w := startAccessWorld(t, "staff", "pcp")
@@ -70,9 +70,10 @@ func TestSponsoredStaff(t *testing.T) {
 		t.Errorf("reinstated staff: %d", status)
 	}
 
-	// The support team suspends pcp (their console is a later issue: the flag is set directly).
-	if err := w.redis(t).Set(context.Background(), "mypatients:account:suspended:accounts:u-pcp", "test", 0).Err(); err != nil {
-		t.Fatal(err)
+	// The support team suspends pcp with the CLI, on the gateway's Redis.
+	cli := []string{"MYPATIENTS_REDIS_URL=" + w.redisURL}
+	if code, out := runCLI(t, cli, "account", "suspend", "accounts:u-pcp", "--reason", "licence under review", "--by", "support-test"); code != 0 || !strings.Contains(out, `"standing": "suspended"`) {
+		t.Fatalf("account suspend exited %d:\n%s", code, out)
 	}
 	for _, user := range []string{"staff", "pcp"} {
 		if status, body := w.read(t, user, "/Patient/child-01"); status != http.StatusForbidden {
@@ -85,5 +86,28 @@ func TestSponsoredStaff(t *testing.T) {
 	})
 	if i < 0 {
 		t.Errorf("no audit record of staff refused for the sponsor's suspension")
+	}
+	if !slices.ContainsFunc(recs, func(r map[string]any) bool {
+		return r["user"] == "accounts:u-pcp" && r["decision"] == "suspend" && r["reason"] == "licence under review" && r["actor"] == "support-test"
+	}) {
+		t.Errorf("no audit record of the support team's suspension of pcp")
+	}
+
+	if code, out := runCLI(t, cli, "account", "show", "accounts:u-staff"); code != 0 ||
+		!strings.Contains(out, `"sponsor_standing": "suspended"`) || !strings.Contains(out, `"sponsor": "accounts:u-pcp"`) {
+		t.Errorf("account show of staff exited %d:\n%s", code, out)
+	}
+	if code, out := runCLI(t, cli, "account", "reinstate", "accounts:u-pcp", "--by", "support-test"); code != 0 || !strings.Contains(out, `"standing": "active"`) {
+		t.Fatalf("account reinstate exited %d:\n%s", code, out)
+	}
+	for _, user := range []string{"staff", "pcp"} {
+		if status, body := w.read(t, user, "/Patient/child-01"); status != http.StatusOK {
+			t.Errorf("%s after pcp's reinstatement: %d %.200s", user, status, body)
+		}
+	}
+	if !slices.ContainsFunc(readAudit(t, w.gateway), func(r map[string]any) bool {
+		return r["user"] == "accounts:u-pcp" && r["decision"] == "reinstate"
+	}) {
+		t.Errorf("no audit record of pcp's reinstatement")
 	}
 }

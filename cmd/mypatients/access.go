@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
@@ -33,6 +34,8 @@ import (
 // portal's APIs, and the mail outbox.
 type accessParts struct {
 	sponsors *sponsor.Store
+	logins   *accounts.Store // sponsored staff's own logins
+	setup    http.Handler    // the staff login set-up page
 	api      *patientaccess.API
 	portal   *portal.API
 	capture  *mail.Capture // demo only
@@ -47,6 +50,8 @@ func buildAccess(ctx context.Context, cfg *config.Config, run *runGroup, log *sl
 	portalKey *rsa.PrivateKey) (*accessParts, error) {
 	prefix := cfg.Redis.KeyPrefix
 	p := &accessParts{sponsors: sponsor.NewStore(rdb, prefix)}
+	p.logins = accounts.NewStore(rdb, prefix, p.sponsors)
+	p.setup = accounts.Handler(p.logins, log)
 	grantStore := grants.NewStore(rdb, prefix)
 	authorizer.UseRelationships(grantStore, p.sponsors)
 
@@ -55,14 +60,14 @@ func buildAccess(ctx context.Context, cfg *config.Config, run *runGroup, log *sl
 		return nil, err
 	}
 	svc := &patientaccess.Service{
-		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Sponsors: p.sponsors, Mail: outbox,
+		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Sponsors: p.sponsors, Logins: p.logins, Mail: outbox,
 		EHR: patientaccess.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
 		BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
 	p.api = &patientaccess.API{Service: svc, Authn: authn, Logger: log}
 	p.portal = &portal.API{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
 	if cfg.Demo.On() {
-		if err := seedDemoSponsorship(ctx, p.sponsors); err != nil {
+		if err := seedDemoSponsorship(ctx, p.sponsors, p.logins); err != nil {
 			return nil, err
 		}
 	}
@@ -121,6 +126,7 @@ func (unconfiguredMail) Send(context.Context, mail.Message) error {
 func (p *accessParts) register(mux *http.ServeMux) {
 	p.api.Register(mux)
 	p.portal.Register(mux)
+	mux.Handle(accounts.SetupPath, p.setup)
 	if p.capture != nil {
 		mux.Handle("GET /demo/mail", p.capture)
 	}
@@ -158,15 +164,20 @@ const (
 	demoSponsorUser = "accounts:u-pcp"
 )
 
-func seedDemoSponsorship(ctx context.Context, s *sponsor.Store) error {
+func seedDemoSponsorship(ctx context.Context, s *sponsor.Store, logins *accounts.Store) error {
 	if _, err := s.Get(ctx, demoStaffUser); err == nil {
 		return nil
 	} else if !errors.Is(err, sponsor.ErrNotFound) {
 		return err
 	}
+	// Rosa signs in as the demo IdP's user "staff"; her email is claimed all the same so that
+	// no new staff account can take it as its username.
+	const email = "rosa.garcia@maple-pediatrics.example.org"
+	if err := logins.Claim(ctx, email, demoStaffUser); err != nil && !errors.Is(err, accounts.ErrUsernameTaken) {
+		return fmt.Errorf("demo sponsorship: %w", err)
+	}
 	_, err := s.Sponsor(ctx, sponsor.Staff{ID: demoStaffUser, Name: "Rosa Garcia, RN", Role: "RN",
-		Email: "rosa.garcia@maple-pediatrics.example.org", Sponsor: demoSponsorUser,
-		SponsorPractitioner: "Practitioner/dr-patel"}, time.Now())
+		Email: email, Sponsor: demoSponsorUser, SponsorPractitioner: "Practitioner/dr-patel"}, time.Now())
 	if err != nil {
 		return fmt.Errorf("demo sponsorship: %w", err)
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
@@ -14,6 +17,39 @@ import (
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/redisstore"
 )
+
+// storeFlags are the flags of the commands that read the gateway's Redis: the same
+// configuration as serve, or an explicit Redis URL.
+type storeFlags struct{ redisURL, cfgPath *string }
+
+func addStoreFlags(fs *flag.FlagSet) storeFlags {
+	return storeFlags{
+		redisURL: fs.String("redis-url", "", "Redis URL (default: the configured one, or the demo's embedded Redis)"),
+		cfgPath:  fs.String("config", "", "YAML configuration file"),
+	}
+}
+
+// open loads the configuration and connects to its Redis: --redis-url if given, else the
+// configured Redis, else the address the demo's embedded Redis listens on.
+func (f storeFlags) open(ctx context.Context, environ []string) (*config.Config, redis.UniversalClient, error) {
+	cfg, err := config.Load(*f.cfgPath, environ)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Complete()
+	opts := redisOptions(cfg)
+	switch {
+	case *f.redisURL != "":
+		opts.URL = *f.redisURL
+	case cfg.Redis.Embedded():
+		opts.URL = "redis://" + cfg.Demo.RedisAddr
+	}
+	rdb, err := redisstore.Open(ctx, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("is the gateway running? %w", err)
+	}
+	return cfg, rdb, nil
+}
 
 // policyCommand runs the embedded Rego tests: the auditors' one command.
 func policyCommand(ctx context.Context, args []string, stdout io.Writer) error {
@@ -39,28 +75,14 @@ func policyCommand(ctx context.Context, args []string, stdout io.Writer) error {
 // auditCommand prints the audit trail as JSON lines, oldest first.
 func auditCommand(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	fs := newFlagSet("audit", os.Stderr)
-	redisURL := fs.String("redis-url", "", "Redis URL (default: the configured one, or the demo's embedded Redis)")
+	store := addStoreFlags(fs)
 	count := fs.Int64("n", 0, "print at most this many records (0: all)")
-	cfgPath := fs.String("config", "", "YAML configuration file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath, environ)
+	cfg, rdb, err := store.open(ctx, environ)
 	if err != nil {
-		return err
-	}
-	cfg.Complete()
-	url := *redisURL
-	switch {
-	case url != "":
-	case !cfg.Redis.Embedded():
-		url = cfg.Redis.URL
-	default:
-		url = "redis://" + cfg.Demo.RedisAddr
-	}
-	rdb, err := redisstore.Open(ctx, redisstore.Options{URL: url, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName, Password: cfg.Redis.Password})
-	if err != nil {
-		return fmt.Errorf("audit: is the gateway running? %w", err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	defer rdb.Close()
 	msgs, err := redisstore.New(rdb, cfg.Redis.KeyPrefix).Entries(ctx, cfg.Audit.Stream, *count)

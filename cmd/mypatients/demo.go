@@ -65,8 +65,13 @@ func startDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog
 			w.password, w.generatedPassword = randomToken()[:16], true
 		}
 		addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
+		staff, err := staffLogins(ctx, cfg, run, "accounts") // sponsored staff's own logins: access.go
+		if err != nil {
+			return nil, err
+		}
+		outside := map[string]idp.Accounts{"accounts": staff}
 		for _, d := range demoIdPs {
-			p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, run, log)
+			p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, outside[d.id], run, log)
 			if err != nil {
 				return nil, err
 			}
@@ -95,7 +100,7 @@ func startDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog
 	return w, nil
 }
 
-func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, password string, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
+func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, password string, accts idp.Accounts, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return config.IdentityProvider{}, fmt.Errorf("demo IdP %s: listen on %s: %w", id, addr, err)
@@ -103,7 +108,7 @@ func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, passw
 	issuer := "http://" + ln.Addr().String()
 	secret := randomToken()
 	h, err := idp.New(ctx, idp.Config{
-		Issuer: issuer, Name: name, Password: password, Users: idp.DemoUsers(id),
+		Issuer: issuer, Name: name, Password: password, Users: idp.DemoUsers(id), Accounts: accts,
 		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret, RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback"}}},
 		Logger:  log.With("part", "demo-idp-"+id),
 	})

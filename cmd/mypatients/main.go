@@ -1,7 +1,8 @@
 // Command mypatients is the MyPatients gateway. With no arguments it serves: on its embedded
 // defaults that is the whole demo system on one machine. Other subcommands run the policy
-// tests for auditors, read the audit trail and sign a demo user in from the shell. This
-// package only wires parts together; it holds no logic of its own.
+// tests for auditors, read the audit trail, suspend and reinstate accounts for the support
+// team, and sign a demo user in from the shell. This package only wires parts together; it
+// holds no logic of its own.
 package main
 
 import (
@@ -22,6 +23,8 @@ Usage:
   mypatients policy test [-v]         run the embedded Rego policy tests
   mypatients audit [flags]            print the audit trail (see audit -h)
   mypatients demo token [flags] USER  sign a demo user in and print an access token
+  mypatients account show|suspend|reinstate [flags] USERID
+                                      the support team: an account's standing (see account)
 `
 
 func main() {
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		return auditCommand(ctx, args, stdout, environ)
 	case "demo":
 		return demoCommand(ctx, args, stdout, environ)
+	case "account":
+		return accountCommand(ctx, args, stdout, environ)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

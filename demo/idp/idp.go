@@ -39,6 +39,13 @@ type User struct {
 	FHIRUser string
 }
 
+// Accounts checks the password of a user kept elsewhere. Authenticate returns ok false for
+// every wrong username or password alike, and an error only when it could not check at all.
+// The User's Subject must be stable and must not collide with a demo user's.
+type Accounts interface {
+	Authenticate(ctx context.Context, username, password string) (u User, ok bool, err error)
+}
+
 // Client is a relying party registered at the IdP: a confidential web client that
 // authenticates with client_secret_basic or client_secret_post.
 type Client struct {
@@ -60,6 +67,10 @@ type Config struct {
 	Password string
 	Users    []User
 	Clients  []Client
+	// Accounts, when set, signs in users kept outside this process (the gateway's sponsored
+	// staff, whose passwords are in Redis) after the demo users: a username that is not a
+	// demo user is checked there with its own password, never the demo one.
+	Accounts Accounts
 	// Logger receives sign-in events (never passwords); nil discards them. The zitadel library
 	// logs protocol errors through slog.Default, which this package does not touch.
 	Logger *slog.Logger

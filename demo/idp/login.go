@@ -129,7 +129,14 @@ func (p *loginPage) submit(w http.ResponseWriter, r *http.Request) {
 		p.plain(w, http.StatusTooManyRequests, tooManyAttempts)
 		return
 	}
-	user, ok := p.store.users.authenticate(username, r.PostForm.Get("password"))
+	user, ok, err := p.store.authenticate(r.Context(), username, r.PostForm.Get("password"))
+	if err != nil {
+		// Not a failed guess: nothing is counted against the user, and nothing says whether
+		// the account exists.
+		p.logger.ErrorContext(r.Context(), "sign-in could not be checked", "idp", p.name, "err", err)
+		p.plain(w, http.StatusServiceUnavailable, "Sign-in is unavailable. Try again in a minute.\n")
+		return
+	}
 	if !ok {
 		p.store.failures.fail(key, ip, now)
 		p.logger.WarnContext(r.Context(), "sign-in failed", "idp", p.name, "username", p.store.users.loggable(key), "client_ip", ip)

@@ -30,6 +30,10 @@ type store struct {
 	codes    map[string]string       // code → request id
 	tokens   map[string]*accessToken // by token id
 	failures *failureLimiter
+	// accounts and signedIn: users of Config.Accounts, remembered by subject when they sign
+	// in so that their claims can be issued; like every sign-in here, it lasts the process.
+	accounts Accounts
+	signedIn map[string]User
 }
 
 var _ op.Storage = (*store)(nil)
@@ -44,6 +48,8 @@ func newStore(cfg Config, key *signingKey) *store {
 		codes:    map[string]string{},
 		tokens:   map[string]*accessToken{},
 		failures: newFailureLimiter(),
+		accounts: cfg.Accounts,
+		signedIn: map[string]User{},
 	}
 }
 

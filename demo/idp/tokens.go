@@ -96,7 +96,7 @@ func (s *store) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, s
 // Because our clients answer IDTokenUserinfoClaimsAssertion with true, scopes still holds
 // profile and email here, and fhirUser is never stripped (zitadel strips standard scopes only).
 func (s *store) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	u, ok := s.users.bySubject(req.GetSubject())
+	u, ok := s.userBySubject(req.GetSubject())
 	if !ok {
 		return fmt.Errorf("id token for subject %q: %w", req.GetSubject(), errNotFound)
 	}
@@ -115,7 +115,7 @@ func (s *store) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tok
 	if !ok {
 		return errors.New("access token invalid or expired")
 	}
-	u, ok := s.users.bySubject(subject)
+	u, ok := s.userBySubject(subject)
 	if !ok {
 		return fmt.Errorf("userinfo for subject %q: %w", subject, errNotFound)
 	}

@@ -1,0 +1,197 @@
+package accounts
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+)
+
+// SetupPath is where the set-up page is served; the emailed link is
+// <gateway base URL>/account/setup?token=<token>.
+const SetupPath = "/account/setup"
+
+// csrfCookie carries the double-submit CSRF token; the form repeats it in a hidden field.
+const csrfCookie = "mp_setup_csrf"
+
+const maxFormBytes = 16 << 10
+
+const pageHead = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>Set up your MyPatients login</title></head><body>`
+
+var pages = template.Must(template.Must(template.New("form").Parse(pageHead + `
+<h1>Set up your MyPatients login</h1>
+<p>Hello {{.Name}}. Your username is <strong>{{.Username}}</strong>.</p>
+<p>Choose a password of at least {{.Min}} characters. A long phrase you can remember is best;
+no mix of symbols is required. Very common passwords are refused.</p>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="` + SetupPath + `">
+<input type="hidden" name="token" value="{{.Token}}">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<input type="text" name="username" value="{{.Username}}" autocomplete="username" hidden>
+<label for="password">New password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="{{.Min}}" required autofocus>
+<label for="confirm">New password again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="{{.Min}}" required>
+<button type="submit">Set password</button>
+</form>
+</body></html>
+`)).New("message").Parse(pageHead + `
+<h1>{{.Title}}</h1>
+<p>{{.Message}}</p>
+</body></html>
+`))
+
+type pageData struct {
+	Name, Username, Token, CSRF, Error string
+	Min                                int
+	Title, Message                     string
+}
+
+// Messages of the page.
+const (
+	msgInvalidLink = "This set-up link is not valid: it may have expired or been used already. Ask your sponsoring provider to create your account again."
+	msgDone        = "Your password is set. Sign in with the MyPatients accounts sign-in, using your email address as the username."
+	msgBadForm     = "The form expired. Open the link from your email again."
+	msgTooMany     = "Too many attempts. Wait a few minutes, then open the link from your email again."
+	msgMismatch    = "The two passwords differ. Type the same password twice."
+)
+
+// Handler serves the set-up page: GET shows the form for a valid link, POST redeems it.
+func Handler(s *Store, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p := &page{store: s, log: logger}
+	// Cross-origin posts are refused by Sec-Fetch-Site/Origin before the double-submit token
+	// is even looked at: two independent defences against a forged form.
+	return http.NewCrossOriginProtection().Handler(p)
+}
+
+type page struct {
+	store *Store
+	log   *slog.Logger
+}
+
+func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		p.show(w, r)
+	case http.MethodPost:
+		p.submit(w, r)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		p.message(w, http.StatusMethodNotAllowed, "Method not allowed", "Use the link from your email.")
+	}
+}
+
+func (p *page) show(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	st, err := p.store.SetupAccount(r.Context(), token)
+	if p.failed(w, r, err) {
+		return
+	}
+	csrf := rand.Text()
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: SetupPath, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	p.render(w, http.StatusOK, "form", pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: csrf})
+}
+
+func (p *page) submit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		p.message(w, http.StatusBadRequest, "Bad request", msgBadForm)
+		return
+	}
+	c, err := r.Cookie(csrfCookie)
+	form := r.PostForm.Get("csrf")
+	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) != 1 {
+		p.message(w, http.StatusForbidden, "Form expired", msgBadForm)
+		return
+	}
+	ok, err := p.store.allowAttempt(r.Context(), sourceIP(r))
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	if !ok {
+		w.Header().Set("Retry-After", "900")
+		p.message(w, http.StatusTooManyRequests, "Too many attempts", msgTooMany)
+		return
+	}
+	token, password := r.PostForm.Get("token"), r.PostForm.Get("password")
+	st, err := p.store.SetupAccount(r.Context(), token)
+	if p.failed(w, r, err) {
+		return
+	}
+	again := pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: form}
+	if password != r.PostForm.Get("confirm") {
+		again.Error = msgMismatch
+		p.render(w, http.StatusBadRequest, "form", again)
+		return
+	}
+	st, err = p.store.RedeemSetup(r.Context(), token, password)
+	if errors.Is(err, ErrWeakPassword) {
+		again.Error = err.Error()
+		p.render(w, http.StatusBadRequest, "form", again)
+		return
+	}
+	if p.failed(w, r, err) {
+		return
+	}
+	p.log.InfoContext(r.Context(), "staff login set up", "part", "accounts", "staff", st.ID)
+	p.message(w, http.StatusOK, "Your login is set up", msgDone)
+}
+
+// failed answers err, if any, and reports whether it did: one message for every dead link,
+// a generic one for trouble on our side.
+func (p *page) failed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, ErrInvalidSetup):
+		p.message(w, http.StatusBadRequest, "Link not valid", msgInvalidLink)
+	default:
+		p.log.ErrorContext(r.Context(), "staff login set-up failed", "part", "accounts", "err", err)
+		p.message(w, http.StatusServiceUnavailable, "Try again later", "Something went wrong on our side. Try again in a few minutes.")
+	}
+	return true
+}
+
+func (p *page) message(w http.ResponseWriter, status int, title, msg string) {
+	p.render(w, status, "message", pageData{Title: title, Message: msg})
+}
+
+// render writes a page with the headers every set-up page carries: never cached (it holds a
+// live token), no referrer (the URL holds the token), no framing, no script, posts only to us.
+func (p *page) render(w http.ResponseWriter, status int, name string, data pageData) {
+	data.Min = MinPasswordLength
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		p.log.Error("render set-up page", "part", "accounts", "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// sourceIP is the address the connection comes from, the key of the attempt limit.
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

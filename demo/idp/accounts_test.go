@@ -1,0 +1,53 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// staffDirectory is a fixed Accounts: the real one (Redis staff logins) lives in the gateway
+// and is exercised end to end in test/staff_login_test.go; here only the IdP's side counts.
+type staffDirectory map[string]string // username → password
+
+var errDown = errors.New("store down")
+
+func (d staffDirectory) Authenticate(_ context.Context, username, password string) (User, bool, error) {
+	switch {
+	case username == "down@example.org":
+		return User{}, false, errDown
+	case username == "impostor@example.org" && password == d[username]:
+		return User{Subject: "u-pcp", Username: username}, true, nil // a demo user's subject
+	case d[username] != "" && d[username] == password:
+		return User{Subject: "staff-" + username, Username: username, Name: "Jo"}, true, nil
+	}
+	return User{}, false, nil
+}
+
+func TestOutsideAccounts(t *testing.T) {
+	t.Parallel()
+	st := newStore(Config{Issuer: "http://idp.test", Name: "t", Password: testPassword, Users: DemoUsers("accounts"),
+		Accounts: staffDirectory{"jo@example.org": "jo's own long password", "impostor@example.org": "impostor password"}}, nil)
+	for _, tc := range []struct {
+		name, username, password string
+		wantSub                  string
+		wantErr                  bool
+	}{
+		{"demo user", "pcp", testPassword, "u-pcp", false},
+		{"account, own password", "jo@example.org", "jo's own long password", "staff-jo@example.org", false},
+		{"account, demo password", "jo@example.org", testPassword, "", false},
+		{"demo user, account's password", "pcp", "jo's own long password", "", false},
+		{"account posing as a demo user", "impostor@example.org", "impostor password", "", true},
+		{"accounts unavailable", "down@example.org", "x", "", true},
+	} {
+		u, ok, err := st.authenticate(context.Background(), tc.username, tc.password)
+		if ok != (tc.wantSub != "") || u.Subject != tc.wantSub || tc.wantErr != (err != nil) || (tc.username == "down@example.org" && !errors.Is(err, errDown)) {
+			t.Errorf("%s: authenticate = %q, %v, %v", tc.name, u.Subject, ok, err)
+		}
+		if ok {
+			if got, found := st.userBySubject(tc.wantSub); !found || got.Username != u.Username {
+				t.Errorf("%s: claims of %q not found after sign-in", tc.name, tc.wantSub)
+			}
+		}
+	}
+}
