@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -132,40 +130,4 @@ func (a *Authorizer) Decide(ctx context.Context, c access.Caller, req access.Req
 		"interaction", req.Interaction, "resource_type", req.ResourceType,
 		"patients", len(req.Patients), "policy_revision", d.PolicyRevision)
 	return d, nil
-}
-
-// Narrow returns the search parameters to add to a search of resourceType that names no
-// patient, so that the upstream returns only patients the principal may plausibly see: those
-// whose general practitioner is the principal, one of the principal's own PractitionerRoles,
-// a member of one of the principal's practices or any PractitionerRole at those practices, or
-// one of the practices itself. For example:
-//
-//	general-practitioner=Organization/practice-maple,Practitioner/dr-okafor,Practitioner/dr-patel,
-//	PractitionerRole/role-okafor-maple,PractitionerRole/role-patel-maple
-//
-// The search is confined, not authorized: the caller must still put every returned patient
-// through Decide and drop those not allowed. Only Patient searches can be narrowed
-// (ErrNotNarrowable otherwise). A caller with no practitioner gets ErrNothingVisible, which
-// the caller answers with an empty Bundle.
-func (a *Authorizer) Narrow(ctx context.Context, c access.Caller, resourceType string) (url.Values, error) {
-	if resourceType != "Patient" {
-		return nil, ErrNotNarrowable
-	}
-	st, err := a.whoCounts(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	principal, facts, err := a.principal(ctx, st.counted)
-	if err != nil {
-		return nil, err
-	}
-	if principal.Practitioner == "" || !st.inGoodStanding() {
-		return nil, ErrNothingVisible
-	}
-	var refs []string
-	refs = append(refs, principal.Practitioner)
-	refs = append(refs, facts.Members...)
-	refs = append(refs, facts.Roles...)
-	refs = append(refs, facts.Practices...)
-	return url.Values{"general-practitioner": {strings.Join(sortedSet(refs), ",")}}, nil
 }

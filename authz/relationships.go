@@ -15,6 +15,8 @@ import (
 // called on every decision and must not cache: a revocation holds on the very next request.
 type GrantReader interface {
 	ForClinician(ctx context.Context, clinician string, patients []string) (map[string]grants.Grant, error)
+	// Patients lists the patients with a grant to clinician, for narrowing a patient list.
+	Patients(ctx context.Context, clinician string) ([]string, error)
 }
 
 // SponsorReader reads sponsorship and account standing. *sponsor.Store satisfies it; it is

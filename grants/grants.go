@@ -151,6 +151,19 @@ func (s *Store) Revoked(ctx context.Context, patientID string) ([]Grant, error) 
 	return out, nil
 }
 
+// Patients returns the ids of the patients whose families granted clinician access (the
+// grants may since have expired; the policy checks each). Revoked grants are not listed.
+func (s *Store) Patients(ctx context.Context, clinician string) ([]string, error) {
+	if clinician == "" {
+		return nil, nil
+	}
+	ids, err := s.rdb.HKeys(ctx, s.byClinician(clinician)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("grants: list patients of %s: %w", clinician, err)
+	}
+	return ids, nil
+}
+
 // ForClinician returns the grants to clinician among patients (one HMGET, read fresh on
 // every call), keyed by patient id. Patients without a grant are absent.
 func (s *Store) ForClinician(ctx context.Context, clinician string, patients []string) (map[string]Grant, error) {

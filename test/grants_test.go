@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -62,12 +63,20 @@ func TestAccessRequestApprovedThenRevoked(t *testing.T) {
 		t.Errorf("audit basis of the granted read = %v", last["basis"])
 	}
 
+	// The granted patient is on the specialist's patient list, and no one else is.
+	if ids := w.patientList(t, "specialist"); strings.Join(ids, ",") != "child-20" {
+		t.Errorf("specialist's patient list after approval = %v, want [child-20]", ids)
+	}
+
 	revoke := map[string]string{"clinician": "accounts:u-specialist", "by": "mychildrens:guardian-20"}
 	if status, out := w.api(t, "POST", "/api/portal/patients/child-20/grants/revoke", portal, revoke); status != http.StatusOK || out["revoked_at"] == nil {
 		t.Fatalf("revoke: %d %v", status, out)
 	}
 	if status, body := w.read(t, "specialist", "/Patient/child-20"); status != http.StatusForbidden {
 		t.Fatalf("read after revocation: %d %.300s", status, body)
+	}
+	if ids := w.patientList(t, "specialist"); len(ids) != 0 {
+		t.Errorf("specialist's patient list after revocation = %v, want none", ids)
 	}
 	_, list = w.api(t, "GET", "/api/portal/patients/child-20/access", portal, nil)
 	if g, _ := list["grants"].([]any); len(g) != 0 {
@@ -181,4 +190,28 @@ func TestInvitationTokens(t *testing.T) {
 			t.Errorf("%s reads child-22 after staff redeemed: %d %.200s", user, status, body)
 		}
 	}
+}
+
+// patientList returns the ids of a broad Patient search as user: their patient list.
+func (w *accessWorld) patientList(t *testing.T, user string) []string {
+	t.Helper()
+	status, body := w.read(t, user, "/Patient?_count=100")
+	if status != http.StatusOK {
+		t.Fatalf("%s's patient list: %d %.300s", user, status, body)
+	}
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ID string `json:"id"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range b.Entry {
+		ids = append(ids, e.Resource.ID)
+	}
+	return ids
 }
