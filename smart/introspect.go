@@ -12,6 +12,9 @@ import (
 // (token-introspection.md: a protected endpoint SHALL accept a suitably scoped bearer token).
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	noStore(w.Header())
+	if s.throttle(w, r) {
+		return
+	}
 	if oerr := parseTokenForm(w, r); oerr != nil {
 		writeTokenError(w, oerr)
 		return

@@ -11,6 +11,9 @@ import (
 // on the FHIR API, which looks the records up on every call.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	noStore(w.Header())
+	if s.throttle(w, r) {
+		return
+	}
 	if oerr := parseTokenForm(w, r); oerr != nil {
 		writeTokenError(w, oerr)
 		return

@@ -36,11 +36,22 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req authReque
 	redirectWithQuery(w, r, req.RedirectURI, q)
 }
 
+// throttle answers 429 to an address that has sent too many requests to the token,
+// introspection and revocation endpoints together, and reports whether it did. Codes,
+// tokens and secrets are all 256 random bits: the limit keeps floods off Redis and the
+// signature checks, it is not what makes guessing hopeless.
+func (s *Server) throttle(w http.ResponseWriter, r *http.Request) bool {
+	if s.limiter.allow(clientIP(r)) {
+		return false
+	}
+	writeTokenError(w, &oauthError{status: http.StatusTooManyRequests, code: errSlowDown, description: "too many requests; slow down"})
+	return true
+}
+
 // handleToken is the token endpoint (RFC 6749 §3.2): it reads the form, authenticates the
 // client and hands over to the grant type's own file.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter.allow(clientIP(r)) {
-		writeTokenError(w, &oauthError{status: http.StatusTooManyRequests, code: errSlowDown, description: "too many token requests; slow down"})
+	if s.throttle(w, r) {
 		return
 	}
 	if oerr := parseTokenForm(w, r); oerr != nil {
