@@ -135,6 +135,10 @@ func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 	for _, p := range w.idps {
 		fmt.Fprintf(out, "  Sign-in:         %-20s %s\n", p.Name, p.Issuer)
 	}
+	fmt.Fprintf(out, "  Patient portal:  %s/demo/portal/   (plays MyChildren's: approve requests, invite, revoke)\n", cfg.BaseURL)
+	if cfg.Access.Mail.SMTPAddr == "" {
+		fmt.Fprintf(out, "  Captured mail:   %s/demo/mail\n", cfg.BaseURL)
+	}
 	if w.password != "" {
 		note := ""
 		if w.generatedPassword {
