@@ -5,7 +5,15 @@
 // nor make decisions itself.
 package access
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
+
+// ErrInvalidToken is what an authenticator's error wraps when the credential itself must not
+// be honoured (forged, expired, revoked). Any other error means the credential could not be
+// checked (a store was down): the answer is then "try again", never "sign in again".
+var ErrInvalidToken = errors.New("invalid access token")
 
 // Caller is the clinician and app behind one FHIR request, as established by a verified access
 // token. Nothing in it comes from the request itself.

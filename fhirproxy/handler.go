@@ -194,9 +194,15 @@ func (h *Handler) authenticate(ctx context.Context, ex *exchange, r *http.Reques
 		return missing
 	}
 	caller, err := h.authn.Authenticate(ctx, token)
-	if err != nil {
+	switch {
+	case errors.Is(err, access.ErrInvalidToken):
 		return &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonInvalidToken,
 			Diagnostics: "The access token is invalid or expired.", Err: err}
+	case err != nil:
+		// The token could not be checked (its store is down): fail closed, but tell the app to
+		// retry rather than to send the clinician through sign-in again.
+		return &refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAuthnError,
+			Diagnostics: "Your sign-in could not be checked right now; no data was released. Try again shortly.", Err: err}
 	}
 	ex.caller = &caller
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -100,7 +101,7 @@ type stubAuthn map[string]access.Caller
 func (s stubAuthn) Authenticate(_ context.Context, token string) (access.Caller, error) {
 	c, ok := s[token]
 	if !ok {
-		return access.Caller{}, errors.New("unknown token")
+		return access.Caller{}, fmt.Errorf("%w: unknown token", access.ErrInvalidToken)
 	}
 	return c, nil
 }

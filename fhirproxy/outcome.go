@@ -38,6 +38,7 @@ const (
 	reasonScope           = "scope_not_permitted"
 	reasonNotClinician    = "not_clinician"
 	reasonPageToken       = "page_link_not_yours"
+	reasonAuthnError      = "authn_unavailable"
 	reasonFormat          = "not_acceptable"
 	reasonCircuit         = "upstream_circuit_open"
 )

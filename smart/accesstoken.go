@@ -17,8 +17,9 @@ import (
 )
 
 // ErrInvalidToken is returned by Authenticate for any token that must not be honoured. The
-// reason is deliberately not told to the caller.
-var ErrInvalidToken = errors.New("smart: invalid access token")
+// reason is deliberately not told to the caller. It is access.ErrInvalidToken, so that
+// consumers can tell it from a store fault without importing this package.
+var ErrInvalidToken = access.ErrInvalidToken
 
 // accessTokenType is the JWT "typ" of access tokens (RFC 9068), so that an ID token or any
 // other JWT signed by the same key is never accepted as an access token.

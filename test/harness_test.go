@@ -63,6 +63,14 @@ func freeAddr(t *testing.T) string {
 // startRedis runs a real redis-server on a free port for the test.
 func startRedis(t *testing.T) string {
 	t.Helper()
+	url, _ := startRedisProcess(t)
+	return url
+}
+
+// startRedisProcess is startRedis that also returns a function stopping the server, for
+// tests of what happens when Redis goes away.
+func startRedisProcess(t *testing.T) (string, func()) {
+	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is not installed: apt-get install -y redis-server (bash .ci/run does it)")
@@ -76,12 +84,12 @@ func startRedis(t *testing.T) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "redis://" + addr
+	stop := sync.OnceFunc(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(stop)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
 	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, &out)
-	return url
+	return "redis://" + addr, stop
 }
 
 // gateway is one running mypatients process with its demo parts.
