@@ -178,6 +178,9 @@ func TestScrubber(t *testing.T) {
 		`{"a":"http:\/\/ehr.internal:8081\/fhir\/x"}`,
 		`{"a":"ehr\u002einternal:8081"}`,
 		`{"ehr.internal:8081":["x",{"b":"Ehr.Internal:8081/other"}]}`,
+		// A replacement that completes a new mention with what follows it (found by fuzzing).
+		`{"a":"EHR.INTERNALhr.internAl"}`,
+		`{"a":"ehr.internal:8081hr.internal:8081"}`,
 	} {
 		out := s.resource([]byte(in))
 		if bytes.Contains(bytes.ToLower(out), []byte("ehr.internal")) {

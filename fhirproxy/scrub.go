@@ -85,10 +85,25 @@ func (s scrubber) walk(v any) any {
 }
 
 // text replaces the upstream base, then any remaining mention of its host, case-insensitively.
+// A replacement can itself complete a new mention with the characters around it ("e" +
+// "hr.internal" after "ehr.internehr.internal"), so it repeats until none is left; a string
+// that keeps forming the upstream's name is withheld rather than released.
 func (s scrubber) text(t string) string {
-	t = replaceFold(t, s.fromBase, s.toBase)
-	t = replaceFold(t, s.fromHost, s.toHost)
-	return replaceFold(t, s.fromName, s.toName)
+	for range 8 {
+		t = replaceFold(t, s.fromBase, s.toBase)
+		t = replaceFold(t, s.fromHost, s.toHost)
+		t = replaceFold(t, s.fromName, s.toName)
+		if !s.mentions(t) {
+			return t
+		}
+	}
+	return "[withheld]"
+}
+
+// mentions reports whether t still names the upstream's host, in any ASCII case.
+func (s scrubber) mentions(t string) bool {
+	lower := strings.ToLower(t)
+	return strings.Contains(lower, s.fromHost) || (s.fromName != "" && strings.Contains(lower, s.fromName))
 }
 
 // replaceFold replaces every ASCII-case-insensitive occurrence of old in t with repl.
