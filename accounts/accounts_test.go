@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 	"github.com/mypatients/gateway/sponsor"
 )
 
@@ -74,16 +74,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	emb, err := redisstore.StartEmbedded("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	rdb, err := redisstore.Open(ctx, redisstore.Options{URL: emb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redistest.Client(t)
 	w := &world{rdb: rdb, sponsors: sponsor.NewStore(rdb, "t:")}
 	w.logins = NewStore(rdb, "t:", w.sponsors)
 	jo := sponsor.Staff{ID: "accounts:staff-jo", Name: "Jo Rivera", Role: "RN", Email: "Jo.Rivera@example.org",
@@ -91,6 +82,7 @@ func newWorld(t *testing.T) *world {
 	if err := w.logins.Claim(ctx, jo.Email, jo.ID); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if w.jo, err = w.sponsors.Sponsor(ctx, jo, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -11,21 +11,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway/invite"
-	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 func newStore(t *testing.T) (*invite.Store, redis.UniversalClient) {
 	t.Helper()
-	emb, err := redisstore.StartEmbedded("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	rdb, err := redisstore.Open(context.Background(), redisstore.Options{URL: emb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redistest.Client(t)
 	return invite.NewStore(rdb, "test:"), rdb
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway/mail"
-	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 // startCapture runs a real SMTP server (go-smtp) on loopback for the test.
@@ -63,16 +63,7 @@ func TestOutboxSurvivesAnOutage(t *testing.T) {
 	defer cancel()
 	capture, addr := startCapture(t)
 	capture.SetFailing(true)
-	emb, err := redisstore.StartEmbedded("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	rdb, err := redisstore.Open(ctx, redisstore.Options{URL: emb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redistest.Client(t)
 	s, err := mail.NewSender(mail.SMTPOptions{Addr: addr, From: "no-reply@example.org", TLS: "none"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package smart
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 var (
@@ -39,16 +39,7 @@ func signingKey(t *testing.T) *rsa.PrivateKey {
 // newTestServer returns a Server on an embedded Redis behind a real HTTP server.
 func newTestServer(t *testing.T, extra ...Client) (*Server, *httptest.Server, *redisstore.Store) {
 	t.Helper()
-	emb, err := redisstore.StartEmbedded("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	rdb, err := redisstore.Open(context.Background(), redisstore.Options{URL: emb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redistest.Client(t)
 	store := redisstore.New(rdb, "test:")
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)

@@ -6,22 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 	"github.com/mypatients/gateway/sponsor"
 )
 
 func newStore(t *testing.T) *sponsor.Store {
 	t.Helper()
-	emb, err := redisstore.StartEmbedded("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Close)
-	rdb, err := redisstore.Open(context.Background(), redisstore.Options{URL: emb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redistest.Client(t)
 	return sponsor.NewStore(rdb, "test:")
 }
 
