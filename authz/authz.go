@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/policies"
 	"github.com/mypatients/gateway/upstream"
 )
@@ -103,26 +103,26 @@ func (a *Authorizer) PolicyRevision() string { return a.policy.Load().Revision()
 
 // Decide gathers the facts for c and req, evaluates the policy and returns its decision with
 // a fresh DecisionID. An error means no decision could be made; the caller must deny.
-func (a *Authorizer) Decide(ctx context.Context, c access.Caller, req access.Request) (access.Decision, error) {
+func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.Request) (gateway.Decision, error) {
 	st, err := a.whoCounts(ctx, c)
 	if err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	principal, _, err := a.principal(ctx, st.counted)
 	if err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	pcpOf, err := a.patientFacts(ctx, req.Patients)
 	if err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	input := buildInput(c, req, principal, pcpOf)
 	if err := a.addRelationshipFacts(ctx, &input, st, req.Patients, time.Now()); err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	d, err := a.policy.Load().Evaluate(ctx, input)
 	if err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	d.DecisionID = rand.Text()
 	a.log.DebugContext(ctx, "authz: decision",

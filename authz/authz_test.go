@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/upstream"
 )
 
 // caller returns a demo clinician holding a token that may read everything.
-func caller(user, practitioner string) access.Caller {
-	c := access.Caller{
+func caller(user, practitioner string) gateway.Caller {
+	c := gateway.Caller{
 		Subject:  "accounts:u-" + user,
 		Username: user,
 		IdP:      "accounts",
@@ -73,8 +73,8 @@ func newEnv(t *testing.T) *env {
 	return &env{az: az, up: up, store: store, stopRedis: stopRedis}
 }
 
-func readPatient(ids ...string) access.Request {
-	return access.Request{Interaction: access.Read, ResourceType: "Patient", Patients: ids}
+func readPatient(ids ...string) gateway.Request {
+	return gateway.Request{Interaction: gateway.Read, ResourceType: "Patient", Patients: ids}
 }
 
 func TestDecideOnePatient(t *testing.T) {
@@ -82,7 +82,7 @@ func TestDecideOnePatient(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name    string
-		caller  access.Caller
+		caller  gateway.Caller
 		patient string
 		basis   string // empty: refused with not_pcp
 	}{
@@ -152,7 +152,7 @@ func TestDecideSeveralPatients(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	req := access.Request{Interaction: access.Search, ResourceType: "Observation",
+	req := gateway.Request{Interaction: gateway.Search, ResourceType: "Observation",
 		Patients: []string{"child-01", "child-05", "child-06", "child-07"}}
 	d, err := e.az.Decide(ctx, pcp, req)
 	if err != nil {
@@ -181,14 +181,14 @@ func TestDecideRequestReasons(t *testing.T) {
 	observationsOnly.Scopes = []string{"openid", "user/Observation.rs"}
 	tests := []struct {
 		name   string
-		caller access.Caller
-		req    access.Request
+		caller gateway.Caller
+		req    gateway.Request
 		code   string
 	}{
-		{"write", pcp, access.Request{Interaction: "update", ResourceType: "Patient", Patients: []string{"child-01"}}, "not_read_only"},
-		{"delete", pcp, access.Request{Interaction: "delete", ResourceType: "Patient", Patients: []string{"child-01"}}, "not_read_only"},
+		{"write", pcp, gateway.Request{Interaction: "update", ResourceType: "Patient", Patients: []string{"child-01"}}, "not_read_only"},
+		{"delete", pcp, gateway.Request{Interaction: "delete", ResourceType: "Patient", Patients: []string{"child-01"}}, "not_read_only"},
 		{"scope for another type", observationsOnly, readPatient("child-01"), "scope_not_permitted"},
-		{"no patient", pcp, access.Request{Interaction: access.Search, ResourceType: "Patient"}, "no_patient_named"},
+		{"no patient", pcp, gateway.Request{Interaction: gateway.Search, ResourceType: "Patient"}, "no_patient_named"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"sync"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/upstream"
 )
@@ -28,7 +28,7 @@ type practitionerFacts struct {
 
 // principal returns the policy's principal for c, with the facts behind it. A caller
 // without a Practitioner has no practices and no practice members.
-func (a *Authorizer) principal(ctx context.Context, c access.Caller) (Principal, practitionerFacts, error) {
+func (a *Authorizer) principal(ctx context.Context, c gateway.Caller) (Principal, practitionerFacts, error) {
 	p := Principal{ID: c.Subject, Practices: []string{}, PracticeMembers: []string{}}
 	id := c.PractitionerID()
 	if id == "" || !validID(id) {

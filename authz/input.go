@@ -3,8 +3,8 @@ package authz
 import (
 	"slices"
 
-	"github.com/mypatients/gateway/access"
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // Input is the policy's input document (Rego `input`), shaped for a human reader: every
@@ -51,7 +51,7 @@ type Principal struct {
 	PracticeMembers []string `json:"practice_members"`
 }
 
-// RequestInput is access.Request in the policy's words.
+// RequestInput is gateway.Request in the policy's words.
 type RequestInput struct {
 	Interaction  string   `json:"interaction"`
 	ResourceType string   `json:"resource_type"`
@@ -94,7 +94,7 @@ type PCP struct {
 
 // buildInput assembles the input document. principal and pcpOf come from the fact
 // gatherer; nothing here reaches the network.
-func buildInput(c access.Caller, req access.Request, principal Principal, pcpOf map[string]PCP) Input {
+func buildInput(c gateway.Caller, req gateway.Request, principal Principal, pcpOf map[string]PCP) Input {
 	return Input{
 		User:      User{ID: c.Subject, Username: c.Username, IdP: c.IdP},
 		Principal: principal,

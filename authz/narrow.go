@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // maxListedPatients bounds the _id list Narrow builds when a principal has both practice
@@ -35,7 +35,7 @@ const maxListedPatients = 500
 // through Decide and drop those not allowed. Only Patient searches can be narrowed
 // (ErrNotNarrowable otherwise). A principal with no relationship at all gets
 // ErrNothingVisible, which the caller answers with an empty Bundle.
-func (a *Authorizer) Narrow(ctx context.Context, c access.Caller, resourceType string) (url.Values, error) {
+func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType string) (url.Values, error) {
 	if resourceType != "Patient" {
 		return nil, ErrNotNarrowable
 	}

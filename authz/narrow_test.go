@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/authz"
 )
 
@@ -16,7 +16,7 @@ func TestNarrow(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name   string
-		caller access.Caller
+		caller gateway.Caller
 		want   string
 	}{
 		{"pcp", pcp, "Organization/practice-maple,Practitioner/dr-okafor,Practitioner/dr-patel," +

@@ -17,7 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/policies"
 )
 
@@ -123,22 +123,22 @@ func (p *Policy) Revision() string { return p.revision }
 // Evaluate runs the decision query on input. Any evaluation fault, a panic inside OPA, an
 // empty result or a result of the wrong shape is an error: the caller must deny. The
 // returned Decision carries the policy revision but no decision id.
-func (p *Policy) Evaluate(ctx context.Context, input Input) (d access.Decision, err error) {
+func (p *Policy) Evaluate(ctx context.Context, input Input) (d gateway.Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			d, err = access.Decision{}, fmt.Errorf("authz: policy evaluation panicked: %v", r)
+			d, err = gateway.Decision{}, fmt.Errorf("authz: policy evaluation panicked: %v", r)
 		}
 	}()
 	rs, err := p.query.Eval(ctx, rego.EvalInput(input))
 	if err != nil {
-		return access.Decision{}, fmt.Errorf("authz: evaluate policy: %w", err)
+		return gateway.Decision{}, fmt.Errorf("authz: evaluate policy: %w", err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return access.Decision{}, errors.New("authz: policy gave no decision")
+		return gateway.Decision{}, errors.New("authz: policy gave no decision")
 	}
 	d, err = decodeDecision(rs[0].Expressions[0].Value, input.Request.Patients)
 	if err != nil {
-		return access.Decision{}, err
+		return gateway.Decision{}, err
 	}
 	d.PolicyRevision = p.revision
 	return d, nil
@@ -147,45 +147,45 @@ func (p *Policy) Evaluate(ctx context.Context, input Input) (d access.Decision, 
 // regoDecision is the decision document as the policy writes it. Pointers tell a missing
 // field from a zero one.
 type regoDecision struct {
-	Allow    *bool                             `json:"allow"`
-	Patients map[string]access.PatientDecision `json:"patients"`
-	Reasons  []access.Reason                   `json:"reasons"`
+	Allow    *bool                              `json:"allow"`
+	Patients map[string]gateway.PatientDecision `json:"patients"`
+	Reasons  []gateway.Reason                   `json:"reasons"`
 }
 
 // decodeDecision checks the decision document's shape and its internal consistency: a
 // decision that allows must have allowed every requested patient, and a denial must say why.
-func decodeDecision(v any, patients []string) (access.Decision, error) {
+func decodeDecision(v any, patients []string) (gateway.Decision, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return access.Decision{}, fmt.Errorf("authz: encode policy decision: %w", err)
+		return gateway.Decision{}, fmt.Errorf("authz: encode policy decision: %w", err)
 	}
 	var rd regoDecision
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rd); err != nil {
-		return access.Decision{}, fmt.Errorf("authz: decode policy decision: %w", err)
+		return gateway.Decision{}, fmt.Errorf("authz: decode policy decision: %w", err)
 	}
 	if rd.Allow == nil || rd.Patients == nil {
-		return access.Decision{}, errors.New("authz: policy decision lacks allow or patients")
+		return gateway.Decision{}, errors.New("authz: policy decision lacks allow or patients")
 	}
 	for _, id := range patients {
 		if _, ok := rd.Patients[id]; !ok {
-			return access.Decision{}, fmt.Errorf("authz: policy decision says nothing about patient %q", id)
+			return gateway.Decision{}, fmt.Errorf("authz: policy decision says nothing about patient %q", id)
 		}
 	}
 	if *rd.Allow && (len(patients) == 0 || len(rd.Reasons) > 0) {
-		return access.Decision{}, errors.New("authz: policy allowed with reasons or without patients")
+		return gateway.Decision{}, errors.New("authz: policy allowed with reasons or without patients")
 	}
 	for id, pd := range rd.Patients {
 		if *rd.Allow && !pd.Allowed {
-			return access.Decision{}, fmt.Errorf("authz: policy allowed but refused patient %q", id)
+			return gateway.Decision{}, fmt.Errorf("authz: policy allowed but refused patient %q", id)
 		}
 		if pd.Allowed == (pd.Basis == "") || !pd.Allowed && pd.Reason == nil {
-			return access.Decision{}, fmt.Errorf("authz: policy answer for patient %q is malformed", id)
+			return gateway.Decision{}, fmt.Errorf("authz: policy answer for patient %q is malformed", id)
 		}
 	}
 	if !*rd.Allow && len(rd.Reasons) == 0 {
-		return access.Decision{}, errors.New("authz: policy denied without a reason")
+		return gateway.Decision{}, errors.New("authz: policy denied without a reason")
 	}
-	return access.Decision{Allow: *rd.Allow, Patients: rd.Patients, Reasons: rd.Reasons}, nil
+	return gateway.Decision{Allow: *rd.Allow, Patients: rd.Patients, Reasons: rd.Reasons}, nil
 }

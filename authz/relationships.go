@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/sponsor"
 )
@@ -50,14 +50,14 @@ type GrantFact struct {
 type standing struct {
 	// counted is the caller whose relationships count: c itself, or for sponsored staff a
 	// Caller standing for the sponsor (their user id and practitioner).
-	counted     access.Caller
+	counted     gateway.Caller
 	user        string // the user's own standing
 	sponsorship *Sponsorship
 }
 
 // whoCounts looks up whether c is sponsored staff and the standing of c and their sponsor.
 // With no SponsorReader configured, everyone stands for themselves.
-func (a *Authorizer) whoCounts(ctx context.Context, c access.Caller) (standing, error) {
+func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing, error) {
 	st := standing{counted: c, user: sponsor.Active}
 	if a.sponsors == nil {
 		return st, nil
@@ -80,7 +80,7 @@ func (a *Authorizer) whoCounts(ctx context.Context, c access.Caller) (standing, 
 	st.sponsorship = &Sponsorship{Sponsor: staff.Sponsor, Status: staff.Status, SponsorStanding: sponsorStanding}
 	// The staff member's own practitioner (if any) is ignored: staff see exactly what the
 	// sponsor sees, never more.
-	st.counted = access.Caller{Subject: staff.Sponsor, FHIRUser: staff.SponsorPractitioner}
+	st.counted = gateway.Caller{Subject: staff.Sponsor, FHIRUser: staff.SponsorPractitioner}
 	return st, nil
 }
 

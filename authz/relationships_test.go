@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/redisstore"
@@ -22,7 +22,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	rdb := e.store.Client()
 	gs, ss := grants.NewStore(rdb, "test:"), sponsor.NewStore(rdb, "test:")
 	e.az.UseRelationships(gs, ss)
-	basis := func(c access.Caller, patient string) string {
+	basis := func(c gateway.Caller, patient string) string {
 		t.Helper()
 		d, err := e.az.Decide(ctx, c, readPatient(patient))
 		if err != nil {
@@ -35,7 +35,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 		}
 		return "?"
 	}
-	step := func(what string, c access.Caller, patient, want string) {
+	step := func(what string, c gateway.Caller, patient, want string) {
 		t.Helper()
 		if got := basis(c, patient); got != want {
 			t.Errorf("%s: %s reading %s = %q, want %q", what, c.Username, patient, got, want)

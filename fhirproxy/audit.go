@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 )
 
@@ -40,7 +40,7 @@ type exchange struct {
 	path   string
 	id     string
 	start  time.Time
-	caller *access.Caller
+	caller *gateway.Caller
 	req    *fhirRequest
 
 	directory   bool              // a directory type was released on the clinician rule
@@ -67,7 +67,7 @@ func (ex *exchange) addPatients(ids []string) {
 }
 
 // noteDecision records a decision's per-patient outcome for the audit record.
-func (ex *exchange) noteDecision(d access.Decision) {
+func (ex *exchange) noteDecision(d gateway.Decision) {
 	for id, pd := range d.Patients {
 		ex.addPatients([]string{id})
 		switch {

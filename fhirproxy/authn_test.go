@@ -7,14 +7,14 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // faultyAuthn cannot check any token: its store is down.
 type faultyAuthn struct{}
 
-func (faultyAuthn) Authenticate(context.Context, string) (access.Caller, error) {
-	return access.Caller{}, errors.New("redis: connection refused")
+func (faultyAuthn) Authenticate(context.Context, string) (gateway.Caller, error) {
+	return gateway.Caller{}, errors.New("redis: connection refused")
 }
 
 // TestAuthenticationOutcomes tells a credential that must not be honoured (401, sign in again)
@@ -56,6 +56,6 @@ func TestAuthenticationOutcomes(t *testing.T) {
 // stubWrapped refuses every token the way the SMART server does, with the sentinel wrapped.
 type stubWrapped struct{}
 
-func (stubWrapped) Authenticate(context.Context, string) (access.Caller, error) {
-	return access.Caller{}, fmt.Errorf("smart: %w: signature", access.ErrInvalidToken)
+func (stubWrapped) Authenticate(context.Context, string) (gateway.Caller, error) {
+	return gateway.Caller{}, fmt.Errorf("smart: %w: signature", gateway.ErrInvalidToken)
 }

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // errNoContext: a Binary whose securityContext does not lead to a patient is never released.
@@ -85,7 +85,7 @@ func scopeIn(scopes []string, typ, perm string, contexts ...string) bool {
 
 // interactionPerm is the SMART permission letter an interaction needs.
 func interactionPerm(interaction string) string {
-	if interaction == access.Search {
+	if interaction == gateway.Search {
 		return "s"
 	}
 	return "r"

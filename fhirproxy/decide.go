@@ -5,7 +5,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // typeAccess is what may be released of one resource type in a search answer.
@@ -40,7 +40,7 @@ func (h *Handler) allowedByType(ctx context.Context, ex *exchange, req *fhirRequ
 	out := map[string]typeAccess{}
 	for _, typ := range sortedKeys(want) {
 		if h.parser.types[typ].Class == classDirectory {
-			if typ == req.Type || h.directory(ex, typ, access.Search) == nil {
+			if typ == req.Type || h.directory(ex, typ, gateway.Search) == nil {
 				out[typ] = typeAccess{directory: true}
 			}
 			continue
@@ -78,7 +78,7 @@ func (h *Handler) allowedPatients(ctx context.Context, ex *exchange, typ string,
 	if len(unknown) == 0 {
 		return allowed, nil
 	}
-	d, rf := h.decide(ctx, ex, access.Search, typ, unknown)
+	d, rf := h.decide(ctx, ex, gateway.Search, typ, unknown)
 	if rf != nil {
 		return nil, rf
 	}
@@ -95,7 +95,7 @@ func (h *Handler) allowedPatients(ctx context.Context, ex *exchange, typ string,
 		ok = []string{launch}
 	}
 	if !d.Allow && len(ok) > 0 {
-		c, rf := h.decide(ctx, ex, access.Search, typ, ok)
+		c, rf := h.decide(ctx, ex, gateway.Search, typ, ok)
 		if rf != nil {
 			return nil, rf
 		}

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -76,7 +76,7 @@ func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*h
 // query, the gateway's credential, strict handling, JSON, and our request id for correlation.
 func (h *Handler) outbound(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Request, error) {
 	var query url.Values
-	if req.Interaction == access.Search {
+	if req.Interaction == gateway.Search {
 		query = req.Query
 	}
 	u := h.up.URL(req.upstreamPath(), query)
@@ -119,7 +119,7 @@ func upstreamError(req *fhirRequest, err error) *refusal {
 // never shown. On a read, 404 and 410 look exactly like a denial.
 func statusRefusal(req *fhirRequest, status int) *refusal {
 	err := fmt.Errorf("GET %s: upstream status %d", req.upstreamPath(), status)
-	if req.Interaction != access.Search && (status == http.StatusNotFound || status == http.StatusGone) {
+	if req.Interaction != gateway.Search && (status == http.StatusNotFound || status == http.StatusGone) {
 		return hidden(reasonNotFound, err)
 	}
 	return upstreamFailed(err)

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/upstream"
 )
@@ -31,19 +31,19 @@ import (
 // Authenticator verifies a bearer access token. Any error means the token is not acceptable
 // and the request is answered 401; the error's text is logged, never shown.
 type Authenticator interface {
-	Authenticate(ctx context.Context, bearerToken string) (access.Caller, error)
+	Authenticate(ctx context.Context, bearerToken string) (gateway.Caller, error)
 }
 
 // Authorizer decides access; the proxy never decides by itself.
 type Authorizer interface {
 	// Decide answers whether c may perform req for all of req.Patients. An error is a failure
 	// to decide and is answered 503 with no data (fail closed).
-	Decide(ctx context.Context, c access.Caller, req access.Request) (access.Decision, error)
+	Decide(ctx context.Context, c gateway.Caller, req gateway.Request) (gateway.Decision, error)
 	// Narrow returns extra upstream search parameters that restrict a search of resourceType
 	// naming no patient to the patients c may see (for example an _id list). ok=false means
 	// c can see no patient at all: the proxy answers an empty searchset without asking the
 	// upstream. The proxy still checks every returned entry with Decide.
-	Narrow(ctx context.Context, c access.Caller, resourceType string) (params url.Values, ok bool, err error)
+	Narrow(ctx context.Context, c gateway.Caller, resourceType string) (params url.Values, ok bool, err error)
 }
 
 // Options configures a Handler.
@@ -174,7 +174,7 @@ func (h *Handler) serveParsed(ctx context.Context, ex *exchange, req *fhirReques
 	}
 	c := withFHIRUserRead(*ex.caller, req) // the token's own fhirUser resource: launch.go
 	ex.caller = &c
-	if req.Interaction == access.Search {
+	if req.Interaction == gateway.Search {
 		return h.search(ctx, ex, req)
 	}
 	return h.read(ctx, ex, req)
@@ -195,7 +195,7 @@ func (h *Handler) authenticate(ctx context.Context, ex *exchange, r *http.Reques
 	}
 	caller, err := h.authn.Authenticate(ctx, token)
 	switch {
-	case errors.Is(err, access.ErrInvalidToken):
+	case errors.Is(err, gateway.ErrInvalidToken):
 		return &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonInvalidToken,
 			Diagnostics: "The access token is invalid or expired.", Err: err}
 	case err != nil:
@@ -209,17 +209,17 @@ func (h *Handler) authenticate(ctx context.Context, ex *exchange, r *http.Reques
 }
 
 // decide asks the authorizer and records the decision in the exchange for the audit record.
-func (h *Handler) decide(ctx context.Context, ex *exchange, interaction, typ string, patients []string) (access.Decision, *refusal) {
-	d, err := h.authz.Decide(ctx, *ex.caller, access.Request{Interaction: interaction, ResourceType: typ, Patients: patients})
+func (h *Handler) decide(ctx context.Context, ex *exchange, interaction, typ string, patients []string) (gateway.Decision, *refusal) {
+	d, err := h.authz.Decide(ctx, *ex.caller, gateway.Request{Interaction: interaction, ResourceType: typ, Patients: patients})
 	if err != nil {
-		return access.Decision{}, authzFailed(fmt.Errorf("decide %s %s: %w", interaction, typ, err))
+		return gateway.Decision{}, authzFailed(fmt.Errorf("decide %s %s: %w", interaction, typ, err))
 	}
 	ex.noteDecision(d)
 	return d, nil
 }
 
 // denialMessage is the plain-words reason of a denial, for the caller.
-func denialMessage(d access.Decision) string {
+func denialMessage(d gateway.Decision) string {
 	for _, r := range d.Reasons {
 		if r.Message != "" {
 			return r.Message
@@ -235,7 +235,7 @@ func denialMessage(d access.Decision) string {
 
 // denialNextSteps are the next steps the policy offers for a denial: those of the first
 // refused patient that has any.
-func denialNextSteps(d access.Decision) []string {
+func denialNextSteps(d gateway.Decision) []string {
 	for _, r := range d.Reasons {
 		if r.NextSteps != "" {
 			return strings.Fields(r.NextSteps)
@@ -250,7 +250,7 @@ func denialNextSteps(d access.Decision) []string {
 }
 
 // denialReason is the machine code of a denial, for the audit record.
-func denialReason(d access.Decision) string {
+func denialReason(d gateway.Decision) string {
 	for _, r := range d.Reasons {
 		if r.Code != "" {
 			return r.Code

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/upstream"
 )
@@ -96,12 +96,12 @@ func (u *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // stubAuthn maps token strings to callers.
-type stubAuthn map[string]access.Caller
+type stubAuthn map[string]gateway.Caller
 
-func (s stubAuthn) Authenticate(_ context.Context, token string) (access.Caller, error) {
+func (s stubAuthn) Authenticate(_ context.Context, token string) (gateway.Caller, error) {
 	c, ok := s[token]
 	if !ok {
-		return access.Caller{}, fmt.Errorf("%w: unknown token", access.ErrInvalidToken)
+		return gateway.Caller{}, fmt.Errorf("%w: unknown token", gateway.ErrInvalidToken)
 	}
 	return c, nil
 }
@@ -126,7 +126,7 @@ var testCallers = stubAuthn{
 // overall denial (as a scope refusal would); "broken" fails; "lazy" is narrowed by nothing.
 type fakeAuthz struct {
 	mu    sync.Mutex
-	calls []access.Request
+	calls []gateway.Request
 }
 
 var visible = map[string][]string{
@@ -135,27 +135,27 @@ var visible = map[string][]string{
 	"accounts:u-lazy":    {"child-01", "child-02", "child-10"},
 }
 
-func (f *fakeAuthz) Decide(_ context.Context, c access.Caller, req access.Request) (access.Decision, error) {
+func (f *fakeAuthz) Decide(_ context.Context, c gateway.Caller, req gateway.Request) (gateway.Decision, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, req)
 	f.mu.Unlock()
 	if c.Username == "broken" {
-		return access.Decision{}, errors.New("policy engine down")
+		return gateway.Decision{}, errors.New("policy engine down")
 	}
-	d := access.Decision{Allow: len(req.Patients) > 0, Patients: map[string]access.PatientDecision{},
+	d := gateway.Decision{Allow: len(req.Patients) > 0, Patients: map[string]gateway.PatientDecision{},
 		DecisionID: "dec-" + strings.Join(req.Patients, "+")}
 	for _, p := range req.Patients {
 		if contains(visible[c.Subject], p) {
-			d.Patients[p] = access.PatientDecision{Allowed: true, Basis: "pcp"}
+			d.Patients[p] = gateway.PatientDecision{Allowed: true, Basis: "pcp"}
 			continue
 		}
 		d.Allow = false
-		d.Patients[p] = access.PatientDecision{Reason: &access.Reason{Code: "not_pcp",
+		d.Patients[p] = gateway.PatientDecision{Reason: &gateway.Reason{Code: "not_pcp",
 			Message: "You are not this patient's primary care provider, and no one in your practice is."}}
 	}
 	if c.Username == "noscope" {
 		d.Allow = false
-		d.Reasons = []access.Reason{{Code: "scope_not_permitted", Message: "The app was not granted access to this type."}}
+		d.Reasons = []gateway.Reason{{Code: "scope_not_permitted", Message: "The app was not granted access to this type."}}
 	}
 	return d, nil
 }
@@ -166,7 +166,7 @@ func (f *fakeAuthz) callCount() int {
 	return len(f.calls)
 }
 
-func (f *fakeAuthz) Narrow(_ context.Context, c access.Caller, _ string) (url.Values, bool, error) {
+func (f *fakeAuthz) Narrow(_ context.Context, c gateway.Caller, _ string) (url.Values, bool, error) {
 	if c.Username == "broken" {
 		return nil, false, errors.New("facts unavailable")
 	}

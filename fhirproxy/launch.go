@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // Two SMART rules follow from the token's own launch context rather than from the policy.
@@ -17,8 +17,8 @@ import (
 // fhirUser resource is readable with the same access token; item 38 of the SMART checklist).
 // The added scope is then what every check and decision of the request sees. A vread or a
 // search, or any other resource, is left to the token's own scopes.
-func withFHIRUserRead(c access.Caller, req *fhirRequest) access.Caller {
-	if req.Interaction != access.Read || req.Type+"/"+req.ID != c.FHIRUser || !slices.Contains(c.Scopes, "fhirUser") {
+func withFHIRUserRead(c gateway.Caller, req *fhirRequest) gateway.Caller {
+	if req.Interaction != gateway.Read || req.Type+"/"+req.ID != c.FHIRUser || !slices.Contains(c.Scopes, "fhirUser") {
 		return c
 	}
 	c.Scopes = append(slices.Clip(c.Scopes), "user/"+req.Type+".r")
@@ -31,7 +31,7 @@ func withFHIRUserRead(c access.Caller, req *fhirRequest) access.Caller {
 // scopes-and-launch-context.md), so the search gets _id=<launch patient>. FHIR ANDs repeated
 // parameters, so the authorizer's narrowing (the clinician's own patients) stays, and every
 // returned entry is still decided by the policy. params is not modified.
-func launchConfined(c access.Caller, resourceType string, params url.Values) url.Values {
+func launchConfined(c gateway.Caller, resourceType string, params url.Values) url.Values {
 	if c.Patient == "" || scopeIn(c.Scopes, resourceType, "s", "user") {
 		return params
 	}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // linkRewriter maps upstream URLs to the gateway's. The upstream base must never reach a
@@ -62,7 +62,7 @@ func pagingRelation(rel string) bool {
 // bundleLinks returns the released Bundle's links: self, built from the caller's canonical
 // query (never the narrowed one), and each paging link of the upstream that survives link,
 // signed for the caller.
-func (lr *linkRewriter) bundleLinks(c access.Caller, req *fhirRequest, in []bundleLink, added url.Values) []bundleLink {
+func (lr *linkRewriter) bundleLinks(c gateway.Caller, req *fhirRequest, in []bundleLink, added url.Values) []bundleLink {
 	out := []bundleLink{{Relation: "self", URL: lr.searchURL(req.Type, req.Query)}}
 	for _, l := range in {
 		if !pagingRelation(l.Relation) {
@@ -79,7 +79,7 @@ func (lr *linkRewriter) bundleLinks(c access.Caller, req *fhirRequest, in []bund
 // the upstream base; the parameters the gateway added (narrowing, scope queries) are removed
 // (a follow-up request gets them again), and the rest must parse as a client request would, so
 // a link carries nothing the gateway would not accept from the caller.
-func (lr *linkRewriter) link(c access.Caller, typ, raw string, added url.Values) (string, bool) {
+func (lr *linkRewriter) link(c gateway.Caller, typ, raw string, added url.Values) (string, bool) {
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.Fragment != "" || u.RawPath != "" ||
 		!strings.EqualFold(u.Scheme, lr.upstream.Scheme) || !strings.EqualFold(u.Host, lr.upstream.Host) ||
@@ -98,7 +98,7 @@ func (lr *linkRewriter) link(c access.Caller, typ, raw string, added url.Values)
 	}
 	delete(q, "_page")
 	req, rf := lr.parser.parse(&url.URL{Path: lr.public.Path + "/" + typ, RawQuery: q.Encode()})
-	if rf != nil || req.Interaction != access.Search {
+	if rf != nil || req.Interaction != gateway.Search {
 		return "", false
 	}
 	return lr.searchURL(typ, req.Query) + "&_page=" + lr.sign(c, typ, req.Query), true
@@ -106,7 +106,7 @@ func (lr *linkRewriter) link(c access.Caller, typ, raw string, added url.Values)
 
 // sign binds a canonical search to the caller: an HMAC over the user, the client, the
 // token's id and the search. Another user, app or token gets a different value.
-func (lr *linkRewriter) sign(c access.Caller, typ string, q url.Values) string {
+func (lr *linkRewriter) sign(c gateway.Caller, typ string, q url.Values) string {
 	m := hmac.New(sha256.New, lr.key)
 	for _, part := range []string{c.Subject, c.ClientID, c.TokenID, typ, q.Encode()} {
 		m.Write([]byte(part))
@@ -117,7 +117,7 @@ func (lr *linkRewriter) sign(c access.Caller, typ string, q url.Values) string {
 
 // verify reports whether a request's _page value was written by this gateway for this caller
 // and exactly this canonical search.
-func (lr *linkRewriter) verify(c access.Caller, req *fhirRequest) bool {
+func (lr *linkRewriter) verify(c gateway.Caller, req *fhirRequest) bool {
 	want := lr.sign(c, req.Type, req.Query)
 	return hmac.Equal([]byte(want), []byte(req.PageToken))
 }

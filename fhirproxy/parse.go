@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // fhirRequest is the canonical form of one FHIR request: everything the gateway acts on and
 // forwards, and nothing it did not parse.
 type fhirRequest struct {
-	Interaction string // access.Read, access.VRead or access.Search
+	Interaction string // gateway.Read, gateway.VRead or gateway.Search
 	Type        string
 	ID          string     // read and vread
 	Version     string     // vread only
@@ -28,9 +28,9 @@ type fhirRequest struct {
 // upstreamPath is the request's path relative to the upstream FHIR base.
 func (r *fhirRequest) upstreamPath() string {
 	switch r.Interaction {
-	case access.Read:
+	case gateway.Read:
 		return r.Type + "/" + r.ID
-	case access.VRead:
+	case gateway.VRead:
 		return r.Type + "/" + r.ID + "/_history/" + r.Version
 	}
 	return r.Type
@@ -68,7 +68,7 @@ func (p *parser) parseValues(path string, query url.Values, post bool) (*fhirReq
 		return nil, rf
 	}
 	delete(query, "_format") // checked to be JSON, which is all the gateway asks for anyway
-	if req.Interaction != access.Search {
+	if req.Interaction != gateway.Search {
 		if len(query) > 0 {
 			return nil, badRequest("A read takes no parameters (got %q).", clip(sortedKeys(query)[0]))
 		}
@@ -117,7 +117,7 @@ func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
 		if spec.Params == nil {
 			return nil, unsupported("%s can be read only through the resource that refers to it, not searched.", typ)
 		}
-		return &fhirRequest{Interaction: access.Search, Type: typ}, nil
+		return &fhirRequest{Interaction: gateway.Search, Type: typ}, nil
 	case post:
 		return nil, unsupported("POST is accepted only for [type]/_search.")
 	case len(segs) == 2 && segs[1][0] == '_':
@@ -125,9 +125,9 @@ func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
 	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !validID(segs[1]):
 		return nil, badRequest("%q is not a valid FHIR id.", clip(segs[1]))
 	case len(segs) == 2:
-		return &fhirRequest{Interaction: access.Read, Type: typ, ID: segs[1]}, nil
+		return &fhirRequest{Interaction: gateway.Read, Type: typ, ID: segs[1]}, nil
 	case len(segs) == 4 && segs[2] == "_history" && validID(segs[3]):
-		return &fhirRequest{Interaction: access.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
+		return &fhirRequest{Interaction: gateway.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
 	case len(segs) == 4 && segs[2] == "_history":
 		return nil, badRequest("%q is not a valid version id.", clip(segs[3]))
 	default:

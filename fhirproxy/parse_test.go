@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 func testParser(t testing.TB) *parser {
@@ -186,8 +186,8 @@ func TestParse(t *testing.T) {
 func TestParseInteraction(t *testing.T) {
 	t.Parallel()
 	p := testParser(t)
-	for target, want := range map[string]string{"/fhir/Patient/x": access.Read, "/fhir/Patient?_id=x": access.Search,
-		"/fhir/Observation/o/_history/2": access.VRead} {
+	for target, want := range map[string]string{"/fhir/Patient/x": gateway.Read, "/fhir/Patient?_id=x": gateway.Search,
+		"/fhir/Observation/o/_history/2": gateway.VRead} {
 		u, _ := url.Parse(target)
 		req, rf := p.parse(u)
 		if rf != nil || req.Interaction != want {

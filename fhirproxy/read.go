@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // read serves GET [base]/Type/id and its vread, [base]/Type/id/_history/vid. A Patient read is
@@ -47,7 +47,7 @@ func (h *Handler) read(ctx context.Context, ex *exchange, req *fhirRequest) *ans
 	if rf := h.checkReturned(ctx, ex, req, spec, info); rf != nil {
 		return refused(rf)
 	}
-	if !h.parser.scopeRulesFor(*ex.caller, req.Type, access.Read).admits(spec, info.Fields) {
+	if !h.parser.scopeRulesFor(*ex.caller, req.Type, gateway.Read).admits(spec, info.Fields) {
 		return refused(hidden(reasonScopeQuery, fmt.Errorf("%s/%s is outside the token's scope query", info.Type, info.ID)))
 	}
 	return released(h.links.body(reply.body), keptHeaders(reply.header))

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // SMART v2 granular scopes (App Launch 2.0 §3.4.2) narrow a resource scope with a query, for
@@ -26,7 +26,7 @@ type scopeRules struct {
 }
 
 // scopeRulesFor reads the caller's scopes for typ and interaction.
-func (p *parser) scopeRulesFor(c access.Caller, typ, interaction string) scopeRules {
+func (p *parser) scopeRulesFor(c gateway.Caller, typ, interaction string) scopeRules {
 	perm := interactionPerm(interaction)
 	var rules scopeRules
 	for _, s := range c.Scopes {

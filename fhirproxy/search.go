@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // search serves a search. Named patients are decided before the upstream is asked; a Patient
@@ -29,7 +29,7 @@ func (h *Handler) search(ctx context.Context, ex *exchange, req *fhirRequest) *a
 			return refused(rf)
 		}
 	case len(req.Patients) > 0:
-		if rf := h.decidePatients(ctx, ex, access.Search, req.Type, req.Patients, false); rf != nil {
+		if rf := h.decidePatients(ctx, ex, gateway.Search, req.Type, req.Patients, false); rf != nil {
 			return refused(rf)
 		}
 		for _, p := range req.Patients {
@@ -48,7 +48,7 @@ func (h *Handler) search(ctx context.Context, ex *exchange, req *fhirRequest) *a
 		addAll(fetchReq.Query, params)
 		addAll(added, params)
 	}
-	rules := h.parser.scopeRulesFor(*ex.caller, req.Type, access.Search)
+	rules := h.parser.scopeRulesFor(*ex.caller, req.Type, gateway.Search)
 	q, ok := rules.narrowQuery(fetchReq.Query)
 	if !ok {
 		return refused(forbidden(reasonScopeQuery,
@@ -120,7 +120,7 @@ func (h *Handler) filterBundle(ctx context.Context, ex *exchange, req *fhirReque
 	matches := 0
 	for _, c := range cands {
 		if !allowed[c.info.Type].permits(c.info) ||
-			!h.parser.scopeRulesFor(*ex.caller, c.info.Type, access.Search).admits(h.parser.types[c.info.Type], c.info.Fields) {
+			!h.parser.scopeRulesFor(*ex.caller, c.info.Type, gateway.Search).admits(h.parser.types[c.info.Type], c.info.Fields) {
 			dropped++
 			continue
 		}

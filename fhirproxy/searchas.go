@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // ErrForbidden is wrapped by the error of SearchAs when the FHIR API would have answered the
@@ -26,7 +26,7 @@ var ErrForbidden = errors.New("forbidden")
 // references pointing at the gateway. A search the API would refuse with 403 is an error
 // wrapping ErrForbidden; any other failure (a malformed search, the authorizer, the upstream,
 // the audit trail) is an error too, and returns no resource.
-func (h *Handler) SearchAs(ctx context.Context, c access.Caller, resourceType string, query url.Values) ([]json.RawMessage, error) {
+func (h *Handler) SearchAs(ctx context.Context, c gateway.Caller, resourceType string, query url.Values) ([]json.RawMessage, error) {
 	u := &url.URL{Path: h.public.Path + "/" + resourceType, RawQuery: query.Encode()}
 	ex := h.newExchange(http.MethodGet, u.EscapedPath())
 	ex.caller = &c
@@ -55,7 +55,7 @@ func (h *Handler) searchAs(ctx context.Context, ex *exchange, u *url.URL) *answe
 	switch {
 	case rf != nil:
 		return refused(rf)
-	case req.Interaction != access.Search:
+	case req.Interaction != gateway.Search:
 		return refused(badRequest("%q is not a resource type to search.", clip(strings.TrimPrefix(u.Path, h.public.Path+"/"))))
 	}
 	return h.serveParsed(ctx, ex, req)
@@ -71,7 +71,7 @@ type PatientSummary struct {
 
 // PatientSummaries lists, through SearchAs, the patients a search of Patient with query finds
 // for c: exactly those the clinician's own search would release.
-func (h *Handler) PatientSummaries(ctx context.Context, c access.Caller, query url.Values) ([]PatientSummary, error) {
+func (h *Handler) PatientSummaries(ctx context.Context, c gateway.Caller, query url.Values) ([]PatientSummary, error) {
 	resources, err := h.SearchAs(ctx, c, "Patient", query)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/sponsor"
@@ -17,7 +17,7 @@ import (
 
 // Authenticator verifies a gateway access token; the SMART server is the real one.
 type Authenticator interface {
-	Authenticate(ctx context.Context, bearer string) (access.Caller, error)
+	Authenticate(ctx context.Context, bearer string) (gateway.Caller, error)
 }
 
 // InvalidInvitation is the one message for every token that cannot be redeemed.
@@ -50,7 +50,7 @@ func (a *API) Register(mux *http.ServeMux) {
 }
 
 // user authenticates the bearer token of a signed-in user (not a backend service).
-func (a *API) user(h func(http.ResponseWriter, *http.Request, access.Caller)) http.HandlerFunc {
+func (a *API) user(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || bearer == "" {
@@ -68,7 +68,7 @@ func (a *API) user(h func(http.ResponseWriter, *http.Request, access.Caller)) ht
 	}
 }
 
-func (a *API) redeem(w http.ResponseWriter, r *http.Request, c access.Caller) {
+func (a *API) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in struct{ Token, MRN string }
 	if !ReadJSON(w, r, &in) {
 		return
@@ -91,7 +91,7 @@ func (a *API) redeem(w http.ResponseWriter, r *http.Request, c access.Caller) {
 	}
 }
 
-func (a *API) request(w http.ResponseWriter, r *http.Request, c access.Caller) {
+func (a *API) request(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in struct {
 		Patient string `json:"patient"`
 		Kind    string `json:"kind"`
@@ -130,7 +130,7 @@ func (a *API) request(w http.ResponseWriter, r *http.Request, c access.Caller) {
 	WriteJSON(w, http.StatusCreated, out)
 }
 
-func (a *API) listStaff(w http.ResponseWriter, r *http.Request, c access.Caller) {
+func (a *API) listStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	list, err := a.Service.ListStaff(r.Context(), c)
 	if a.staffError(w, r, err) {
 		return
@@ -138,7 +138,7 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request, c access.Caller)
 	WriteJSON(w, http.StatusOK, map[string]any{"staff": list})
 }
 
-func (a *API) createStaff(w http.ResponseWriter, r *http.Request, c access.Caller) {
+func (a *API) createStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in NewStaff
 	if !ReadJSON(w, r, &in) {
 		return
@@ -150,7 +150,7 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request, c access.Calle
 	WriteJSON(w, http.StatusCreated, st)
 }
 
-func (a *API) staffAction(w http.ResponseWriter, r *http.Request, c access.Caller) {
+func (a *API) staffAction(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	status := map[string]string{"suspend": sponsor.Suspended, "reinstate": sponsor.Active, "remove": sponsor.Removed}[r.PathValue("action")]
 	if status == "" {
 		WriteError(w, http.StatusNotFound, "not_found", "Unknown action: use suspend, reinstate or remove.")

@@ -16,7 +16,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/invite"
@@ -76,7 +76,7 @@ var ErrNotClinician = errors.New("patientaccess: this needs a signed-in clinicia
 
 // grantee returns the gateway user id a grant for c goes to: c's sponsor when c is
 // sponsored staff (staff see exactly what their sponsor sees), else c.
-func (s *Service) grantee(ctx context.Context, c access.Caller) (string, error) {
+func (s *Service) grantee(ctx context.Context, c gateway.Caller) (string, error) {
 	if c.Subject == "" {
 		return "", ErrNotClinician
 	}
@@ -91,7 +91,7 @@ func (s *Service) grantee(ctx context.Context, c access.Caller) (string, error) 
 }
 
 // Redeem uses an invitation token for mrn and grants the patient to c (or c's sponsor).
-func (s *Service) Redeem(ctx context.Context, c access.Caller, token, mrn string) (grants.Grant, error) {
+func (s *Service) Redeem(ctx context.Context, c gateway.Caller, token, mrn string) (grants.Grant, error) {
 	to, err := s.grantee(ctx, c)
 	if err != nil {
 		return grants.Grant{}, err
@@ -124,7 +124,7 @@ type Contact struct {
 // RequestAccess records c's request of kind for patientID. A PCP request is emailed to the
 // support team; a family request waits for the patient portal, and portal reports whether
 // the family has a portal account to see it.
-func (s *Service) RequestAccess(ctx context.Context, c access.Caller, kind, patientID string, who Contact) (r grants.Request, portal bool, err error) {
+func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, patientID string, who Contact) (r grants.Request, portal bool, err error) {
 	to, err := s.grantee(ctx, c)
 	if err != nil {
 		return grants.Request{}, false, err

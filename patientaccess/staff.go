@@ -7,7 +7,7 @@ import (
 	"net/mail"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/sponsor"
 )
@@ -18,7 +18,7 @@ var ErrNoSponsorship = errors.New("patientaccess: only providers in good standin
 
 // canSponsor checks the sponsorship privilege: a provider (a user whose identity names a
 // Practitioner), not sponsored staff, not suspended.
-func (s *Service) canSponsor(ctx context.Context, c access.Caller) error {
+func (s *Service) canSponsor(ctx context.Context, c gateway.Caller) error {
 	if c.Subject == "" || c.PractitionerID() == "" {
 		return ErrNoSponsorship
 	}
@@ -66,7 +66,7 @@ var errInvalidInput = errors.New("invalid input")
 // CreateStaff creates a staff account sponsored by c and emails the staff member a single-use
 // link to set up their login at the accounts IdP. Their username is their email address,
 // claimed before the account exists so that two staff accounts can never share a login.
-func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) (sponsor.Staff, error) {
+func (s *Service) CreateStaff(ctx context.Context, c gateway.Caller, n NewStaff) (sponsor.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
 		return sponsor.Staff{}, err
 	}
@@ -102,7 +102,7 @@ func (s *Service) CreateStaff(ctx context.Context, c access.Caller, n NewStaff) 
 }
 
 // ListStaff returns c's staff accounts.
-func (s *Service) ListStaff(ctx context.Context, c access.Caller) ([]sponsor.Staff, error) {
+func (s *Service) ListStaff(ctx context.Context, c gateway.Caller) ([]sponsor.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) ListStaff(ctx context.Context, c access.Caller) ([]sponsor.Sta
 }
 
 // SetStaffStatus suspends, reinstates or removes one of c's staff accounts.
-func (s *Service) SetStaffStatus(ctx context.Context, c access.Caller, id, status string) (sponsor.Staff, error) {
+func (s *Service) SetStaffStatus(ctx context.Context, c gateway.Caller, id, status string) (sponsor.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
 		return sponsor.Staff{}, err
 	}

@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/policies"
 )
@@ -35,9 +35,9 @@ type scenario struct {
 	Description string          `json:"description"`
 	Input       json.RawMessage `json:"input"`
 	Expected    struct {
-		Allow    bool                              `json:"allow"`
-		Patients map[string]access.PatientDecision `json:"patients"`
-		Reasons  []access.Reason                   `json:"reasons"`
+		Allow    bool                               `json:"allow"`
+		Patients map[string]gateway.PatientDecision `json:"patients"`
+		Reasons  []gateway.Reason                   `json:"reasons"`
 	} `json:"expected"`
 }
 

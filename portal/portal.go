@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/patientaccess"
@@ -43,7 +43,7 @@ func (a *API) Register(mux *http.ServeMux) {
 
 // portal admits only a backend-services token of a registered portal client with a system/
 // scope.
-func (a *API) portal(h func(http.ResponseWriter, *http.Request, access.Caller)) http.HandlerFunc {
+func (a *API) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || bearer == "" {
@@ -66,7 +66,7 @@ func (a *API) portal(h func(http.ResponseWriter, *http.Request, access.Caller)) 
 	}
 }
 
-func (a *API) list(w http.ResponseWriter, r *http.Request, _ access.Caller) {
+func (a *API) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	ctx, id := r.Context(), r.PathValue("patient")
 	current, err := a.Service.Grants.ForPatient(ctx, id)
 	if err != nil {
@@ -89,7 +89,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, _ access.Caller) {
 		"patient": id, "grants": nonNil(current), "revoked": nonNil(revoked), "pending_requests": nonNil(pending)})
 }
 
-func (a *API) decide(w http.ResponseWriter, r *http.Request, _ access.Caller) {
+func (a *API) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	approve := map[string]*bool{"approve": ptr(true), "deny": ptr(false)}[r.PathValue("action")]
 	var in struct {
 		By string `json:"by"`
@@ -114,7 +114,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, _ access.Caller) {
 	}
 }
 
-func (a *API) invite(w http.ResponseWriter, r *http.Request, _ access.Caller) {
+func (a *API) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	var in struct {
 		MRN   string `json:"mrn"`
 		Email string `json:"email"`
@@ -137,7 +137,7 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request, _ access.Caller) {
 	}
 }
 
-func (a *API) revoke(w http.ResponseWriter, r *http.Request, _ access.Caller) {
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	var in struct {
 		Clinician string `json:"clinician"`
 		By        string `json:"by"`

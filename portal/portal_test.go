@@ -7,17 +7,17 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // tokens stands in for the SMART server's token check: each bearer string is a caller. The
 // real check runs end to end in test/grants_test.go.
-type tokens map[string]access.Caller
+type tokens map[string]gateway.Caller
 
-func (t tokens) Authenticate(_ context.Context, bearer string) (access.Caller, error) {
+func (t tokens) Authenticate(_ context.Context, bearer string) (gateway.Caller, error) {
 	c, ok := t[bearer]
 	if !ok {
-		return access.Caller{}, errors.New("unknown token")
+		return gateway.Caller{}, errors.New("unknown token")
 	}
 	return c, nil
 }
@@ -34,7 +34,7 @@ func TestOnlyThePortalGetsIn(t *testing.T) {
 	}
 	api := &API{Authn: authn, Clients: []string{"patient-portal"}}
 	reached := false
-	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ access.Caller) {
+	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ gateway.Caller) {
 		reached = true
 		w.WriteHeader(http.StatusNoContent)
 	})

@@ -13,13 +13,13 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // ErrInvalidToken is returned by Authenticate for any token that must not be honoured. The
-// reason is deliberately not told to the caller. It is access.ErrInvalidToken, so that
+// reason is deliberately not told to the caller. It is gateway.ErrInvalidToken, so that
 // consumers can tell it from a store fault without importing this package.
-var ErrInvalidToken = access.ErrInvalidToken
+var ErrInvalidToken = gateway.ErrInvalidToken
 
 // accessTokenType is the JWT "typ" of access tokens (RFC 9068), so that an ID token or any
 // other JWT signed by the same key is never accepted as an access token.
@@ -135,25 +135,25 @@ func (t *tokenSigner) verify(raw string, now time.Time) (accessClaims, error) {
 // Authenticate verifies a bearer access token and returns the caller it stands for. Besides
 // the signature and claims, the token's record must still be in the store: revocation deletes
 // it, and a store that cannot answer fails closed.
-func (s *Server) Authenticate(ctx context.Context, bearer string) (access.Caller, error) {
+func (s *Server) Authenticate(ctx context.Context, bearer string) (gateway.Caller, error) {
 	c, err := s.tokens.verify(bearer, s.opts.Now())
 	if err != nil {
-		return access.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return gateway.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	var rec tokenRecord
 	if err := s.opts.Store.GetJSON(ctx, tokenKey(c.ID), &rec); err != nil {
 		if s.opts.IsNotFound(err) {
-			return access.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
+			return gateway.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
 		}
-		return access.Caller{}, fmt.Errorf("smart: look up token: %w", err)
+		return gateway.Caller{}, fmt.Errorf("smart: look up token: %w", err)
 	}
 	if rec.Subject != c.Subject || rec.ClientID != c.ClientID {
-		return access.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
+		return gateway.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
 	}
 	if err := s.familyAlive(ctx, rec.Family); err != nil {
-		return access.Caller{}, err
+		return gateway.Caller{}, err
 	}
-	caller := access.Caller{
+	caller := gateway.Caller{
 		Subject:   c.Subject,
 		Username:  c.Username,
 		IdP:       c.IdP,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // authRequest is a validated authorization request waiting for the user to log in.

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // clientCredentials is the SMART Backend Services grant (backend-services.md, RFC 6749

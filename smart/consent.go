@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // pending is an authorization between login and the app's code: the patient picker and
@@ -53,8 +53,8 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 
 // pickerCaller is the user as a caller of the FHIR API, for the picker's patient search:
 // the same user, the same app, only the right to search patients.
-func (s *Server) pickerCaller(req authRequest, user loggedInUser) access.Caller {
-	return access.Caller{Subject: user.Subject, Username: user.Username, IdP: user.IdP, FHIRUser: user.FHIRUser,
+func (s *Server) pickerCaller(req authRequest, user loggedInUser) gateway.Caller {
+	return gateway.Caller{Subject: user.Subject, Username: user.Username, IdP: user.IdP, FHIRUser: user.FHIRUser,
 		ClientID: req.ClientID, Scopes: []string{"user/Patient.rs"}, TokenID: "picker-" + newSecret()[:12]}
 }
 

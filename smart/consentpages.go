@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 var pickerPage = template.Must(template.New("picker").Parse(`<!doctype html>

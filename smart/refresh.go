@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // refreshRecord is what a refresh token stands for, stored under the token's hash.

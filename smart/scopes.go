@@ -3,7 +3,7 @@ package smart
 import (
 	"slices"
 
-	"github.com/mypatients/gateway/scope"
+	"github.com/mypatients/gateway/smart/scope"
 )
 
 // offerScopes returns the scopes the gateway may grant for an authorization request, which

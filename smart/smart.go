@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 )
 
 // Store keeps the server's short-lived state: pending authorizations, logins in progress,
@@ -64,7 +64,7 @@ type PatientSummary struct {
 // PatientLister lists the patients a clinician may see, through the gateway's one
 // authorized and audited path to data (the FHIR API's own search).
 type PatientLister interface {
-	ListPatients(ctx context.Context, c access.Caller) ([]PatientSummary, error)
+	ListPatients(ctx context.Context, c gateway.Caller) ([]PatientSummary, error)
 }
 
 // IdP is an OpenID Provider clinicians log in with.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
@@ -154,7 +154,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 // the proxy's interface, which reports it as ok=false.
 type narrowing struct{ *authz.Authorizer }
 
-func (n narrowing) Narrow(ctx context.Context, c access.Caller, resourceType string) (url.Values, bool, error) {
+func (n narrowing) Narrow(ctx context.Context, c gateway.Caller, resourceType string) (url.Values, bool, error) {
 	v, err := n.Authorizer.Narrow(ctx, c, resourceType)
 	if errors.Is(err, authz.ErrNothingVisible) {
 		return nil, false, nil

@@ -12,7 +12,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/mypatients/gateway/access"
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/smart"
@@ -59,7 +59,7 @@ func smartClients(cs []config.Client) []smart.Client {
 // FHIR API is built, which needs the SMART server first.
 type patientPicker struct{ api *fhirproxy.Handler }
 
-func (p *patientPicker) ListPatients(ctx context.Context, c access.Caller) ([]smart.PatientSummary, error) {
+func (p *patientPicker) ListPatients(ctx context.Context, c gateway.Caller) ([]smart.PatientSummary, error) {
 	if p.api == nil {
 		return nil, errors.New("patient picker: FHIR API not wired")
 	}

@@ -1,9 +1,9 @@
-// Package access is the shared vocabulary of an access decision: who is asking (Caller), what
+// Package gateway is the shared vocabulary of an access decision: who is asking (Caller), what
 // they ask for (Request) and the answer (Decision). The SMART server produces Callers, the FHIR
 // proxy produces Requests, the authorizer produces Decisions and the audit trail records all
 // three. It holds plain data and tiny helpers only; it must not import any other package of ours
 // nor make decisions itself.
-package access
+package gateway
 
 import (
 	"errors"
