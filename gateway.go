@@ -38,6 +38,11 @@ type Caller struct {
 	Patient string `json:"patient,omitempty"`
 	// Encounter is the launch context's encounter id, when the token has one.
 	Encounter string `json:"encounter,omitempty"`
+	// Sponsor is, for a sponsored staff user, the sponsoring provider's user id: the staff
+	// member sees what the sponsor sees. It is captured when the token is issued (a staff
+	// account's sponsor never changes) and is empty for everyone else. Whether the sponsor is
+	// still in good standing is a fact read on every decision, never taken from here.
+	Sponsor string `json:"sponsor,omitempty"`
 }
 
 // PractitionerID returns the id part of FHIRUser when it names a Practitioner, or "".
@@ -76,6 +81,9 @@ type Decision struct {
 	// Reasons explain a denial that is not about one patient (scopes, interaction), or
 	// summarise the patients' reasons.
 	Reasons []Reason `json:"reasons,omitempty"`
+	// Basis names the rule that allowed a request naming no patient (a directory read such as
+	// "clinician_directory"); per-patient bases are in Patients.
+	Basis string `json:"basis,omitempty"`
 	// DecisionID identifies this decision in the audit trail.
 	DecisionID string `json:"decision_id"`
 	// PolicyRevision identifies the policy bundle that decided.
