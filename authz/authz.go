@@ -108,9 +108,13 @@ func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.R
 	if err != nil {
 		return gateway.Decision{}, err
 	}
-	principal, _, err := a.principal(ctx, st.counted)
-	if err != nil {
-		return gateway.Decision{}, err
+	// A request naming no patient (a directory read) is decided without relationships, so
+	// it asks the upstream nothing.
+	principal := principalOf(st.counted)
+	if len(req.Patients) > 0 {
+		if principal, _, err = a.principal(ctx, st.counted); err != nil {
+			return gateway.Decision{}, err
+		}
 	}
 	pcpOf, err := a.patientFacts(ctx, req.Patients)
 	if err != nil {
@@ -128,6 +132,6 @@ func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.R
 	a.log.DebugContext(ctx, "authz: decision",
 		"decision_id", d.DecisionID, "allow", d.Allow, "subject", c.Subject,
 		"interaction", req.Interaction, "resource_type", req.ResourceType,
-		"patients", len(req.Patients), "policy_revision", d.PolicyRevision)
+		"patients", len(req.Patients), "basis", d.Basis, "policy_revision", d.PolicyRevision)
 	return d, nil
 }

@@ -227,3 +227,51 @@ func TestDecisionIdentity(t *testing.T) {
 		t.Fatalf("policy revision %q, authorizer's %q", a.PolicyRevision, rev)
 	}
 }
+
+// TestDecideDirectory is the clinician directory rule: a request naming no patient for a
+// directory type is allowed on the basis "clinician_directory" to a clinician whose scopes
+// cover it, refused with a reason code otherwise, and decided without asking the upstream.
+func TestDecideDirectory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	practitionersOnly := pcp
+	practitionersOnly.Scopes = []string{"openid", "user/Practitioner.rs"}
+	launched := pcp
+	launched.Scopes, launched.Patient = []string{"launch/patient", "patient/*.rs"}, "child-01"
+	tests := []struct {
+		name   string
+		caller gateway.Caller
+		req    gateway.Request
+		code   string // empty: allowed on the directory basis
+	}{
+		{"clinician reads a Practitioner", pcp, gateway.Request{Interaction: gateway.Read, ResourceType: "Practitioner"}, ""},
+		{"clinician searches Organizations", specialist, gateway.Request{Interaction: gateway.Search, ResourceType: "Organization"}, ""},
+		{"patient-context scope", launched, gateway.Request{Interaction: gateway.VRead, ResourceType: "Location"}, ""},
+		{"staff has no Practitioner", staff, gateway.Request{Interaction: gateway.Read, ResourceType: "Practitioner"}, "not_clinician"},
+		{"scope for another type", practitionersOnly, gateway.Request{Interaction: gateway.Search, ResourceType: "Medication"}, "scope_not_permitted"},
+		{"not a directory type", pcp, gateway.Request{Interaction: gateway.Search, ResourceType: "Observation"}, "no_patient_named"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := e.az.Decide(context.Background(), tt.caller, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.PolicyRevision == "" || d.PolicyRevision != e.az.PolicyRevision() || d.DecisionID == "" {
+				t.Fatalf("decision lacks its identity: %+v", d)
+			}
+			if tt.code == "" {
+				if !d.Allow || d.Basis != "clinician_directory" || len(d.Reasons) != 0 || len(d.Patients) != 0 {
+					t.Fatalf("want allowed on the directory basis, got %+v", d)
+				}
+				return
+			}
+			if d.Allow || d.Basis != "" || len(d.Reasons) != 1 || d.Reasons[0].Code != tt.code || d.Reasons[0].Message == "" {
+				t.Fatalf("want refusal %s, got %+v", tt.code, d)
+			}
+		})
+	}
+	if n := e.up.requests.Load(); n != 0 {
+		t.Errorf("directory decisions made %d upstream requests, want none", n)
+	}
+}

@@ -29,21 +29,26 @@ type practitionerFacts struct {
 // principal returns the policy's principal for c, with the facts behind it. A caller
 // without a Practitioner has no practices and no practice members.
 func (a *Authorizer) principal(ctx context.Context, c gateway.Caller) (Principal, practitionerFacts, error) {
-	p := Principal{ID: c.Subject, Practices: []string{}, PracticeMembers: []string{}}
-	id := c.PractitionerID()
-	if id == "" || !validID(id) {
+	p := principalOf(c)
+	if p.Practitioner == "" {
 		return p, practitionerFacts{Practices: []string{}, Members: []string{}, Roles: []string{}}, nil
 	}
+	id := c.PractitionerID()
 	facts, err := cachedFact(ctx, a, "facts:practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
 		return fetchPractitionerFacts(ctx, a.up, id)
 	})
 	if err != nil {
 		return Principal{}, practitionerFacts{}, err
 	}
-	p.Practitioner = "Practitioner/" + id
 	p.Practices = facts.Practices
 	p.PracticeMembers = facts.Members
 	return p, facts, nil
+}
+
+// principalOf is the principal for c without practices: all a request naming no patient
+// needs, since no relationship decides it.
+func principalOf(c gateway.Caller) Principal {
+	return Principal{ID: c.Subject, Practitioner: practitionerRef(c), Practices: []string{}, PracticeMembers: []string{}}
 }
 
 // fetchPractitionerFacts finds the practitioner's practices (the organizations of their

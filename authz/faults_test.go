@@ -115,6 +115,11 @@ func TestPolicyFaultsAreErrors(t *testing.T) {
 		{"deny without reason", `decision := {"allow": false, "reasons": [],
 			"patients": {"child-01": {"allowed": false, "reason": {"code": "x", "message": "y"}}}}`},
 		{"runtime error", `decision := {"allow": true, "patients": {}, "reasons": [x]} if x := 1 / (count(input.request.patients) - 1)`},
+		{"basis for named patients", `decision := {"allow": true, "reasons": [], "basis": "clinician_directory",
+			"patients": {"child-01": {"allowed": true, "basis": "pcp"}}}`},
+		{"basis of a denial", `decision := {"allow": false, "basis": "clinician_directory",
+			"reasons": [{"code": "x", "message": "y"}],
+			"patients": {"child-01": {"allowed": false, "reason": {"code": "x", "message": "y"}}}}`},
 		{"conflict", `decision := {"allow": true} if true
 decision := {"allow": false} if true`},
 	}
@@ -128,6 +133,15 @@ decision := {"allow": false} if true`},
 				t.Fatalf("want an error, got %+v", d)
 			}
 		})
+	}
+	// A request naming no patient may be allowed only on a basis.
+	p, err := authz.LoadPolicy(ctx, bundleWith(`decision := {"allow": true, "reasons": [], "patients": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := authz.Input{Request: authz.RequestInput{Interaction: "read", ResourceType: "Practitioner", Patients: []string{}}}
+	if d, err := p.Evaluate(ctx, none); err == nil {
+		t.Fatalf("allowed without patients and without a basis: want an error, got %+v", d)
 	}
 }
 

@@ -28,11 +28,15 @@ type Input struct {
 	Now string `json:"now,omitempty"`
 }
 
-// User identifies the logged-in user; it is recorded, never compared.
+// User identifies the logged-in user. Its id, username and identity provider are recorded,
+// never compared; its practitioner and standing are.
 type User struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`
 	IdP      string `json:"idp"`
+	// Practitioner is the user's own FHIR resource when it is a Practitioner
+	// ("Practitioner/<id>"), absent otherwise: the directory is for clinicians.
+	Practitioner string `json:"practitioner,omitempty"`
 	// Standing is "active" or "suspended" (the user's own account).
 	Standing string `json:"standing,omitempty"`
 }
@@ -96,7 +100,7 @@ type PCP struct {
 // gatherer; nothing here reaches the network.
 func buildInput(c gateway.Caller, req gateway.Request, principal Principal, pcpOf map[string]PCP) Input {
 	return Input{
-		User:      User{ID: c.Subject, Username: c.Username, IdP: c.IdP},
+		User:      User{ID: c.Subject, Username: c.Username, IdP: c.IdP, Practitioner: practitionerRef(c)},
 		Principal: principal,
 		Request: RequestInput{
 			Interaction:  req.Interaction,
@@ -125,6 +129,16 @@ func tokenScopes(granted []string) []Scope {
 		out = append(out, Scope{Context: r.Context, Resource: r.Type, Perms: perms, Query: r.Query})
 	}
 	return out
+}
+
+// practitionerRef returns "Practitioner/<id>" for a caller whose fhirUser is a Practitioner
+// with a valid id, or "".
+func practitionerRef(c gateway.Caller) string {
+	id := c.PractitionerID()
+	if id == "" || !validID(id) {
+		return ""
+	}
+	return "Practitioner/" + id
 }
 
 // nonNil returns s, or an empty slice for nil, so that JSON shows [] rather than null.

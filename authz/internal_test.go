@@ -106,7 +106,7 @@ func TestReasonAnnotations(t *testing.T) {
 		t.Errorf("entrypoints = %v, want [%s]", entrypoints, policies.Query)
 	}
 	slices.Sort(codes)
-	want := []string{"account_suspended", "grant_expired", "no_patient_named", "not_pcp", "not_read_only",
+	want := []string{"account_suspended", "grant_expired", "no_patient_named", "not_clinician", "not_pcp", "not_read_only",
 		"scope_not_permitted", "sponsor_suspended", "staff_suspended"}
 	if !slices.Equal(codes, want) {
 		t.Errorf("annotated reason codes = %v, want %v", codes, want)

@@ -150,10 +150,12 @@ type regoDecision struct {
 	Allow    *bool                              `json:"allow"`
 	Patients map[string]gateway.PatientDecision `json:"patients"`
 	Reasons  []gateway.Reason                   `json:"reasons"`
+	Basis    string                             `json:"basis"`
 }
 
 // decodeDecision checks the decision document's shape and its internal consistency: a
-// decision that allows must have allowed every requested patient, and a denial must say why.
+// decision that allows must have allowed every requested patient, or name no patient and
+// give the basis that allowed the request; a denial must say why.
 func decodeDecision(v any, patients []string) (gateway.Decision, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -173,8 +175,14 @@ func decodeDecision(v any, patients []string) (gateway.Decision, error) {
 			return gateway.Decision{}, fmt.Errorf("authz: policy decision says nothing about patient %q", id)
 		}
 	}
-	if *rd.Allow && (len(patients) == 0 || len(rd.Reasons) > 0) {
-		return gateway.Decision{}, errors.New("authz: policy allowed with reasons or without patients")
+	if *rd.Allow && len(rd.Reasons) > 0 {
+		return gateway.Decision{}, errors.New("authz: policy allowed with reasons")
+	}
+	switch {
+	case rd.Basis != "" && (!*rd.Allow || len(patients) > 0):
+		return gateway.Decision{}, errors.New("authz: policy gave a basis other than for an allowed request naming no patient")
+	case *rd.Allow && len(patients) == 0 && rd.Basis == "":
+		return gateway.Decision{}, errors.New("authz: policy allowed a request naming no patient without a basis")
 	}
 	for id, pd := range rd.Patients {
 		if *rd.Allow && !pd.Allowed {
@@ -187,5 +195,5 @@ func decodeDecision(v any, patients []string) (gateway.Decision, error) {
 	if !*rd.Allow && len(rd.Reasons) == 0 {
 		return gateway.Decision{}, errors.New("authz: policy denied without a reason")
 	}
-	return gateway.Decision{Allow: *rd.Allow, Patients: rd.Patients, Reasons: rd.Reasons}, nil
+	return gateway.Decision{Allow: *rd.Allow, Patients: rd.Patients, Reasons: rd.Reasons, Basis: rd.Basis}, nil
 }

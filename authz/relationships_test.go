@@ -79,6 +79,10 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	}
 	step("sponsor suspended", staff, "child-01", "sponsor_suspended")
 	step("suspended user", pcp, "child-01", "account_suspended")
+	if d, err := e.az.Decide(ctx, pcp, gateway.Request{Interaction: gateway.Read, ResourceType: "Practitioner"}); err != nil ||
+		d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "account_suspended" {
+		t.Errorf("suspended clinician reading the directory: %+v, %v", d, err)
+	}
 	if _, err := e.az.Narrow(ctx, staff, "Patient"); err == nil {
 		t.Error("Narrow lists patients for staff of a suspended sponsor")
 	}

@@ -38,6 +38,7 @@ type scenario struct {
 		Allow    bool                               `json:"allow"`
 		Patients map[string]gateway.PatientDecision `json:"patients"`
 		Reasons  []gateway.Reason                   `json:"reasons"`
+		Basis    string                             `json:"basis"`
 	} `json:"expected"`
 }
 
@@ -83,7 +84,7 @@ func TestScenarios(t *testing.T) {
 				t.Fatal(err)
 			}
 			if d.Allow != sc.Expected.Allow || !reflect.DeepEqual(d.Patients, sc.Expected.Patients) ||
-				!reflect.DeepEqual(d.Reasons, sc.Expected.Reasons) {
+				!reflect.DeepEqual(d.Reasons, sc.Expected.Reasons) || d.Basis != sc.Expected.Basis {
 				t.Fatalf("decision = %+v\nwant %+v", d, sc.Expected)
 			}
 		})

@@ -12,11 +12,20 @@ package mypatients.access
 # title: Access decision
 # description: |
 #   The one answer the gateway asks for. "allow" is true only when the interaction is a read,
-#   the app's scopes permit it, at least one patient is named and every named patient is
-#   allowed. "patients" holds the answer for each named patient, with the basis that allowed
+#   the app's scopes permit it, and either at least one patient is named and every named
+#   patient is allowed, or no patient is named and the clinician directory rule allows the
+#   request. "patients" holds the answer for each named patient, with the basis that allowed
 #   it or the reason it was refused. "reasons" lists every reason for refusing, once each.
+#   "basis" is present only when a request naming no patient is allowed, and names the rule.
 # entrypoint: true
 decision := {
+	"allow": allow,
+	"patients": patient_decisions,
+	"reasons": sort(deny_reasons),
+	"basis": "clinician_directory",
+} if {
+	clinician_directory
+} else := {
 	"allow": allow,
 	"patients": patient_decisions,
 	"reasons": sort(deny_reasons),
@@ -31,6 +40,8 @@ allow if {
 		patient_decisions[patient_id].allowed
 	}
 }
+
+allow if clinician_directory
 
 # The patients the request names, once each.
 requested_patients contains patient_id if {
@@ -104,6 +115,68 @@ request_denial := not_read_only if {
 	not read_only
 } else := scope_not_permitted if {
 	not scope_permits
+}
+
+# ---------------------------------------------------------------------------------------------
+# The clinician directory: staff, places and medicines, which name no patient.
+# ---------------------------------------------------------------------------------------------
+
+# The FHIR types that describe the hospital's staff, places and medicines rather than a
+# patient's record.
+directory_types := {"Location", "Medication", "Organization", "Practitioner", "PractitionerRole"}
+
+default directory_request := false
+
+# A read or search of a directory type that names no patient. A directory resource that does
+# name a patient (the gateway found one in it) is decided like any record, by rules 1 to 3.
+directory_request if {
+	input.request.resource_type in directory_types
+	count(requested_patients) == 0
+}
+
+default user_is_practitioner := false
+
+# The logged-in user's own FHIR resource is a Practitioner: the user is a clinician. For
+# sponsored staff this is the staff member's own record, not the sponsor's.
+user_is_practitioner if startswith(object.get(input, ["user", "practitioner"], ""), "Practitioner/")
+
+default directory_scope_permits := false
+
+# A user- or patient-context scope covering the type and the interaction. There is no patient
+# to confine a patient-context scope to: directory resources are not in any patient's record.
+directory_scope_permits if {
+	some scope in input.token.scopes
+	scope.context in {"user", "patient"}
+	scope_covers(scope)
+}
+
+# METADATA
+# title: Clinician directory
+# description: |
+#   Any clinician may read and search the hospital directory (Practitioner, PractitionerRole,
+#   Organization, Location, Medication) through an app whose scopes cover the type and the
+#   interaction, while their account is in good standing.
+# custom:
+#   basis: clinician_directory
+default clinician_directory := false
+
+clinician_directory if {
+	directory_request
+	read_only
+	user_is_practitioner
+	directory_scope_permits
+	principal_in_good_standing
+}
+
+# Why a directory request is refused; the first that applies.
+directory_denial := not_read_only if {
+	not read_only
+} else := not_clinician if {
+	not user_is_practitioner
+} else := scope_not_permitted if {
+	not directory_scope_permits
+} else := standing_denial if {
+	not principal_in_good_standing
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -209,13 +282,18 @@ patient_basis[patient_id] := basis_for(patient_id) if {
 	some patient_id in requested_patients
 }
 
-# Why no rule allowed a patient, with the next step the clinician can take.
-no_basis_reason := account_suspended if {
+# Why the principal's relationships do not count; undefined while they do.
+standing_denial := account_suspended if {
 	input.user.standing == "suspended"
 } else := staff_suspended if {
 	input.sponsorship
 	input.sponsorship.status != "active"
 } else := sponsor_suspended if {
+	not principal_in_good_standing
+}
+
+# Why no rule allowed a patient, with the next step the clinician can take.
+no_basis_reason := standing_denial if {
 	not principal_in_good_standing
 } else := not_pcp
 
@@ -247,9 +325,14 @@ patient_decisions[patient_id] := {"allowed": false, "reason": no_basis_reason_fo
 	not patient_basis[patient_id]
 }
 
-deny_reasons contains request_denial
+deny_reasons contains request_denial if not directory_request
 
-deny_reasons contains no_patient_named if count(requested_patients) == 0
+deny_reasons contains directory_denial if directory_request
+
+deny_reasons contains no_patient_named if {
+	count(requested_patients) == 0
+	not directory_request
+}
 
 deny_reasons contains patient.reason if {
 	some patient in patient_decisions
@@ -304,6 +387,18 @@ not_pcp := {
 	"code": "not_pcp",
 	"message": "You are not this patient's primary care provider, no one in your practice is, and the family has not granted you access. If you are the PCP, request PCP access; otherwise ask the family to grant you access.",
 	"next_steps": "request-pcp-access request-family-access",
+}
+
+# METADATA
+# title: Not a clinician
+# description: |
+#   The request reads the hospital directory, but the user's own FHIR resource is not a
+#   Practitioner: only clinicians may read the directory.
+# custom:
+#   code: not_clinician
+not_clinician := {
+	"code": "not_clinician",
+	"message": "Only clinicians may read the hospital directory.",
 }
 
 # METADATA
