@@ -1,10 +1,13 @@
 // Package authz decides whether a caller may read the FHIR data of the patients a request
-// names. It gathers the relationship facts in Go (the principal's practitioner, practices and
-// practice members; each patient's primary care providers, read from the upstream FHIR server
-// with the gateway's own credential and cached), builds the policy input document and
-// evaluates the embedded Rego policy (package policies) with OPA. It is the only package that
-// imports OPA. Every fault — upstream, cache, policy — is returned as an error, and callers
-// must then deny; it never makes an HTTP response or an audit record itself.
+// names, or the hospital directory when it names none. It gathers the facts in Go (the
+// principal's practitioner, practices and practice members and each patient's primary care
+// providers, read from the upstream FHIR server with the gateway's own credential and kept in
+// its own fact cache in Redis; the family's grants and the accounts' standing, read fresh),
+// builds the policy input document and asks the embedded Rego policy (package policies) with
+// OPA. It is the only package that imports OPA. Every rule lives in the policy: nothing here
+// decides access, standing or a reason, and Narrow only confines a search that Decide then
+// checks entry by entry. Every fault (upstream, Redis, policy) is returned as an error, and
+// callers must then deny; it never makes an HTTP response or an audit record itself.
 package authz
 
 import (
@@ -15,6 +18,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/policies"
@@ -30,19 +35,13 @@ var ErrNothingVisible = errors.New("authz: no patient is visible to this caller"
 // confined to visible patients; the caller refuses such a search.
 var ErrNotNarrowable = errors.New("authz: this search cannot be confined to visible patients")
 
-// Cache keeps relationship facts. *redisstore.Store satisfies it; a miss is an error
-// matching redisstore.ErrNotFound with errors.Is.
-type Cache interface {
-	GetJSON(ctx context.Context, key string, v any) error
-	PutJSON(ctx context.Context, key string, v any, ttl time.Duration) error
-}
-
 // Options configures an Authorizer.
 type Options struct {
 	// Upstream is the hospital FHIR server, reached with the gateway's own credential.
 	Upstream *upstream.Client
-	// Cache keeps facts for FactsTTL. Required.
-	Cache Cache
+	// Redis keeps the facts read from the upstream for FactsTTL, under KeyPrefix. Required.
+	Redis     redis.UniversalClient
+	KeyPrefix string
 	// FactsTTL bounds how stale a fact may be: a changed PCP or practice takes effect at
 	// the latest this long after the change. Must be positive.
 	FactsTTL time.Duration
@@ -56,8 +55,7 @@ const fetchers = 8
 // Authorizer makes access decisions. It is safe for concurrent use.
 type Authorizer struct {
 	up       *upstream.Client
-	cache    Cache
-	ttl      time.Duration
+	cache    factCache
 	log      *slog.Logger
 	fetchers int
 	// grants and sponsors are read on every decision; nil leaves those facts out (see
@@ -76,8 +74,8 @@ func New(ctx context.Context, opts Options) (*Authorizer, error) {
 	if opts.Upstream == nil {
 		problems = append(problems, errors.New("authz: an upstream client is required"))
 	}
-	if opts.Cache == nil {
-		problems = append(problems, errors.New("authz: a facts cache is required"))
+	if opts.Redis == nil {
+		problems = append(problems, errors.New("authz: a Redis client for the facts cache is required"))
 	}
 	if opts.FactsTTL <= 0 {
 		problems = append(problems, fmt.Errorf("authz: facts TTL must be positive, not %s", opts.FactsTTL))
@@ -93,7 +91,8 @@ func New(ctx context.Context, opts Options) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Authorizer{up: opts.Upstream, cache: opts.Cache, ttl: opts.FactsTTL, log: log, fetchers: fetchers}
+	a := &Authorizer{up: opts.Upstream, cache: factCache{rdb: opts.Redis, prefix: opts.KeyPrefix, ttl: opts.FactsTTL},
+		log: log, fetchers: fetchers}
 	a.policy.Store(p)
 	return a, nil
 }
@@ -121,7 +120,8 @@ func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.R
 		return gateway.Decision{}, err
 	}
 	input := buildInput(c, req, principal, pcpOf)
-	if err := a.addRelationshipFacts(ctx, &input, st, req.Patients, time.Now()); err != nil {
+	st.addTo(&input, time.Now())
+	if err := a.addGrants(ctx, &input, req.Patients); err != nil {
 		return gateway.Decision{}, err
 	}
 	d, err := a.policy.Load().Evaluate(ctx, input)

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -34,7 +33,7 @@ func (a *Authorizer) principal(ctx context.Context, c gateway.Caller) (Principal
 		return p, practitionerFacts{Practices: []string{}, Members: []string{}, Roles: []string{}}, nil
 	}
 	id := c.PractitionerID()
-	facts, err := cachedFact(ctx, a, "facts:practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
+	facts, err := cachedFact(ctx, a.cache, "practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
 		return fetchPractitionerFacts(ctx, a.up, id)
 	})
 	if err != nil {
@@ -167,7 +166,7 @@ func (a *Authorizer) patientPCP(ctx context.Context, id string) (PCP, error) {
 		a.log.DebugContext(ctx, "authz: patient id is not a FHIR id; no facts", "patient", id)
 		return PCP{Practitioners: []string{}, Organizations: []string{}}, nil
 	}
-	return cachedFact(ctx, a, "facts:patient:"+id, func(ctx context.Context) (PCP, error) {
+	return cachedFact(ctx, a.cache, "patient:"+id, func(ctx context.Context) (PCP, error) {
 		return fetchPatientPCP(ctx, a.up, id)
 	})
 }
@@ -227,26 +226,4 @@ func appendIf(s []string, v string) []string {
 		return s
 	}
 	return append(s, v)
-}
-
-// cachedFact returns the fact under key from the cache, or fetches it and caches it for the
-// authorizer's facts TTL. A cache fault is an error, never a reason to skip the cache
-// silently: a Redis outage must be visible, and the caller fails closed.
-func cachedFact[T any](ctx context.Context, a *Authorizer, key string, fetch func(context.Context) (T, error)) (T, error) {
-	var v T
-	err := a.cache.GetJSON(ctx, key, &v)
-	if err == nil {
-		return v, nil
-	}
-	if !errors.Is(err, redisstore.ErrNotFound) {
-		return v, fmt.Errorf("authz: read cached %s: %w", key, err)
-	}
-	v, err = fetch(ctx)
-	if err != nil {
-		return v, err
-	}
-	if err := a.cache.PutJSON(ctx, key, v, a.ttl); err != nil {
-		return v, fmt.Errorf("authz: cache %s: %w", key, err)
-	}
-	return v, nil
 }

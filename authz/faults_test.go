@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,8 +25,15 @@ func TestCachedFactsAvoidUpstream(t *testing.T) {
 		t.Fatal("the first decision made no upstream request")
 	}
 	var cached authz.PCP
-	if err := e.store.GetJSON(ctx, "facts:patient:child-05", &cached); err != nil {
+	raw, err := e.rdb.Get(ctx, "test:facts:patient:child-05").Bytes()
+	if err != nil {
 		t.Fatalf("patient facts not cached: %v", err)
+	}
+	if err := json.Unmarshal(raw, &cached); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := e.rdb.TTL(ctx, "test:facts:patient:child-05").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("patient facts cached for %s, want the facts TTL", ttl)
 	}
 	if strings.Join(cached.Practitioners, ",") != "Practitioner/dr-patel" ||
 		strings.Join(cached.Organizations, ",") != "Organization/practice-maple" {
@@ -86,7 +94,7 @@ func TestNewValidatesOptions(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{"upstream", "cache", "TTL"} {
+	for _, want := range []string{"upstream", "Redis", "TTL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
@@ -96,8 +104,8 @@ func TestNewValidatesOptions(t *testing.T) {
 // bundleWith returns a policy bundle whose only module is src.
 func bundleWith(src string) fstest.MapFS {
 	return fstest.MapFS{
-		".manifest":       {Data: []byte(`{"revision": "test", "roots": ["mypatients"]}`)},
-		"access/bad.rego": {Data: []byte("package mypatients.access\n\n" + src)},
+		".manifest":                  {Data: []byte(`{"roots": ["mypatients"]}`)},
+		"mypatients/access/bad.rego": {Data: []byte("package mypatients.access\n\n" + src)},
 	}
 }
 
@@ -149,10 +157,12 @@ func TestBrokenBundlesDoNotLoad(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for name, fsys := range map[string]fstest.MapFS{
-		"syntax error":    bundleWith("decision := {"),
-		"no manifest":     {"access/a.rego": {Data: []byte("package mypatients.access\n")}},
-		"no revision":     {".manifest": {Data: []byte(`{}`)}, "access/a.rego": {Data: []byte("package mypatients.access\n")}},
-		"only tests":      {".manifest": {Data: []byte(`{"revision": "x"}`)}, "access/a_test.rego": {Data: []byte("package x\n")}},
+		"syntax error": bundleWith("decision := {"),
+		"no manifest":  {"mypatients/access/a.rego": {Data: []byte("package mypatients.access\n")}},
+		"hand-kept revision": {".manifest": {Data: []byte(`{"revision": "2026.1", "roots": ["mypatients"]}`)},
+			"mypatients/access/a.rego": {Data: []byte("package mypatients.access\n")}},
+		"other roots":     {".manifest": {Data: []byte(`{"roots": ["other"]}`)}, "mypatients/access/a.rego": {Data: []byte("package mypatients.access\n")}},
+		"only tests":      {".manifest": {Data: []byte(`{"roots": ["mypatients"]}`)}, "mypatients/access/a_test.rego": {Data: []byte("package x\n")}},
 		"rego v0 keyword": bundleWith(`decision { true }`),
 	} {
 		if _, err := authz.LoadPolicy(ctx, fsys); err == nil {

@@ -13,8 +13,8 @@ import (
 type Input struct {
 	// User is who is logged in.
 	User User `json:"user"`
-	// Principal is the person whose relationships count: today the user; for a sponsored
-	// staff member, later, the sponsor.
+	// Principal is the person whose relationships count: the user, or for a sponsored staff
+	// member the sponsor (see relationships.go).
 	Principal Principal `json:"principal"`
 	// Request is what the request asks to do.
 	Request RequestInput `json:"request"`

@@ -1,14 +1,8 @@
 package authz
 
 import (
-	"context"
 	"net/url"
-	"slices"
 	"testing"
-
-	"github.com/open-policy-agent/opa/v1/rego"
-
-	"github.com/mypatients/gateway/policies"
 )
 
 func TestNormalizeRef(t *testing.T) {
@@ -71,54 +65,6 @@ func TestBelowBase(t *testing.T) {
 		path, q, err := belowBase(base, tt.link)
 		if (err == nil) != tt.ok || path != tt.path || q.Encode() != tt.query {
 			t.Errorf("belowBase(%q) = %q, %q, %v", tt.link, path, q.Encode(), err)
-		}
-	}
-}
-
-// TestReasonAnnotations checks what auditors read in the policy's METADATA against what the
-// policy does: one entrypoint, the decision; and every custom.code annotation sits on a
-// reason whose code is that same string, covering exactly the documented codes.
-func TestReasonAnnotations(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	modules, err := parseModules(policies.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entrypoints, codes []string
-	reasonRules := map[string]string{}
-	for name, m := range modules {
-		for _, a := range m.Annotations {
-			target := a.GetTargetPath().String()
-			if a.Entrypoint {
-				entrypoints = append(entrypoints, target)
-			}
-			if code, ok := a.Custom["code"].(string); ok {
-				codes = append(codes, code)
-				reasonRules[target] = code
-			}
-			if a.Scope == "" {
-				t.Errorf("%s: annotation without scope", name)
-			}
-		}
-	}
-	if !slices.Equal(entrypoints, []string{policies.Query}) {
-		t.Errorf("entrypoints = %v, want [%s]", entrypoints, policies.Query)
-	}
-	slices.Sort(codes)
-	want := []string{"account_suspended", "grant_expired", "no_patient_named", "not_clinician", "not_pcp", "not_read_only",
-		"scope_not_permitted", "sponsor_suspended", "staff_suspended"}
-	if !slices.Equal(codes, want) {
-		t.Errorf("annotated reason codes = %v, want %v", codes, want)
-	}
-	for rule, code := range reasonRules {
-		var opts []func(*rego.Rego)
-		for _, m := range modules {
-			opts = append(opts, rego.ParsedModule(m))
-		}
-		rs, err := rego.New(append(opts, rego.Query(rule+".code"))...).Eval(ctx)
-		if err != nil || len(rs) != 1 || rs[0].Expressions[0].Value != code {
-			t.Errorf("%s.code = %v (%v), but it is annotated %q", rule, rs, err, code)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mypatients/gateway"
 )
@@ -43,25 +44,19 @@ func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType 
 	if err != nil {
 		return nil, err
 	}
-	if !st.inGoodStanding() {
-		return nil, ErrNothingVisible
+	if err := a.checkStanding(ctx, c, st); err != nil {
+		return nil, err
 	}
 	principal, facts, err := a.principal(ctx, st.counted)
 	if err != nil {
 		return nil, err
 	}
-	var refs []string
-	if principal.Practitioner != "" {
-		refs = append(refs, principal.Practitioner)
-		refs = append(refs, facts.Members...)
-		refs = append(refs, facts.Roles...)
-		refs = append(refs, facts.Practices...)
-	}
+	refs := pcpRefs(principal, facts)
 	granted, err := a.grantedPatients(ctx, principal.ID)
 	if err != nil {
 		return nil, err
 	}
-	byPCP := url.Values{"general-practitioner": {strings.Join(sortedSet(refs), ",")}}
+	byPCP := url.Values{"general-practitioner": {strings.Join(refs, ",")}}
 	switch {
 	case len(refs) == 0 && len(granted) == 0:
 		return nil, ErrNothingVisible
@@ -79,6 +74,33 @@ func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType 
 		return byPCP, nil
 	}
 	return url.Values{"_id": {strings.Join(sortedSet(append(ids, granted...)), ",")}}, nil
+}
+
+// pcpRefs lists every reference a patient of principal's practice may name as its general
+// practitioner, sorted; none for a principal without a Practitioner.
+func pcpRefs(principal Principal, facts practitionerFacts) []string {
+	if principal.Practitioner == "" {
+		return nil
+	}
+	refs := append([]string{principal.Practitioner}, facts.Members...)
+	refs = append(refs, facts.Roles...)
+	return sortedSet(append(refs, facts.Practices...))
+}
+
+// checkStanding asks the policy whether the relationships of the principal st counts matter
+// at all, so that Narrow lists no patient for an account not in good standing. Its answer
+// "no" is ErrNothingVisible, wrapped with the policy's reason code.
+func (a *Authorizer) checkStanding(ctx context.Context, c gateway.Caller, st standing) error {
+	input := buildInput(c, gateway.Request{Interaction: gateway.Search, ResourceType: "Patient"}, principalOf(st.counted), map[string]PCP{})
+	st.addTo(&input, time.Now())
+	sd, err := a.policy.Load().standingOf(ctx, input)
+	switch {
+	case err != nil:
+		return err
+	case !*sd.InGoodStanding:
+		return fmt.Errorf("%w: %s", ErrNothingVisible, sd.Reason.Code)
+	}
+	return nil
 }
 
 // grantedPatients lists the patients with a grant to principal, sorted; none without a

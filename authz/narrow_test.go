@@ -9,6 +9,7 @@ import (
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/authz"
+	"github.com/mypatients/gateway/policies"
 )
 
 func TestNarrow(t *testing.T) {
@@ -68,7 +69,11 @@ func TestRunPolicyTests(t *testing.T) {
 	if failed != 0 || passed < 30 {
 		t.Fatalf("passed %d, failed %d:\n%s", passed, failed, out.String())
 	}
-	for _, want := range []string{"test_one_unallowed_patient_refuses_the_whole_request: PASS", "PASS: "} {
+	p, err := authz.LoadPolicy(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"policy revision " + p.Revision() + "\n", "test_one_unallowed_patient_refuses_the_whole_request: PASS", "PASS: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,65 +16,76 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/policies"
 )
 
 // Policy is the access policy compiled and prepared for evaluation. It is safe for concurrent
 // use; a new bundle means a new Policy, never a changed one.
 type Policy struct {
-	query    rego.PreparedEvalQuery
+	decision rego.PreparedEvalQuery // policies.Query
+	standing rego.PreparedEvalQuery // policies.StandingQuery
 	revision string
 }
 
-// manifest is the part of an OPA bundle's .manifest that the gateway reads.
+// manifest is the part of an OPA bundle's .manifest that the gateway checks.
 type manifest struct {
-	Revision string `json:"revision"`
+	Roots    []string `json:"roots"`
+	Revision *string  `json:"revision"`
 }
 
 // LoadPolicy compiles the policy modules of bundle (every .rego file except the _test.rego
-// ones) and prepares the decision query. The revision is the manifest's revision followed by a
-// hash of the manifest and the modules, so that a changed file can never pass for the
-// revision it replaced.
+// ones) once and prepares both entrypoints on them.
 func LoadPolicy(ctx context.Context, bundle fs.FS) (*Policy, error) {
-	files, err := policyFiles(bundle)
+	modules, revision, err := readBundle(bundle)
 	if err != nil {
 		return nil, err
 	}
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("authz: compile policy: %w", compiler.Errors)
+	}
+	p := &Policy{revision: revision}
+	for query, into := range map[string]*rego.PreparedEvalQuery{policies.Query: &p.decision, policies.StandingQuery: &p.standing} {
+		*into, err = rego.New(rego.Compiler(compiler), rego.Query(query), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("authz: prepare %s: %w", query, err)
+		}
+	}
+	return p, nil
+}
+
+// Revision identifies the bundle: "sha256:" and the first 16 hex digits of a hash of the
+// manifest and the policy modules (tests excluded), so that a changed rule always changes it
+// and no hand-kept label can fall behind.
+func (p *Policy) Revision() string { return p.revision }
+
+// readBundle parses the manifest and the policy modules of bundle and computes its revision.
+func readBundle(bundle fs.FS) (map[string]*ast.Module, string, error) {
 	rawManifest, err := fs.ReadFile(bundle, ".manifest")
 	if err != nil {
-		return nil, fmt.Errorf("authz: read policy manifest: %w", err)
+		return nil, "", fmt.Errorf("authz: read policy manifest: %w", err)
 	}
 	var m manifest
 	if err := json.Unmarshal(rawManifest, &m); err != nil {
-		return nil, fmt.Errorf("authz: decode policy manifest: %w", err)
+		return nil, "", fmt.Errorf("authz: decode policy manifest: %w", err)
 	}
-	if m.Revision == "" {
-		return nil, errors.New("authz: policy manifest has no revision")
+	if m.Revision != nil {
+		return nil, "", errors.New("authz: the policy manifest sets a revision; the revision is the bundle's content hash")
+	}
+	if !slices.Equal(m.Roots, []string{"mypatients"}) {
+		return nil, "", fmt.Errorf("authz: the policy manifest's roots are %q, want [mypatients]", m.Roots)
+	}
+	files, err := policyFiles(bundle)
+	if err != nil {
+		return nil, "", err
 	}
 	hash := sha256.New()
 	writeHashed(hash, ".manifest", rawManifest)
-	opts := []func(*rego.Rego){
-		rego.Query(policies.Query),
-		rego.SetRegoVersion(ast.RegoV1),
-		rego.StrictBuiltinErrors(true),
-	}
-	for _, name := range files {
-		src, err := fs.ReadFile(bundle, name)
-		if err != nil {
-			return nil, fmt.Errorf("authz: read policy %s: %w", name, err)
-		}
-		writeHashed(hash, name, src)
-		opts = append(opts, rego.Module(name, string(src)))
-	}
-	prepared, err := rego.New(opts...).PrepareForEval(ctx)
+	modules, err := parseFiles(bundle, files, func(name string, src []byte) { writeHashed(hash, name, src) })
 	if err != nil {
-		return nil, fmt.Errorf("authz: compile policy: %w", err)
+		return nil, "", err
 	}
-	return &Policy{
-		query:    prepared,
-		revision: m.Revision + "+sha256:" + hex.EncodeToString(hash.Sum(nil))[:16],
-	}, nil
+	return modules, "sha256:" + hex.EncodeToString(hash.Sum(nil))[:16], nil
 }
 
 // writeHashed feeds one named file into h, length-prefixed so that no two different bundles
@@ -85,18 +95,44 @@ func writeHashed(h io.Writer, name string, content []byte) {
 	h.Write(content)
 }
 
+// parseFiles parses the named .rego files of bundle, keyed by name, calling read (if not nil)
+// with each file's source in order.
+func parseFiles(bundle fs.FS, files []string, read func(name string, src []byte)) (map[string]*ast.Module, error) {
+	modules := make(map[string]*ast.Module, len(files))
+	for _, name := range files {
+		src, err := fs.ReadFile(bundle, name)
+		if err != nil {
+			return nil, fmt.Errorf("authz: read policy %s: %w", name, err)
+		}
+		if read != nil {
+			read(name, src)
+		}
+		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
+			RegoVersion:       ast.RegoV1,
+			ProcessAnnotation: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("authz: parse policy %s: %w", name, err)
+		}
+		modules[name] = m
+	}
+	return modules, nil
+}
+
 // policyFiles lists the .rego files of bundle that decide (tests excluded), sorted.
 func policyFiles(bundle fs.FS) ([]string, error) {
 	files, err := regoFiles(bundle)
 	if err != nil {
 		return nil, err
 	}
-	files = slices.DeleteFunc(files, func(name string) bool { return strings.HasSuffix(name, "_test.rego") })
+	files = slices.DeleteFunc(files, isTestFile)
 	if len(files) == 0 {
 		return nil, errors.New("authz: policy bundle has no policy modules")
 	}
 	return files, nil
 }
+
+func isTestFile(name string) bool { return strings.HasSuffix(name, "_test.rego") }
 
 // regoFiles lists every .rego file of bundle, tests included, sorted.
 func regoFiles(bundle fs.FS) ([]string, error) {
@@ -115,85 +151,4 @@ func regoFiles(bundle fs.FS) ([]string, error) {
 	}
 	slices.Sort(files)
 	return files, nil
-}
-
-// Revision identifies the bundle: manifest revision and content hash.
-func (p *Policy) Revision() string { return p.revision }
-
-// Evaluate runs the decision query on input. Any evaluation fault, a panic inside OPA, an
-// empty result or a result of the wrong shape is an error: the caller must deny. The
-// returned Decision carries the policy revision but no decision id.
-func (p *Policy) Evaluate(ctx context.Context, input Input) (d gateway.Decision, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			d, err = gateway.Decision{}, fmt.Errorf("authz: policy evaluation panicked: %v", r)
-		}
-	}()
-	rs, err := p.query.Eval(ctx, rego.EvalInput(input))
-	if err != nil {
-		return gateway.Decision{}, fmt.Errorf("authz: evaluate policy: %w", err)
-	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return gateway.Decision{}, errors.New("authz: policy gave no decision")
-	}
-	d, err = decodeDecision(rs[0].Expressions[0].Value, input.Request.Patients)
-	if err != nil {
-		return gateway.Decision{}, err
-	}
-	d.PolicyRevision = p.revision
-	return d, nil
-}
-
-// regoDecision is the decision document as the policy writes it. Pointers tell a missing
-// field from a zero one.
-type regoDecision struct {
-	Allow    *bool                              `json:"allow"`
-	Patients map[string]gateway.PatientDecision `json:"patients"`
-	Reasons  []gateway.Reason                   `json:"reasons"`
-	Basis    string                             `json:"basis"`
-}
-
-// decodeDecision checks the decision document's shape and its internal consistency: a
-// decision that allows must have allowed every requested patient, or name no patient and
-// give the basis that allowed the request; a denial must say why.
-func decodeDecision(v any, patients []string) (gateway.Decision, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return gateway.Decision{}, fmt.Errorf("authz: encode policy decision: %w", err)
-	}
-	var rd regoDecision
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rd); err != nil {
-		return gateway.Decision{}, fmt.Errorf("authz: decode policy decision: %w", err)
-	}
-	if rd.Allow == nil || rd.Patients == nil {
-		return gateway.Decision{}, errors.New("authz: policy decision lacks allow or patients")
-	}
-	for _, id := range patients {
-		if _, ok := rd.Patients[id]; !ok {
-			return gateway.Decision{}, fmt.Errorf("authz: policy decision says nothing about patient %q", id)
-		}
-	}
-	if *rd.Allow && len(rd.Reasons) > 0 {
-		return gateway.Decision{}, errors.New("authz: policy allowed with reasons")
-	}
-	switch {
-	case rd.Basis != "" && (!*rd.Allow || len(patients) > 0):
-		return gateway.Decision{}, errors.New("authz: policy gave a basis other than for an allowed request naming no patient")
-	case *rd.Allow && len(patients) == 0 && rd.Basis == "":
-		return gateway.Decision{}, errors.New("authz: policy allowed a request naming no patient without a basis")
-	}
-	for id, pd := range rd.Patients {
-		if *rd.Allow && !pd.Allowed {
-			return gateway.Decision{}, fmt.Errorf("authz: policy allowed but refused patient %q", id)
-		}
-		if pd.Allowed == (pd.Basis == "") || !pd.Allowed && pd.Reason == nil {
-			return gateway.Decision{}, fmt.Errorf("authz: policy answer for patient %q is malformed", id)
-		}
-	}
-	if !*rd.Allow && len(rd.Reasons) == 0 {
-		return gateway.Decision{}, errors.New("authz: policy denied without a reason")
-	}
-	return gateway.Decision{Allow: *rd.Allow, Patients: rd.Patients, Reasons: rd.Reasons, Basis: rd.Basis}, nil
 }

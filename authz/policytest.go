@@ -10,44 +10,36 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/mypatients/gateway/policies"
 )
 
 // RunPolicyTests runs the embedded policy bundle's _test.rego tests with OPA's test runner,
 // the same one `opa test` uses, and prints the results to w as `opa test` does (every test
-// when verbose, otherwise failures and a summary). It returns how many tests passed and how
-// many failed or errored; err reports a bundle that does not parse or compile, or a bundle
-// without tests.
+// when verbose, otherwise failures and a summary), after a first line naming the policy
+// revision the tests are of (the one audit records carry). It returns how many tests passed
+// and how many failed or errored; err reports a bundle that does not parse or compile, or a
+// bundle without tests.
 func RunPolicyTests(ctx context.Context, w io.Writer, verbose bool) (passed, failed int, err error) {
 	return runPolicyTests(ctx, policies.FS, w, verbose)
 }
 
 func runPolicyTests(ctx context.Context, bundle fs.FS, w io.Writer, verbose bool) (passed, failed int, err error) {
+	_, revision, err := readBundle(bundle)
+	if err != nil {
+		return 0, 0, err
+	}
 	modules, err := parseModules(bundle)
 	if err != nil {
 		return 0, 0, err
 	}
-	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
-	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	fmt.Fprintf(w, "policy revision %s\n", revision)
+	results, done, err := startPolicyTests(ctx, modules, verbose, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("authz: policy tests: open store: %w", err)
+		return 0, 0, err
 	}
-	defer store.Abort(ctx, txn)
-
-	runner := tester.NewRunner().
-		SetStore(store).
-		SetModules(modules).
-		SetDefaultRegoVersion(ast.RegoV1).
-		CapturePrintOutput(true).
-		EnableTracing(verbose).
-		RaiseBuiltinErrors(true).
-		SetParallel(1) // in file order, so an auditor reads the output top to bottom
-	results, err := runner.RunTests(ctx, txn)
-	if err != nil {
-		return 0, 0, fmt.Errorf("authz: policy tests: %w", err)
-	}
-
+	defer done()
 	// Count the results on their way to the reporter, which prints them as they come.
 	counted := make(chan *tester.Result)
 	go func() {
@@ -72,26 +64,41 @@ func runPolicyTests(ctx context.Context, bundle fs.FS, w io.Writer, verbose bool
 	return passed, failed, nil
 }
 
+// startPolicyTests starts OPA's test runner on modules, in file order so that an auditor reads
+// the output top to bottom, with coverage traced to cov when it is not nil. The results
+// channel closes when the last test has run; the caller calls done once it has read them.
+func startPolicyTests(ctx context.Context, modules map[string]*ast.Module, verbose bool,
+	cov topdown.QueryTracer) (results <-chan *tester.Result, done func(), err error) {
+	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
+	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return nil, nil, fmt.Errorf("authz: policy tests: open store: %w", err)
+	}
+	done = func() { store.Abort(ctx, txn) }
+	runner := tester.NewRunner().
+		SetStore(store).
+		SetModules(modules).
+		SetDefaultRegoVersion(ast.RegoV1).
+		CapturePrintOutput(true).
+		EnableTracing(verbose).
+		RaiseBuiltinErrors(true).
+		SetParallel(1)
+	if cov != nil {
+		runner = runner.SetCoverageQueryTracer(cov)
+	}
+	results, err = runner.RunTests(ctx, txn)
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("authz: policy tests: %w", err)
+	}
+	return results, done, nil
+}
+
 // parseModules parses every .rego file of bundle, tests included, keyed by file name.
 func parseModules(bundle fs.FS) (map[string]*ast.Module, error) {
 	files, err := regoFiles(bundle)
 	if err != nil {
 		return nil, err
 	}
-	modules := make(map[string]*ast.Module, len(files))
-	for _, name := range files {
-		src, err := fs.ReadFile(bundle, name)
-		if err != nil {
-			return nil, fmt.Errorf("authz: read policy %s: %w", name, err)
-		}
-		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
-			RegoVersion:       ast.RegoV1,
-			ProcessAnnotation: true,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("authz: parse policy %s: %w", name, err)
-		}
-		modules[name] = m
-	}
-	return modules, nil
+	return parseFiles(bundle, files, nil)
 }

@@ -55,8 +55,11 @@ type standing struct {
 	sponsorship *Sponsorship
 }
 
-// whoCounts looks up whether c is sponsored staff and the standing of c and their sponsor.
-// With no SponsorReader configured, everyone stands for themselves.
+// whoCounts looks up whether c is sponsored staff and the standing of c and their sponsor,
+// fresh on every call. The sponsor is the one c's token names (Caller.Sponsor, captured when
+// the token was issued); a token naming none falls back to the staff record, so that tokens
+// issued before the sponsor was captured keep working. With no SponsorReader configured,
+// everyone stands for themselves.
 func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing, error) {
 	st := standing{counted: c, user: sponsor.Active}
 	if a.sponsors == nil {
@@ -66,12 +69,9 @@ func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing,
 	if st.user, err = a.sponsors.Standing(ctx, c.Subject); err != nil {
 		return standing{}, fmt.Errorf("authz: standing of %s: %w", c.Subject, err)
 	}
-	staff, err := a.sponsors.Get(ctx, c.Subject)
-	if errors.Is(err, sponsor.ErrNotFound) {
-		return st, nil
-	}
-	if err != nil {
-		return standing{}, fmt.Errorf("authz: sponsorship of %s: %w", c.Subject, err)
+	staff, ok, err := a.staffRecord(ctx, c)
+	if err != nil || !ok {
+		return st, err
 	}
 	sponsorStanding, err := a.sponsors.Standing(ctx, staff.Sponsor)
 	if err != nil {
@@ -84,22 +84,36 @@ func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing,
 	return st, nil
 }
 
-// inGoodStanding mirrors the policy's principal_in_good_standing, for Narrow, which lists
-// patients without asking the policy; Decide still checks every patient it returns.
-func (s standing) inGoodStanding() bool {
-	if s.user != sponsor.Active {
-		return false
+// staffRecord returns c's staff record, or ok == false when c is not sponsored staff. A token
+// naming a sponsor whose staff record is gone counts as a removed staff account; one naming
+// another sponsor than the record is an error.
+func (a *Authorizer) staffRecord(ctx context.Context, c gateway.Caller) (sponsor.Staff, bool, error) {
+	staff, err := a.sponsors.Get(ctx, c.Subject)
+	switch {
+	case errors.Is(err, sponsor.ErrNotFound) && c.Sponsor == "":
+		return sponsor.Staff{}, false, nil
+	case errors.Is(err, sponsor.ErrNotFound):
+		return sponsor.Staff{ID: c.Subject, Sponsor: c.Sponsor, Status: sponsor.Removed}, true, nil
+	case err != nil:
+		return sponsor.Staff{}, false, fmt.Errorf("authz: sponsorship of %s: %w", c.Subject, err)
+	case c.Sponsor != "" && c.Sponsor != staff.Sponsor:
+		return sponsor.Staff{}, false, fmt.Errorf("authz: the token of %s names sponsor %s, the staff record %s",
+			c.Subject, c.Sponsor, staff.Sponsor)
 	}
-	return s.sponsorship == nil ||
-		s.sponsorship.Status == sponsor.Active && s.sponsorship.SponsorStanding == sponsor.Active
+	return staff, true, nil
 }
 
-// addRelationshipFacts completes input with the user's standing, the sponsorship and the
-// family's grants to the principal among patients, read fresh.
-func (a *Authorizer) addRelationshipFacts(ctx context.Context, input *Input, st standing, patients []string, now time.Time) error {
-	input.User.Standing = st.user
-	input.Sponsorship = st.sponsorship
+// addTo completes input with the user's standing, the sponsorship and the time of the
+// request.
+func (s standing) addTo(input *Input, now time.Time) {
+	input.User.Standing = s.user
+	input.Sponsorship = s.sponsorship
 	input.Now = now.UTC().Format(time.RFC3339)
+}
+
+// addGrants completes input with the family's grants to the principal among patients, read
+// fresh.
+func (a *Authorizer) addGrants(ctx context.Context, input *Input, patients []string) error {
 	if a.grants == nil {
 		return nil
 	}

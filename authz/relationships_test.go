@@ -2,6 +2,8 @@ package authz_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	rdb := e.store.Client()
+	rdb := e.rdb
 	gs, ss := grants.NewStore(rdb, "test:"), sponsor.NewStore(rdb, "test:")
 	e.az.UseRelationships(gs, ss)
 	basis := func(c gateway.Caller, patient string) string {
@@ -67,11 +69,22 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	step("revoked, next decision", specialist, "child-20", "not_pcp")
 
 	step("unsponsored staff", staff, "child-01", "not_pcp")
+	// A token names its user's sponsor (captured at issue); the staff record still decides
+	// the staff account's status, so a token whose record is gone counts as removed.
+	staffToken := staff
+	staffToken.Sponsor = pcp.Subject
+	step("token names a sponsor, no staff record", staffToken, "child-01", "staff_suspended")
 	if _, err := ss.Sponsor(ctx, sponsor.Staff{ID: staff.Subject, Sponsor: pcp.Subject, SponsorPractitioner: pcp.FHIRUser,
 		Name: "Rosa Garcia, RN", Role: "RN", Email: "rosa@example.org"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	step("staff as sponsor", staff, "child-01", "pcp")
+	step("staff as the sponsor the token names", staffToken, "child-01", "pcp")
+	otherToken := staff
+	otherToken.Sponsor = pcp2.Subject
+	if d, err := e.az.Decide(ctx, otherToken, readPatient("child-01")); err == nil {
+		t.Errorf("a token naming another sponsor than the staff record: want an error, got %+v", d)
+	}
 	step("staff through sponsor's practice", staff, "child-07", "pcp_practice")
 	step("staff no more than sponsor", staff, "child-10", "not_pcp")
 	if err := ss.Suspend(ctx, pcp.Subject); err != nil {
@@ -79,12 +92,15 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	}
 	step("sponsor suspended", staff, "child-01", "sponsor_suspended")
 	step("suspended user", pcp, "child-01", "account_suspended")
+	if _, err := e.az.Narrow(ctx, pcp, "Patient"); !errors.Is(err, authz.ErrNothingVisible) || !strings.Contains(err.Error(), "account_suspended") {
+		t.Errorf("Narrow for a suspended user: %v, want ErrNothingVisible for account_suspended", err)
+	}
 	if d, err := e.az.Decide(ctx, pcp, gateway.Request{Interaction: gateway.Read, ResourceType: "Practitioner"}); err != nil ||
 		d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "account_suspended" {
 		t.Errorf("suspended clinician reading the directory: %+v, %v", d, err)
 	}
-	if _, err := e.az.Narrow(ctx, staff, "Patient"); err == nil {
-		t.Error("Narrow lists patients for staff of a suspended sponsor")
+	if _, err := e.az.Narrow(ctx, staff, "Patient"); !errors.Is(err, authz.ErrNothingVisible) || !strings.Contains(err.Error(), "sponsor_suspended") {
+		t.Errorf("Narrow for staff of a suspended sponsor: %v, want ErrNothingVisible for sponsor_suspended", err)
 	}
 	if err := ss.Reinstate(ctx, pcp.Subject); err != nil {
 		t.Fatal(err)
@@ -119,7 +135,7 @@ func BenchmarkDecideRelationships(b *testing.B) {
 	defer rdb.Close()
 	for _, with := range []bool{false, true} {
 		b.Run(map[bool]string{false: "pcp-only", true: "with-grants-and-sponsors"}[with], func(b *testing.B) {
-			az, err := authz.New(ctx, authz.Options{Upstream: client, Cache: redisstore.New(rdb, "bench:"), FactsTTL: time.Hour})
+			az, err := authz.New(ctx, authz.Options{Upstream: client, Redis: rdb, KeyPrefix: "bench:", FactsTTL: time.Hour})
 			if err != nil {
 				b.Fatal(err)
 			}

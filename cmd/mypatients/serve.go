@@ -87,7 +87,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	authorizer, err := authz.New(ctx, authz.Options{Upstream: up, Cache: store, FactsTTL: cfg.Authz.FactsTTL, Logger: log})
+	authorizer, err := authz.New(ctx, authz.Options{Upstream: up, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, FactsTTL: cfg.Authz.FactsTTL, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package mypatients.access_test
 
 import data.mypatients.access
+import data.mypatients.relationships
 
 # ---------------------------------------------------------------------------------------------
 # The demo world, as the gateway would describe it: Dr Patel (user "pcp") and Dr Okafor (user
@@ -55,7 +56,7 @@ read_all_scope := {"context": "user", "resource": "*", "perms": ["r", "s"]}
 
 # request builds the input for principal asking interaction on resource_type for patients,
 # with a token that may read everything.
-request(principal, interaction, resource_type, patients) := {
+input_for(principal, interaction, resource_type, patients) := {
 	"user": {"id": principal.id, "username": "demo", "idp": "accounts"},
 	"principal": principal,
 	"request": {"interaction": interaction, "resource_type": resource_type, "patients": patients},
@@ -63,7 +64,7 @@ request(principal, interaction, resource_type, patients) := {
 	"facts": facts,
 }
 
-read_patient(principal, patient_id) := request(principal, "read", "Patient", [patient_id])
+read_patient(principal, patient_id) := input_for(principal, "read", "Patient", [patient_id])
 
 # with_scopes replaces the token's scopes of an input.
 with_scopes(inp, scopes) := json.patch(inp, [{"op": "replace", "path": "/token/scopes", "value": scopes}])
@@ -126,25 +127,25 @@ test_pcp_basis_wins_over_practice_basis if {
 test_patient_of_another_practice_is_refused if {
 	access.decision == {
 		"allow": false,
-		"patients": {"child-10": refused(access.not_pcp)},
-		"reasons": [access.not_pcp],
+		"patients": {"child-10": refused(relationships.not_pcp)},
+		"reasons": [relationships.not_pcp],
 	} with input as read_patient(patel, "child-10")
 }
 
 test_other_practice_organization_listed_is_refused if {
-	access.decision.patients == {"child-15": refused(access.not_pcp)} with input as read_patient(patel, "child-15")
+	access.decision.patients == {"child-15": refused(relationships.not_pcp)} with input as read_patient(patel, "child-15")
 }
 
 test_specialist_with_no_relationship_is_refused if {
 	not access.allow with input as read_patient(moreau, "child-01")
-	access.decision.reasons == [access.not_pcp] with input as read_patient(moreau, "child-01")
+	access.decision.reasons == [relationships.not_pcp] with input as read_patient(moreau, "child-01")
 }
 
 test_principal_without_practitioner_is_refused if {
 	access.decision == {
 		"allow": false,
-		"patients": {"child-01": refused(access.not_pcp)},
-		"reasons": [access.not_pcp],
+		"patients": {"child-01": refused(relationships.not_pcp)},
+		"reasons": [relationships.not_pcp],
 	} with input as read_patient(staff, "child-01")
 }
 
@@ -157,30 +158,30 @@ test_empty_practitioner_never_matches_an_empty_listing if {
 }
 
 test_patient_without_primary_care_provider_is_refused if {
-	access.decision.patients == {"child-23": refused(access.not_pcp)} with input as read_patient(patel, "child-23")
+	access.decision.patients == {"child-23": refused(relationships.not_pcp)} with input as read_patient(patel, "child-23")
 }
 
 test_patient_unknown_to_the_facts_is_refused_like_any_other if {
 	# A patient the hospital does not know gets no facts; the answer must not differ.
 	access.decision == {
 		"allow": false,
-		"patients": {"child-99": refused(access.not_pcp)},
-		"reasons": [access.not_pcp],
+		"patients": {"child-99": refused(relationships.not_pcp)},
+		"reasons": [relationships.not_pcp],
 	} with input as read_patient(patel, "child-99")
 }
 
 test_empty_facts_refuse if {
 	inp := json.patch(read_patient(patel, "child-01"), [{"op": "replace", "path": "/facts", "value": {}}])
-	access.decision.patients == {"child-01": refused(access.not_pcp)} with input as inp
+	access.decision.patients == {"child-01": refused(relationships.not_pcp)} with input as inp
 }
 
 test_missing_facts_refuse if {
 	inp := object.remove(read_patient(patel, "child-01"), ["facts"])
-	access.decision.patients == {"child-01": refused(access.not_pcp)} with input as inp
+	access.decision.patients == {"child-01": refused(relationships.not_pcp)} with input as inp
 }
 
 test_missing_principal_refuses if {
 	inp := object.remove(read_patient(patel, "child-01"), ["principal"])
 	not access.allow with input as inp
-	access.decision.reasons == [access.not_pcp] with input as inp
+	access.decision.reasons == [relationships.not_pcp] with input as inp
 }

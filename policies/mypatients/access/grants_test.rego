@@ -1,6 +1,8 @@
 package mypatients.access_test
 
 import data.mypatients.access
+import data.mypatients.relationships
+import data.mypatients.standing
 
 # ---------------------------------------------------------------------------------------------
 # Path 3, patient-granted access, and the principal of a sponsored staff user.
@@ -39,7 +41,7 @@ test_patient_granted_is_allowed if {
 }
 
 test_grant_to_someone_else_does_not_count if {
-	access.decision.patients == {"child-20": refused(access.not_pcp)} with input as with_grants(patel, "child-20", {"child-20": moreau_grant})
+	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(patel, "child-20", {"child-20": moreau_grant})
 }
 
 test_grant_for_another_patient_does_not_count if {
@@ -48,7 +50,7 @@ test_grant_for_another_patient_does_not_count if {
 
 test_revoked_grant_is_refused if {
 	revoked := object.union(moreau_grant, {"revoked_at": "2026-11-20T10:00:00Z"})
-	access.decision.patients == {"child-20": refused(access.not_pcp)} with input as with_grants(moreau, "child-20", {"child-20": revoked})
+	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(moreau, "child-20", {"child-20": revoked})
 }
 
 test_grant_before_its_end_is_allowed if {
@@ -60,8 +62,8 @@ test_expired_grant_is_refused_and_says_so if {
 	ended := object.union(moreau_grant, {"expires_at": "2026-11-24T12:00:00Z"})
 	access.decision == {
 		"allow": false,
-		"patients": {"child-20": refused(access.grant_expired_reason)},
-		"reasons": [access.grant_expired_reason],
+		"patients": {"child-20": refused(relationships.grant_expired)},
+		"reasons": [relationships.grant_expired],
 	} with input as with_grants(moreau, "child-20", {"child-20": ended})
 }
 
@@ -82,7 +84,7 @@ test_pcp_change_in_the_ehr_takes_access_away if {
 		"op": "replace", "path": "/facts/pcp_of/child-01",
 		"value": {"practitioners": ["Practitioner/dr-lindqvist"], "organizations": []},
 	}])
-	access.decision.patients == {"child-01": refused(access.not_pcp)} with input as changed
+	access.decision.patients == {"child-01": refused(relationships.not_pcp)} with input as changed
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ test_staff_sees_sponsors_patients_on_the_sponsors_basis if {
 }
 
 test_staff_sees_no_more_than_the_sponsor if {
-	access.decision.patients == {"child-10": refused(access.not_pcp)} with input as as_staff_of(read_patient(patel, "child-10"), "active", "active")
+	access.decision.patients == {"child-10": refused(relationships.not_pcp)} with input as as_staff_of(read_patient(patel, "child-10"), "active", "active")
 }
 
 test_staff_redeeming_a_token_uses_the_grant_to_the_sponsor if {
@@ -107,14 +109,14 @@ test_staff_redeeming_a_token_uses_the_grant_to_the_sponsor if {
 test_suspended_sponsor_suspends_staff if {
 	access.decision == {
 		"allow": false,
-		"patients": {"child-01": refused(access.sponsor_suspended)},
-		"reasons": [access.sponsor_suspended],
+		"patients": {"child-01": refused(standing.sponsor_suspended)},
+		"reasons": [standing.sponsor_suspended],
 	} with input as as_staff_of(read_patient(patel, "child-01"), "active", "suspended")
 }
 
 test_suspended_or_removed_staff_is_refused if {
 	some status in ["suspended", "removed"]
-	access.decision.patients == {"child-01": refused(access.staff_suspended)} with input as as_staff_of(read_patient(patel, "child-01"), status, "active")
+	access.decision.patients == {"child-01": refused(standing.staff_suspended)} with input as as_staff_of(read_patient(patel, "child-01"), status, "active")
 }
 
 test_staff_whose_principal_is_not_the_sponsor_is_refused if {
@@ -127,7 +129,7 @@ test_staff_whose_principal_is_not_the_sponsor_is_refused if {
 
 test_suspended_user_is_refused if {
 	inp := json.patch(read_patient(patel, "child-01"), [{"op": "add", "path": "/user/standing", "value": "suspended"}])
-	access.decision.patients == {"child-01": refused(access.account_suspended)} with input as inp
+	access.decision.patients == {"child-01": refused(standing.account_suspended)} with input as inp
 }
 
 test_grant_with_an_end_needs_the_time_of_the_request if {

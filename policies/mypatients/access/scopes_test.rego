@@ -1,6 +1,8 @@
 package mypatients.access_test
 
 import data.mypatients.access
+import data.mypatients.relationships
+import data.mypatients.request
 
 # Tests of rules 1 and 2 (interaction and scopes) and of requests naming several or no
 # patients. The demo world and the helpers are in access_test.rego.
@@ -11,7 +13,7 @@ import data.mypatients.access
 
 test_read_vread_and_search_are_allowed if {
 	every interaction in ["read", "vread", "search"] {
-		access.allow with input as request(patel, interaction, "Observation", ["child-01"])
+		access.allow with input as input_for(patel, interaction, "Observation", ["child-01"])
 	}
 }
 
@@ -19,24 +21,24 @@ test_writes_and_other_interactions_are_refused if {
 	every interaction in ["create", "update", "patch", "delete", "history", "batch", "operation", "", "READ"] {
 		access.decision == {
 			"allow": false,
-			"patients": {"child-01": refused(access.not_read_only)},
-			"reasons": [access.not_read_only],
-		} with input as request(patel, interaction, "Patient", ["child-01"])
+			"patients": {"child-01": refused(request.not_read_only)},
+			"reasons": [request.not_read_only],
+		} with input as input_for(patel, interaction, "Patient", ["child-01"])
 	}
 }
 
 test_missing_interaction_is_refused if {
 	inp := object.remove(read_patient(patel, "child-01"), ["request"])
 	not access.allow with input as inp
-	access.not_read_only in access.decision.reasons with input as inp
+	request.not_read_only in access.decision.reasons with input as inp
 }
 
 test_write_is_refused_even_with_write_scope if {
 	inp := with_scopes(
-		request(patel, "update", "Patient", ["child-01"]),
+		input_for(patel, "update", "Patient", ["child-01"]),
 		[{"context": "user", "resource": "*", "perms": ["c", "r", "u", "d", "s"]}],
 	)
-	access.decision.reasons == [access.not_read_only] with input as inp
+	access.decision.reasons == [request.not_read_only] with input as inp
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ scope(context, resource, perms) := {"context": context, "resource": resource, "p
 
 # scoped is Dr Patel's request for child-01 through a token holding exactly scopes.
 scoped(scopes, interaction, resource_type) := with_scopes(
-	request(patel, interaction, resource_type, ["child-01"]),
+	input_for(patel, interaction, resource_type, ["child-01"]),
 	scopes,
 )
 
@@ -105,17 +107,17 @@ patient_token(inp, launch) := json.patch(inp, [
 
 test_patient_scope_permits_the_launch_patient if {
 	access.allow with input as patient_token(read_patient(patel, "child-01"), "child-01")
-	access.allow with input as patient_token(request(patel, "search", "Observation", ["child-01"]), "child-01")
+	access.allow with input as patient_token(input_for(patel, "search", "Observation", ["child-01"]), "child-01")
 }
 
 test_patient_scope_refuses_another_patient if {
 	# child-05 is Dr Patel's too, but the token is confined to child-01.
 	inp := patient_token(read_patient(patel, "child-05"), "child-01")
-	access.decision.reasons == [access.scope_not_permitted] with input as inp
+	access.decision.reasons == [request.scope_not_permitted] with input as inp
 }
 
 test_patient_scope_refuses_a_request_naming_others_too if {
-	inp := patient_token(request(patel, "search", "Observation", ["child-01", "child-05"]), "child-01")
+	inp := patient_token(input_for(patel, "search", "Observation", ["child-01", "child-05"]), "child-01")
 	not access.allow with input as inp
 }
 
@@ -129,7 +131,7 @@ test_patient_scope_still_needs_the_relationship if {
 	# The launch patient must be one the clinician may see: child-10 is not Dr Patel's.
 	inp := patient_token(read_patient(patel, "child-10"), "child-10")
 	not access.allow with input as inp
-	access.decision.patients["child-10"].reason == access.not_pcp with input as inp
+	access.decision.patients["child-10"].reason == relationships.not_pcp with input as inp
 }
 
 test_patient_scope_with_user_scope_reaches_others_through_the_user_scope if {
@@ -150,20 +152,20 @@ test_no_scopes_refuse if {
 	inp := with_scopes(read_patient(patel, "child-01"), [])
 	access.decision == {
 		"allow": false,
-		"patients": {"child-01": refused(access.scope_not_permitted)},
-		"reasons": [access.scope_not_permitted],
+		"patients": {"child-01": refused(request.scope_not_permitted)},
+		"reasons": [request.scope_not_permitted],
 	} with input as inp
 }
 
 test_missing_token_refuses if {
 	inp := object.remove(read_patient(patel, "child-01"), ["token"])
-	access.decision.reasons == [access.scope_not_permitted] with input as inp
+	access.decision.reasons == [request.scope_not_permitted] with input as inp
 }
 
 test_scope_refusal_is_reported_instead_of_relationship if {
 	# Not Dr Patel's patient either, but the scope is the reason given for the request.
 	inp := with_scopes(read_patient(patel, "child-10"), [scope("user", "Observation", ["r", "s"])])
-	access.decision.reasons == [access.scope_not_permitted] with input as inp
+	access.decision.reasons == [request.scope_not_permitted] with input as inp
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ test_every_named_patient_allowed_allows if {
 			"child-07": allowed("pcp_practice"),
 		},
 		"reasons": [],
-	} with input as request(patel, "search", "Observation", ["child-01", "child-06", "child-07"])
+	} with input as input_for(patel, "search", "Observation", ["child-01", "child-06", "child-07"])
 }
 
 test_one_unallowed_patient_refuses_the_whole_request if {
@@ -187,10 +189,10 @@ test_one_unallowed_patient_refuses_the_whole_request if {
 		"allow": false,
 		"patients": {
 			"child-01": allowed("pcp"),
-			"child-10": refused(access.not_pcp),
+			"child-10": refused(relationships.not_pcp),
 		},
-		"reasons": [access.not_pcp],
-	} with input as request(patel, "search", "Observation", ["child-01", "child-10"])
+		"reasons": [relationships.not_pcp],
+	} with input as input_for(patel, "search", "Observation", ["child-01", "child-10"])
 }
 
 test_repeated_patient_is_decided_once if {
@@ -198,7 +200,7 @@ test_repeated_patient_is_decided_once if {
 		"allow": true,
 		"patients": {"child-01": allowed("pcp")},
 		"reasons": [],
-	} with input as request(patel, "search", "Observation", ["child-01", "child-01"])
+	} with input as input_for(patel, "search", "Observation", ["child-01", "child-01"])
 }
 
 test_no_patient_named_is_refused if {
@@ -206,11 +208,11 @@ test_no_patient_named_is_refused if {
 		"allow": false,
 		"patients": {},
 		"reasons": [access.no_patient_named],
-	} with input as request(patel, "search", "Patient", [])
+	} with input as input_for(patel, "search", "Patient", [])
 }
 
 test_missing_patient_list_is_refused if {
-	inp := json.patch(request(patel, "search", "Patient", []), [{"op": "remove", "path": "/request/patients"}])
+	inp := json.patch(input_for(patel, "search", "Patient", []), [{"op": "remove", "path": "/request/patients"}])
 	access.decision == {
 		"allow": false,
 		"patients": {},
@@ -219,16 +221,16 @@ test_missing_patient_list_is_refused if {
 }
 
 test_every_reason_is_listed_once if {
-	inp := request(patel, "delete", "Patient", [])
-	access.decision.reasons == [access.no_patient_named, access.not_read_only] with input as inp
+	inp := input_for(patel, "delete", "Patient", [])
+	access.decision.reasons == [access.no_patient_named, request.not_read_only] with input as inp
 }
 
 test_refusal_always_carries_a_reason if {
 	every inp in [
 		read_patient(staff, "child-01"),
-		request(patel, "create", "Patient", ["child-01"]),
+		input_for(patel, "create", "Patient", ["child-01"]),
 		with_scopes(read_patient(patel, "child-01"), []),
-		request(patel, "search", "Patient", []),
+		input_for(patel, "search", "Patient", []),
 	] {
 		not access.decision.allow with input as inp
 		count(access.decision.reasons) > 0 with input as inp
