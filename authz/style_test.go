@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
@@ -20,7 +21,8 @@ import (
 
 var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// TestPolicyFilesAreFormatted is Regal's opa-fmt: every file as `opa fmt` writes it.
+// TestPolicyFilesAreFormatted is Regal's opa-fmt and line-length: every file as `opa fmt`
+// writes it, no line longer than 120 characters.
 func TestPolicyFilesAreFormatted(t *testing.T) {
 	t.Parallel()
 	files, err := regoFiles(policies.FS)
@@ -38,6 +40,11 @@ func TestPolicyFilesAreFormatted(t *testing.T) {
 		}
 		if !bytes.Equal(formatted, src) {
 			t.Errorf("%s is not formatted as opa fmt formats it", name)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if n := utf8.RuneCountInString(line); n > 120 {
+				t.Errorf("%s:%d: %d characters, more than 120", name, i+1, n)
+			}
 		}
 	}
 }
@@ -77,8 +84,9 @@ func TestPolicyLayout(t *testing.T) {
 	}
 }
 
-// TestPolicyRules is Regal's prefer-snake-case, use-assignment-operator, ambiguous-scope and
-// external-reference, and the house rule that every boolean rule has a default.
+// TestPolicyRules is Regal's prefer-snake-case, use-assignment-operator, messy-rule,
+// ambiguous-scope and external-reference, and the house rule that every boolean rule has a
+// default.
 func TestPolicyRules(t *testing.T) {
 	t.Parallel()
 	modules, err := parseModules(policies.FS)
@@ -92,25 +100,7 @@ func TestPolicyRules(t *testing.T) {
 			}
 			return false
 		})
-		defined, defaults := map[string]int{}, map[string]bool{}
-		for _, r := range m.Rules {
-			rule := ruleName(r)
-			defined[rule]++
-			defaults[rule] = defaults[rule] || r.Default
-			if v := r.Head.Value; v != nil && v.Location != nil && !r.Head.Assign {
-				t.Errorf("%s:%d: %s assigns with = rather than :=", name, r.Location.Row, rule)
-			}
-			if len(r.Head.Args) > 0 && !isTestFile(name) {
-				checkPure(t, name, m, r)
-			}
-		}
-		for _, r := range m.Rules {
-			rule := ruleName(r)
-			implicitTrue := r.Head.Value != nil && r.Head.Value.Location == nil && r.Head.Key == nil && len(r.Head.Args) == 0
-			if implicitTrue && !defaults[rule] && !isTestFile(name) {
-				t.Errorf("%s:%d: boolean rule %s has no default", name, r.Location.Row, rule)
-			}
-		}
+		defined := checkRules(t, name, m)
 		for _, a := range m.Annotations {
 			target := a.GetTargetPath()
 			if last, _ := target[len(target)-1].Value.(ast.String); a.Scope == "rule" && defined[string(last)] > 1 {
@@ -121,6 +111,35 @@ func TestPolicyRules(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkRules checks the rules of module m and returns how often each is defined.
+func checkRules(t *testing.T, name string, m *ast.Module) map[string]int {
+	t.Helper()
+	defined, defaults := map[string]int{}, map[string]bool{}
+	previous := ""
+	for _, r := range m.Rules {
+		rule := ruleName(r)
+		if defined[rule] > 0 && rule != previous {
+			t.Errorf("%s:%d: the definitions of %s are not together", name, r.Location.Row, rule)
+		}
+		previous = rule
+		defined[rule]++
+		defaults[rule] = defaults[rule] || r.Default
+		if v := r.Head.Value; v != nil && v.Location != nil && !r.Head.Assign {
+			t.Errorf("%s:%d: %s assigns with = rather than :=", name, r.Location.Row, rule)
+		}
+		if len(r.Head.Args) > 0 && !isTestFile(name) {
+			checkPure(t, name, m, r)
+		}
+	}
+	for _, r := range m.Rules {
+		implicitTrue := r.Head.Value != nil && r.Head.Value.Location == nil && r.Head.Key == nil && len(r.Head.Args) == 0
+		if rule := ruleName(r); implicitTrue && !defaults[rule] && !isTestFile(name) {
+			t.Errorf("%s:%d: boolean rule %s has no default", name, r.Location.Row, rule)
+		}
+	}
+	return defined
 }
 
 // checkPure fails when function r of module m refers to input, data, a rule of its package

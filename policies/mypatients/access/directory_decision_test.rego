@@ -11,9 +11,10 @@ import data.mypatients.standing
 
 # directory builds the input for principal, logged in with their own Practitioner as
 # fhirUser, asking interaction on resource_type naming no patient.
-directory_input(principal, interaction, resource_type) := json.patch(input_for(principal, interaction, resource_type, []), [
-	{"op": "add", "path": "/user/practitioner", "value": principal.practitioner},
-])
+directory_input(principal, interaction, resource_type) := json.patch(
+	input_for(principal, interaction, resource_type, []),
+	[{"op": "add", "path": "/user/practitioner", "value": principal.practitioner}],
+)
 
 allowed_directory := {"allow": true, "patients": {}, "reasons": [], "basis": "clinician_directory"}
 
@@ -61,8 +62,14 @@ test_directory_scope_must_cover_the_type if {
 
 test_directory_scope_must_grant_the_interactions_letter if {
 	read_only_scope := [scope("user", "Practitioner", ["r"])]
-	access.decision == allowed_directory with input as with_scopes(directory_input(patel, "read", "Practitioner"), read_only_scope)
-	access.decision == refused_directory(request.scope_not_permitted) with input as with_scopes(directory_input(patel, "search", "Practitioner"), read_only_scope)
+	access.decision == allowed_directory with input as with_scopes(
+		directory_input(patel, "read", "Practitioner"),
+		read_only_scope,
+	)
+	access.decision == refused_directory(request.scope_not_permitted) with input as with_scopes(
+		directory_input(patel, "search", "Practitioner"),
+		read_only_scope,
+	)
 }
 
 test_patient_scope_covers_the_directory_without_a_launch_patient if {
@@ -78,15 +85,25 @@ test_system_scope_does_not_cover_the_directory if {
 
 test_query_narrowed_scope_counts_for_its_directory_type if {
 	narrowed := object.union(scope("user", "Medication", ["r", "s"]), {"query": "status=active"})
-	access.decision == allowed_directory with input as with_scopes(directory_input(patel, "search", "Medication"), [narrowed])
+	access.decision == allowed_directory with input as with_scopes(
+		directory_input(patel, "search", "Medication"),
+		[narrowed],
+	)
 }
 
 test_directory_is_read_only if {
-	access.decision == refused_directory(request.not_read_only) with input as directory_input(patel, "create", "Organization")
+	access.decision == refused_directory(request.not_read_only) with input as directory_input(
+		patel,
+		"create",
+		"Organization",
+	)
 }
 
 test_suspended_clinician_is_refused_the_directory if {
-	inp := json.patch(directory_input(patel, "read", "Practitioner"), [{"op": "add", "path": "/user/standing", "value": "suspended"}])
+	inp := json.patch(
+		directory_input(patel, "read", "Practitioner"),
+		[{"op": "add", "path": "/user/standing", "value": "suspended"}],
+	)
 	access.decision == refused_directory(standing.account_suspended) with input as inp
 }
 
@@ -126,5 +143,9 @@ test_directory_resource_naming_a_patient_is_decided_like_a_record if {
 }
 
 test_record_type_naming_no_patient_gets_no_basis if {
-	access.decision == refused_directory(access.no_patient_named) with input as directory_input(patel, "search", "Observation")
+	access.decision == refused_directory(access.no_patient_named) with input as directory_input(
+		patel,
+		"search",
+		"Observation",
+	)
 }

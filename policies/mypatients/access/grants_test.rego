@@ -22,14 +22,23 @@ moreau_grant := {
 with_grants(principal, patient_id, grants) := json.patch(read_patient(principal, patient_id), [
 	{"op": "add", "path": "/now", "value": now},
 	{"op": "add", "path": "/facts/grants", "value": grants},
-	{"op": "add", "path": "/facts/pcp_of/child-20", "value": {"practitioners": ["Practitioner/dr-outside"], "organizations": []}},
+	{
+		"op": "add", "path": "/facts/pcp_of/child-20",
+		"value": {"practitioners": ["Practitioner/dr-outside"], "organizations": []},
+	},
 ])
 
 # as_staff_of makes the input's user Rosa Garcia (staff), sponsored by sponsor (the
 # principal), with the given staff status and sponsor standing.
 as_staff_of(inp, status, sponsor_standing) := json.patch(inp, [
-	{"op": "replace", "path": "/user", "value": {"id": "accounts:u-staff", "username": "staff", "idp": "accounts", "standing": "active"}},
-	{"op": "add", "path": "/sponsorship", "value": {"sponsor": inp.principal.id, "status": status, "sponsor_standing": sponsor_standing}},
+	{
+		"op": "replace", "path": "/user",
+		"value": {"id": "accounts:u-staff", "username": "staff", "idp": "accounts", "standing": "active"},
+	},
+	{
+		"op": "add", "path": "/sponsorship",
+		"value": {"sponsor": inp.principal.id, "status": status, "sponsor_standing": sponsor_standing},
+	},
 ])
 
 test_patient_granted_is_allowed if {
@@ -41,7 +50,11 @@ test_patient_granted_is_allowed if {
 }
 
 test_grant_to_someone_else_does_not_count if {
-	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(patel, "child-20", {"child-20": moreau_grant})
+	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(
+		patel,
+		"child-20",
+		{"child-20": moreau_grant},
+	)
 }
 
 test_grant_for_another_patient_does_not_count if {
@@ -50,7 +63,11 @@ test_grant_for_another_patient_does_not_count if {
 
 test_revoked_grant_is_refused if {
 	revoked := object.union(moreau_grant, {"revoked_at": "2026-11-20T10:00:00Z"})
-	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(moreau, "child-20", {"child-20": revoked})
+	access.decision.patients == {"child-20": refused(relationships.not_pcp)} with input as with_grants(
+		moreau,
+		"child-20",
+		{"child-20": revoked},
+	)
 }
 
 test_grant_before_its_end_is_allowed if {
@@ -69,7 +86,11 @@ test_expired_grant_is_refused_and_says_so if {
 
 test_pcp_basis_is_reported_before_a_grant if {
 	patel_grant := object.union(moreau_grant, {"clinician": "accounts:u-pcp"})
-	access.decision.patients == {"child-01": allowed("pcp")} with input as with_grants(patel, "child-01", {"child-01": patel_grant})
+	access.decision.patients == {"child-01": allowed("pcp")} with input as with_grants(
+		patel,
+		"child-01",
+		{"child-01": patel_grant},
+	)
 }
 
 test_refusal_offers_both_next_steps if {
@@ -92,12 +113,24 @@ test_pcp_change_in_the_ehr_takes_access_away if {
 # ---------------------------------------------------------------------------------------------
 
 test_staff_sees_sponsors_patients_on_the_sponsors_basis if {
-	access.decision.patients == {"child-01": allowed("pcp")} with input as as_staff_of(read_patient(patel, "child-01"), "active", "active")
-	access.decision.patients == {"child-07": allowed("pcp_practice")} with input as as_staff_of(read_patient(patel, "child-07"), "active", "active")
+	access.decision.patients == {"child-01": allowed("pcp")} with input as as_staff_of(
+		read_patient(patel, "child-01"),
+		"active",
+		"active",
+	)
+	access.decision.patients == {"child-07": allowed("pcp_practice")} with input as as_staff_of(
+		read_patient(patel, "child-07"),
+		"active",
+		"active",
+	)
 }
 
 test_staff_sees_no_more_than_the_sponsor if {
-	access.decision.patients == {"child-10": refused(relationships.not_pcp)} with input as as_staff_of(read_patient(patel, "child-10"), "active", "active")
+	access.decision.patients == {"child-10": refused(relationships.not_pcp)} with input as as_staff_of(
+		read_patient(patel, "child-10"),
+		"active",
+		"active",
+	)
 }
 
 test_staff_redeeming_a_token_uses_the_grant_to_the_sponsor if {
@@ -116,7 +149,11 @@ test_suspended_sponsor_suspends_staff if {
 
 test_suspended_or_removed_staff_is_refused if {
 	some status in ["suspended", "removed"]
-	access.decision.patients == {"child-01": refused(standing.staff_suspended)} with input as as_staff_of(read_patient(patel, "child-01"), status, "active")
+	access.decision.patients == {"child-01": refused(standing.staff_suspended)} with input as as_staff_of(
+		read_patient(patel, "child-01"),
+		status,
+		"active",
+	)
 }
 
 test_staff_whose_principal_is_not_the_sponsor_is_refused if {

@@ -98,7 +98,11 @@ basis(principal, pcp, grant, now) := "pcp" if {
 #   code: not_pcp
 not_pcp := {
 	"code": "not_pcp",
-	"message": "You are not this patient's primary care provider, no one in your practice is, and the family has not granted you access. If you are the PCP, request PCP access; otherwise ask the family to grant you access.",
+	"message": concat(" ", [
+		"You are not this patient's primary care provider, no one in your practice is,",
+		"and the family has not granted you access.",
+		"If you are the PCP, request PCP access; otherwise ask the family to grant you access.",
+	]),
 	"next_steps": "request-pcp-access request-family-access",
 }
 

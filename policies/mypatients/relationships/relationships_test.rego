@@ -17,7 +17,10 @@ listing(practitioners, organizations) := {"practitioners": practitioners, "organ
 
 now := "2026-11-24T12:00:00Z"
 
-grant_to(clinician, extra) := object.union({"clinician": clinician, "how": "request", "when": "2026-11-01T09:00:00Z", "by": "portal:g"}, extra)
+grant_to(clinician, extra) := object.union(
+	{"clinician": clinician, "how": "request", "when": "2026-11-01T09:00:00Z", "by": "portal:g"},
+	extra,
+)
 
 test_is_pcp_when_listed if {
 	relationships.is_pcp(patel, listing(["Practitioner/dr-patel"], []))

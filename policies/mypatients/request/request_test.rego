@@ -17,7 +17,13 @@ asking(interaction, resource_type, patients, scopes, launch) := {
 read_all := [scope("user", "*", ["r", "s"])]
 
 test_patients_are_named_once if {
-	request.patients == {"child-01", "child-05"} with input as asking("search", "Observation", ["child-05", "child-01", "child-05"], read_all, "")
+	request.patients == {"child-01", "child-05"} with input as asking(
+		"search",
+		"Observation",
+		["child-05", "child-01", "child-05"],
+		read_all,
+		"",
+	)
 	count(request.patients) == 0 with input as {}
 }
 
@@ -43,12 +49,24 @@ test_scope_covers_its_type_and_letter if {
 }
 
 test_no_scope_covers_a_write if {
-	count(request.covering_scopes) == 0 with input as asking("update", "Patient", ["child-01"], [scope("user", "*", ["c", "r", "u", "d", "s"])], "")
+	count(request.covering_scopes) == 0 with input as asking(
+		"update",
+		"Patient",
+		["child-01"],
+		[scope("user", "*", ["c", "r", "u", "d", "s"])],
+		"",
+	)
 }
 
 test_covering_scopes_are_those_of_any_context_that_cover if {
 	scopes := [scope("user", "Patient", ["r"]), scope("system", "*", ["r"]), scope("patient", "Observation", ["r"])]
-	request.covering_scopes == {scope("user", "Patient", ["r"]), scope("system", "*", ["r"])} with input as asking("read", "Patient", ["child-01"], scopes, "")
+	request.covering_scopes == {scope("user", "Patient", ["r"]), scope("system", "*", ["r"])} with input as asking(
+		"read",
+		"Patient",
+		["child-01"],
+		scopes,
+		"",
+	)
 }
 
 test_user_scope_permits if {
@@ -68,7 +86,13 @@ test_patient_scope_permits_within_the_launch_patient_only if {
 
 test_within_launch_patient_needs_a_patient_and_no_other if {
 	request.within_launch_patient with input as asking("search", "Observation", ["child-01", "child-01"], [], "child-01")
-	not request.within_launch_patient with input as asking("search", "Observation", ["child-01", "child-05"], [], "child-01")
+	not request.within_launch_patient with input as asking(
+		"search",
+		"Observation",
+		["child-01", "child-05"],
+		[],
+		"child-01",
+	)
 	not request.within_launch_patient with input as asking("search", "Observation", [], [], "child-01")
 	not request.within_launch_patient with input as asking("search", "Observation", ["child-01"], [], "")
 }

@@ -115,5 +115,8 @@ staff_suspended := {
 #   code: sponsor_suspended
 sponsor_suspended := {
 	"code": "sponsor_suspended",
-	"message": "The account of the provider who sponsors you is suspended, so your access is suspended too. Contact your sponsoring provider.",
+	"message": concat(" ", [
+		"The account of the provider who sponsors you is suspended, so your access is suspended too.",
+		"Contact your sponsoring provider.",
+	]),
 }

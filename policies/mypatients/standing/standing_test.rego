@@ -30,11 +30,16 @@ test_missing_standing_counts_as_active if {
 
 test_suspended_clinician_is_not_in_good_standing if {
 	standing.user_suspended with input as clinician("suspended")
-	standing.decision == {"in_good_standing": false, "reason": standing.account_suspended} with input as clinician("suspended")
+	refused := {"in_good_standing": false, "reason": standing.account_suspended}
+	standing.decision == refused with input as clinician("suspended")
 }
 
 test_active_staff_stand_on_the_sponsorship if {
-	standing.decision == {"in_good_standing": true, "basis": "sponsored_staff"} with input as staff("active", "active", "active")
+	standing.decision == {"in_good_standing": true, "basis": "sponsored_staff"} with input as staff(
+		"active",
+		"active",
+		"active",
+	)
 	not standing.own_account_active with input as staff("active", "active", "active")
 	standing.basis == "sponsored_staff" with input as staff("active", "active", "active")
 }
@@ -54,7 +59,10 @@ test_suspended_staff_user_is_suspended_first if {
 }
 
 test_principal_other_than_the_sponsor_does_not_count if {
-	inp := json.patch(staff("active", "active", "active"), [{"op": "replace", "path": "/principal/id", "value": "accounts:u-pcp2"}])
+	inp := json.patch(
+		staff("active", "active", "active"),
+		[{"op": "replace", "path": "/principal/id", "value": "accounts:u-pcp2"}],
+	)
 	not standing.in_good_standing with input as inp
 	standing.decision.reason == standing.sponsor_suspended with input as inp
 }
