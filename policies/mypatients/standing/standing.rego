@@ -79,7 +79,6 @@ in_good_standing if sponsorship_active
 denial := account_suspended if {
 	user_suspended
 } else := staff_suspended if {
-	input.sponsorship
 	input.sponsorship.status != "active"
 } else := sponsor_suspended if {
 	not in_good_standing
