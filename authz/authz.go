@@ -26,11 +26,6 @@ import (
 	"github.com/mypatients/gateway/upstream"
 )
 
-// ErrNothingVisible is returned by Narrow when the principal has no relationship through
-// which any patient could be visible. FHIR has no search that matches nothing, so the
-// caller answers with an empty Bundle instead of searching.
-var ErrNothingVisible = errors.New("authz: no patient is visible to this caller")
-
 // ErrNotNarrowable is returned by Narrow for a resource type whose searches cannot be
 // confined to visible patients; the caller refuses such a search.
 var ErrNotNarrowable = errors.New("authz: this search cannot be confined to visible patients")

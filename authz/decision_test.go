@@ -2,8 +2,12 @@ package authz
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"testing/fstest"
+
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/policies"
 )
 
 // TestStandingFaultsAreErrors: a standing decision of the wrong shape, or one that
@@ -31,4 +35,41 @@ func TestStandingFaultsAreErrors(t *testing.T) {
 			t.Errorf("%s: want an error, got %+v", name, sd)
 		}
 	}
+}
+
+// TestNarrowAsksThePolicyForStanding: whether Narrow lists patients for an account is the
+// policy's standing decision, not a rule in Go. A policy that finds nobody in good standing
+// makes it list nothing, even for an active clinician.
+func TestNarrowAsksThePolicyForStanding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p, err := LoadPolicy(ctx, fstest.MapFS{
+		".manifest": {Data: []byte(`{"roots": ["mypatients"]}`)},
+		"mypatients/standing/nobody.rego": {Data: []byte(`package mypatients.standing
+
+decision := {"in_good_standing": false, "reason": {"code": "x", "message": "nobody"}}
+`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Authorizer{log: slog.New(slog.DiscardHandler)}
+	a.policy.Store(p)
+	c := gateway.Caller{Subject: "accounts:u-pcp", FHIRUser: "Practitioner/dr-patel"}
+	if ok, err := a.inGoodStanding(ctx, c, standing{counted: c, user: "active"}); ok || err != nil {
+		t.Fatalf("inGoodStanding = %v, %v under a policy that finds nobody in good standing", ok, err)
+	}
+	a.policy.Store(mustLoad(t))
+	if ok, err := a.inGoodStanding(ctx, c, standing{counted: c, user: "active"}); !ok || err != nil {
+		t.Fatalf("inGoodStanding = %v, %v for an active clinician under the real policy", ok, err)
+	}
+}
+
+func mustLoad(t *testing.T) *Policy {
+	t.Helper()
+	p, err := LoadPolicy(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

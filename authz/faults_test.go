@@ -74,7 +74,7 @@ func TestUpstreamDownIsAnError(t *testing.T) {
 	if d, err := e.az.Decide(ctx, staff, readPatient("child-01")); err == nil {
 		t.Fatalf("want an error for staff too, got %+v", d)
 	}
-	if q, err := e.az.Narrow(ctx, pcp, "Patient"); err == nil {
+	if q, _, err := e.az.Narrow(ctx, pcp, "Patient"); err == nil {
 		t.Fatalf("Narrow: want an error, got %v", q)
 	}
 }

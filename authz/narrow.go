@@ -34,46 +34,47 @@ const maxListedPatients = 500
 //
 // The search is confined, not authorized: the caller must still put every returned patient
 // through Decide and drop those not allowed. Only Patient searches can be narrowed
-// (ErrNotNarrowable otherwise). A principal with no relationship at all gets
-// ErrNothingVisible, which the caller answers with an empty Bundle.
-func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType string) (url.Values, error) {
+// (ErrNotNarrowable otherwise). A principal whose account the policy finds not in good
+// standing, or with no relationship at all, gets ok false, which the caller answers with an
+// empty Bundle: FHIR has no search that matches nothing.
+func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType string) (params url.Values, ok bool, err error) {
 	if resourceType != "Patient" {
-		return nil, ErrNotNarrowable
+		return nil, false, ErrNotNarrowable
 	}
 	st, err := a.whoCounts(ctx, c)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if err := a.checkStanding(ctx, c, st); err != nil {
-		return nil, err
+	if ok, err := a.inGoodStanding(ctx, c, st); !ok || err != nil {
+		return nil, false, err
 	}
 	principal, facts, err := a.principal(ctx, st.counted)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	refs := pcpRefs(principal, facts)
 	granted, err := a.grantedPatients(ctx, principal.ID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	byPCP := url.Values{"general-practitioner": {strings.Join(refs, ",")}}
 	switch {
 	case len(refs) == 0 && len(granted) == 0:
-		return nil, ErrNothingVisible
+		return nil, false, nil
 	case len(granted) == 0:
-		return byPCP, nil
+		return byPCP, true, nil
 	case len(refs) == 0:
-		return url.Values{"_id": {strings.Join(granted, ",")}}, nil
+		return url.Values{"_id": {strings.Join(granted, ",")}}, true, nil
 	}
 	ids, err := a.patientIDs(ctx, byPCP, maxListedPatients-len(granted))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ids == nil {
 		a.log.WarnContext(ctx, "authz: too many patients to list granted ones with the practice's", "principal", principal.ID)
-		return byPCP, nil
+		return byPCP, true, nil
 	}
-	return url.Values{"_id": {strings.Join(sortedSet(append(ids, granted...)), ",")}}, nil
+	return url.Values{"_id": {strings.Join(sortedSet(append(ids, granted...)), ",")}}, true, nil
 }
 
 // pcpRefs lists every reference a patient of principal's practice may name as its general
@@ -87,20 +88,21 @@ func pcpRefs(principal Principal, facts practitionerFacts) []string {
 	return sortedSet(append(refs, facts.Practices...))
 }
 
-// checkStanding asks the policy whether the relationships of the principal st counts matter
-// at all, so that Narrow lists no patient for an account not in good standing. Its answer
-// "no" is ErrNothingVisible, wrapped with the policy's reason code.
-func (a *Authorizer) checkStanding(ctx context.Context, c gateway.Caller, st standing) error {
+// inGoodStanding asks the policy's standing decision whether the relationships of the
+// principal st counts matter at all, so that Narrow lists no patient for an account not in
+// good standing.
+func (a *Authorizer) inGoodStanding(ctx context.Context, c gateway.Caller, st standing) (bool, error) {
 	input := buildInput(c, gateway.Request{Interaction: gateway.Search, ResourceType: "Patient"}, principalOf(st.counted), map[string]PCP{})
 	st.addTo(&input, time.Now())
 	sd, err := a.policy.Load().standingOf(ctx, input)
-	switch {
-	case err != nil:
-		return err
-	case !*sd.InGoodStanding:
-		return fmt.Errorf("%w: %s", ErrNothingVisible, sd.Reason.Code)
+	if err != nil {
+		return false, err
 	}
-	return nil
+	if !*sd.InGoodStanding {
+		a.log.DebugContext(ctx, "authz: not narrowing for an account not in good standing",
+			"subject", c.Subject, "reason", sd.Reason.Code, "policy_revision", a.PolicyRevision())
+	}
+	return *sd.InGoodStanding, nil
 }
 
 // grantedPatients lists the patients with a grant to principal, sorted; none without a

@@ -31,9 +31,9 @@ func TestNarrow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q, err := e.az.Narrow(context.Background(), tt.caller, "Patient")
-			if err != nil {
-				t.Fatal(err)
+			q, ok, err := e.az.Narrow(context.Background(), tt.caller, "Patient")
+			if err != nil || !ok {
+				t.Fatal(ok, err)
 			}
 			if len(q) != 1 || q.Get("general-practitioner") != tt.want {
 				t.Fatalf("Narrow = %v\nwant general-practitioner=%s", q, tt.want)
@@ -46,15 +46,15 @@ func TestNarrowRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	if q, err := e.az.Narrow(ctx, staff, "Patient"); !errors.Is(err, authz.ErrNothingVisible) {
-		t.Fatalf("staff: got %v, %v; want ErrNothingVisible", q, err)
+	if q, ok, err := e.az.Narrow(ctx, staff, "Patient"); ok || err != nil {
+		t.Fatalf("staff: got %v, %v, %v; want nothing visible", q, ok, err)
 	}
 	odd := pcp
 	odd.FHIRUser = "RelatedPerson/mum"
-	if q, err := e.az.Narrow(ctx, odd, "Patient"); !errors.Is(err, authz.ErrNothingVisible) {
-		t.Fatalf("RelatedPerson: got %v, %v; want ErrNothingVisible", q, err)
+	if q, ok, err := e.az.Narrow(ctx, odd, "Patient"); ok || err != nil {
+		t.Fatalf("RelatedPerson: got %v, %v, %v; want nothing visible", q, ok, err)
 	}
-	if q, err := e.az.Narrow(ctx, pcp, "Observation"); !errors.Is(err, authz.ErrNotNarrowable) {
+	if q, _, err := e.az.Narrow(ctx, pcp, "Observation"); !errors.Is(err, authz.ErrNotNarrowable) {
 		t.Fatalf("Observation: got %v, %v; want ErrNotNarrowable", q, err)
 	}
 }

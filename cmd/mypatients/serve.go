@@ -9,11 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
@@ -113,7 +111,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: narrowing{authorizer},
+		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: authorizer,
 		Audit: acc.auditWriter(audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log)), Logger: log, MaxCount: 100,
 		SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()},
 		PageKey:            pageKey(cfg),
@@ -148,18 +146,6 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		}
 		mux.ServeHTTP(w, r)
 	}), nil
-}
-
-// narrowing adapts the authorizer's Narrow, which reports "nothing visible" as an error, to
-// the proxy's interface, which reports it as ok=false.
-type narrowing struct{ *authz.Authorizer }
-
-func (n narrowing) Narrow(ctx context.Context, c gateway.Caller, resourceType string) (url.Values, bool, error) {
-	v, err := n.Authorizer.Narrow(ctx, c, resourceType)
-	if errors.Is(err, authz.ErrNothingVisible) {
-		return nil, false, nil
-	}
-	return v, err == nil, err
 }
 
 // pageKey returns the configured paging-link key, or nil for a random one per process.
