@@ -64,8 +64,8 @@ func runPolicyTests(ctx context.Context, bundle fs.FS, w io.Writer, verbose bool
 	return passed, failed, nil
 }
 
-// startPolicyTests starts OPA's test runner on modules, in file order so that an auditor reads
-// the output top to bottom, with coverage traced to cov when it is not nil. The results
+// startPolicyTests starts OPA's test runner on modules, one test at a time (OPA chooses the
+// order of the packages), with coverage traced to cov when it is not nil. The results
 // channel closes when the last test has run; the caller calls done once it has read them.
 func startPolicyTests(ctx context.Context, modules map[string]*ast.Module, verbose bool,
 	cov topdown.QueryTracer) (results <-chan *tester.Result, done func(), err error) {
