@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mypatients/gateway"
 )
 
 // canonical validates one occurrence's items and returns the upstream key and value, plus the
@@ -18,7 +20,7 @@ func (p *parser) canonical(name, modifier string, ps paramSpec, items []string) 
 		}
 	case kindID:
 		for _, it := range items {
-			if !validID(it) {
+			if !gateway.ValidID(it) {
 				return "", "", nil, badRequest("A value of %q is not a valid FHIR id.", name)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -63,7 +64,7 @@ func patientsInQuery(t *testing.T, p *parser, typ string, q url.Values) []string
 				switch {
 				case ps.Kind == kindReference:
 					rt, id, ok := strings.Cut(item, "/")
-					if !ok || !slices.Contains(ps.Targets, rt) || !validID(id) {
+					if !ok || !slices.Contains(ps.Targets, rt) || !gateway.ValidID(id) {
 						t.Fatalf("forwarded reference %q of %q is not canonical", item, key)
 					}
 					if rt == "Patient" {

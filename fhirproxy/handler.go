@@ -183,15 +183,10 @@ func (h *Handler) serveParsed(ctx context.Context, ex *exchange, req *fhirReques
 // authenticate extracts the bearer token (RFC 6750 §2.1: the Authorization header only) and
 // verifies it.
 func (h *Handler) authenticate(ctx context.Context, ex *exchange, r *http.Request) *refusal {
-	missing := &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonUnauthenticated,
-		Diagnostics: "A bearer access token is required."}
-	values := r.Header.Values("Authorization")
-	if len(values) != 1 {
-		return missing
-	}
-	scheme, token, ok := strings.Cut(values[0], " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
-		return missing
+	token, err := gateway.BearerToken(r.Header)
+	if err != nil {
+		return &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonUnauthenticated,
+			Diagnostics: "A bearer access token is required."}
 	}
 	caller, err := h.authn.Authenticate(ctx, token)
 	switch {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/mypatients/gateway"
 )
 
 // errNoPatient: a returned resource whose patient cannot be established is never released.
@@ -82,7 +84,7 @@ func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
 	if err := json.Unmarshal(fields["resourceType"], &info.Type); err != nil {
 		return resourceInfo{}, fmt.Errorf("resourceType: %w", err)
 	}
-	if err := json.Unmarshal(fields["id"], &info.ID); err != nil || !validID(info.ID) {
+	if err := json.Unmarshal(fields["id"], &info.ID); err != nil || !gateway.ValidID(info.ID) {
 		return resourceInfo{}, fmt.Errorf("%s without a valid id", info.Type)
 	}
 	if meta, ok := fields["meta"]; ok {

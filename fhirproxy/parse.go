@@ -122,11 +122,11 @@ func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
 		return nil, unsupported("POST is accepted only for [type]/_search.")
 	case len(segs) == 2 && segs[1][0] == '_':
 		return nil, unsupported("%q is not supported; use GET %s/%s?params.", clip(segs[1]), p.prefix, typ)
-	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !validID(segs[1]):
+	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !gateway.ValidID(segs[1]):
 		return nil, badRequest("%q is not a valid FHIR id.", clip(segs[1]))
 	case len(segs) == 2:
 		return &fhirRequest{Interaction: gateway.Read, Type: typ, ID: segs[1]}, nil
-	case len(segs) == 4 && segs[2] == "_history" && validID(segs[3]):
+	case len(segs) == 4 && segs[2] == "_history" && gateway.ValidID(segs[3]):
 		return &fhirRequest{Interaction: gateway.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
 	case len(segs) == 4 && segs[2] == "_history":
 		return nil, badRequest("%q is not a valid version id.", clip(segs[3]))

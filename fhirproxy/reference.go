@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/mypatients/gateway"
 )
 
 // Reference errors. The parser maps them to statuses; the response check treats both as "this
@@ -49,12 +51,12 @@ func (rr refResolver) parse(s string) (ref, error) {
 	switch {
 	case len(parts) == 2:
 		r = ref{Type: parts[0], ID: parts[1]}
-	case len(parts) == 4 && parts[2] == "_history" && validID(parts[3]):
+	case len(parts) == 4 && parts[2] == "_history" && gateway.ValidID(parts[3]):
 		r = ref{Type: parts[0], ID: parts[1], Version: parts[3]}
 	default:
 		return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
 	}
-	if !validTypeName(r.Type) || !validID(r.ID) {
+	if !validTypeName(r.Type) || !gateway.ValidID(r.ID) {
 		return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
 	}
 	return r, nil
@@ -101,7 +103,7 @@ func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (ref, 
 		if typ == "" && len(spec.Targets) == 1 {
 			typ = spec.Targets[0]
 		}
-		if typ == "" || !validID(value) {
+		if typ == "" || !gateway.ValidID(value) {
 			return ref{}, fmt.Errorf("id %q: %w", value, errBadReference)
 		}
 		return ref{Type: typ, ID: value}, nil
@@ -226,21 +228,6 @@ func listOf(raw json.RawMessage) ([]json.RawMessage, error) {
 		return items, nil
 	}
 	return []json.RawMessage{raw}, nil
-}
-
-// validID reports whether s is a FHIR logical id: [A-Za-z0-9\-\.]{1,64}. Ids made only of dots
-// are valid FHIR but are path segments with a meaning of their own, so they are refused.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 || strings.Trim(s, ".") == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // validTypeName reports whether s looks like a FHIR resource type name.
