@@ -29,6 +29,9 @@ type Record struct {
 	// Reason is the code of the overall denial reason, if any.
 	Reason     string `json:"reason,omitempty"`
 	DecisionID string `json:"decision_id,omitempty"`
+	// PolicyRevision identifies the policy bundle that decided (comma-separated in the
+	// unlikely case that a reload fell between two decisions of one request).
+	PolicyRevision string `json:"policy_revision,omitempty"`
 	// Status is the HTTP status sent to the caller.
 	Status int `json:"status"`
 	// Actor is who did an administrative action on User's account (decision "suspend" or

@@ -2,14 +2,12 @@ package fhirproxy
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 )
 
@@ -17,136 +15,123 @@ import (
 // cancellation: a request the client abandoned is still recorded.
 const auditTimeout = 5 * time.Second
 
-// answer is what a request ends with: data to release, or a refusal.
-type answer struct {
-	status int
-	body   []byte
-	header http.Header // extra response headers chosen by the proxy (ETag, Last-Modified)
-	rf     *refusal
+// audited is the end of an exchange: its record, the answer to deliver and why the record
+// could not be stored, if it could not.
+type audited struct {
+	rec    audit.Record
+	answer *answer
+	err    error
 }
 
-func refused(rf *refusal) *answer { return &answer{status: rf.Status, rf: rf} }
-
-func released(body []byte, header http.Header) *answer {
-	return &answer{status: http.StatusOK, body: body, header: header}
-}
-
-// exchange is the state of one request: who asked, what was parsed and decided. It produces
-// the request's single audit record and log line, and delivers the answer only after the
-// record is stored.
-type exchange struct {
-	h      *Handler
-	method string
-	path   string
-	id     string
-	start  time.Time
-	caller *gateway.Caller
-	req    *fhirRequest
-
-	directory   bool              // a directory type was released on the clinician rule
-	patients    []string          // every patient named or considered
-	basis       map[string]string // patient → basis, or reason code when refused
-	decisionIDs []string
-}
-
-// newExchange starts the exchange of one request; path is its escaped URL path, for the log.
-func (h *Handler) newExchange(method, path string) *exchange {
-	// The request id is always ours: a client's X-Request-Id would let it forge or collide
-	// with other records in the audit trail.
-	return &exchange{h: h, method: method, path: path, id: rand.Text(),
-		start: time.Now(), basis: map[string]string{}}
-}
-
-func (ex *exchange) setRequest(req *fhirRequest) {
-	ex.req = req
-	ex.addPatients(req.Patients)
-}
-
-func (ex *exchange) addPatients(ids []string) {
-	ex.patients = append(ex.patients, ids...)
-}
-
-// noteDecision records a decision's per-patient outcome for the audit record.
-func (ex *exchange) noteDecision(d gateway.Decision) {
-	for id, pd := range d.Patients {
-		ex.addPatients([]string{id})
-		switch {
-		case pd.Allowed:
-			ex.basis[id] = pd.Basis
-		case pd.Reason != nil:
-			ex.basis[id] = pd.Reason.Code
-		default:
-			ex.basis[id] = "denied"
-		}
+// audit is the step before the answer: it stores the exchange's audit record. If the record
+// cannot be stored the caller gets a 503 and none of the data: nothing is released unaudited.
+func (h *Handler) audit(ctx context.Context, ex exchange) audited {
+	rec := ex.record()
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if err := h.trail.Write(actx, rec); err != nil {
+		return audited{rec: rec, err: err, answer: refused(&refusal{Status: http.StatusServiceUnavailable,
+			Code: codeTransient, Reason: reasonAudit, Err: err,
+			Diagnostics: "The request could not be recorded in the audit trail; no data was released."})}
 	}
-	if d.DecisionID != "" && !slices.Contains(ex.decisionIDs, d.DecisionID) {
-		ex.decisionIDs = append(ex.decisionIDs, d.DecisionID)
-	}
+	return audited{rec: rec, answer: ex.answer}
 }
 
-// record builds the audit record for a.
-func (ex *exchange) record(a *answer) audit.Record {
-	slices.Sort(ex.patients)
-	rec := audit.Record{
-		Time: ex.start.UTC(), RequestID: ex.id, Patients: slices.Compact(ex.patients),
-		Decision: "allow", DecisionID: strings.Join(ex.decisionIDs, ","), Status: a.status,
+// record builds the exchange's audit record.
+func (ex exchange) record() audit.Record {
+	var named []string
+	if ex.req != nil {
+		named = ex.req.Patients
 	}
+	rec := audit.Record{Time: ex.start.UTC(), RequestID: ex.id, Patients: ex.decided.patients(named),
+		Decision: "allow", Status: ex.answer.status}
+	rec.DecisionID, rec.PolicyRevision = ex.decided.ids()
 	if rec.Patients == nil {
 		rec.Patients = []string{}
 	}
-	if len(ex.basis) > 0 {
-		rec.Basis = ex.basis
+	if basis := ex.decided.basis(); len(basis) > 0 {
+		rec.Basis = basis
 	}
-	if ex.caller != nil {
-		rec.User, rec.Username, rec.Client, rec.TokenID =
-			ex.caller.Subject, ex.caller.Username, ex.caller.ClientID, ex.caller.TokenID
+	if c := ex.caller; c != nil {
+		rec.User, rec.Username, rec.Client, rec.TokenID = c.Subject, c.Username, c.ClientID, c.TokenID
+		if c.Sponsor != "" {
+			rec.Sponsor = c.Sponsor
+		}
 	}
 	if ex.req != nil {
 		rec.ResourceType, rec.Interaction = ex.req.Type, ex.req.Interaction
 	}
-	if a.rf != nil {
-		rec.Decision, rec.Reason = "deny", a.rf.Reason
-	} else if ex.directory {
-		// No patient decided this answer: say which rule released it.
-		rec.Reason = "clinician_directory"
+	if rf := ex.answer.rf; rf != nil {
+		rec.Decision, rec.Reason = "deny", rf.Reason
+	} else {
+		// When no patient decided this answer (the directory), say which rule released it.
+		rec.Reason = ex.decided.requestBasis()
 	}
 	return rec
 }
 
-// finish stores the audit record, then hands the answer to deliver (ServeHTTP writes it to the
-// client, SearchAs returns it). If the record cannot be stored the caller gets a 503 and none
-// of the data: nothing is released unaudited.
-func (ex *exchange) finish(ctx context.Context, a *answer, deliver func(*answer)) {
-	rec := ex.record(a)
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
-	defer cancel()
-	auditErr := ex.h.audit.Write(actx, rec)
-	if auditErr != nil {
-		a = refused(&refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAudit,
-			Diagnostics: "The request could not be recorded in the audit trail; no data was released.", Err: auditErr})
+// patients returns the patients the request named and every patient the authorizer was asked
+// about, sorted and unique.
+func (ds decisions) patients(named []string) []string {
+	out := slices.Clone(named)
+	for _, d := range ds {
+		out = append(out, d.asked.Patients...)
+		for id := range d.Patients {
+			out = append(out, id)
+		}
 	}
-	deliver(a)
-	ex.logLine(ctx, rec, a, auditErr)
+	return unique(out)
 }
 
-// write writes a to the client.
-func (ex *exchange) write(w http.ResponseWriter, a *answer) {
-	if a.rf != nil {
-		writeRefusal(w, ex.id, a.rf)
-		return
+// basis maps each decided patient to the rule that allowed it or the reason code it was
+// refused for; a later decision about the same patient wins.
+func (ds decisions) basis() map[string]string {
+	out := map[string]string{}
+	for _, d := range ds {
+		for id, pd := range d.Patients {
+			switch {
+			case pd.Allowed:
+				out[id] = pd.Basis
+			case pd.Reason != nil:
+				out[id] = pd.Reason.Code
+			default:
+				out[id] = "denied"
+			}
+		}
 	}
-	h := w.Header()
-	for k, vs := range a.header {
-		h[k] = vs
+	return out
+}
+
+// ids returns the distinct decision ids and policy revisions, each comma-separated in the
+// order decided.
+func (ds decisions) ids() (decisionIDs, revisions string) {
+	var ids, revs []string
+	for _, d := range ds {
+		if d.DecisionID != "" && !slices.Contains(ids, d.DecisionID) {
+			ids = append(ids, d.DecisionID)
+		}
+		if d.PolicyRevision != "" && !slices.Contains(revs, d.PolicyRevision) {
+			revs = append(revs, d.PolicyRevision)
+		}
 	}
-	setCommonHeaders(h, ex.id)
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body)
+	return strings.Join(ids, ","), strings.Join(revs, ",")
+}
+
+// requestBasis is the rule that allowed a question naming no patient (the directory), if one
+// did: no patient decided what it released.
+func (ds decisions) requestBasis() string {
+	for _, d := range ds {
+		if d.Allow && len(d.asked.Patients) == 0 && d.Basis != "" {
+			return d.Basis
+		}
+	}
+	return ""
 }
 
 // logLine writes the request's JSON log line: ids and codes only, never query values, which
 // may hold names or birth dates.
-func (ex *exchange) logLine(ctx context.Context, rec audit.Record, a *answer, auditErr error) {
+func (h *Handler) logLine(ctx context.Context, ex exchange, done audited) {
+	rec, a := done.rec, done.answer
 	attrs := []slog.Attr{
 		slog.String("request_id", ex.id), slog.String("method", ex.method), slog.String("path", clip(ex.path)),
 		slog.String("user", rec.User), slog.String("client", rec.Client),
@@ -162,9 +147,9 @@ func (ex *exchange) logLine(ctx context.Context, rec audit.Record, a *answer, au
 			level = slog.LevelWarn
 		}
 	}
-	if auditErr != nil {
+	if done.err != nil {
 		level = slog.LevelError
-		attrs = append(attrs, slog.String("audit_error", auditErr.Error()))
+		attrs = append(attrs, slog.String("audit_error", done.err.Error()))
 	}
-	ex.h.log.LogAttrs(ctx, level, "fhir request", attrs...)
+	h.log.LogAttrs(ctx, level, "fhir request", attrs...)
 }

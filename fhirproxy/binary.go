@@ -6,10 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-
-	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/smart/scope"
 )
 
 // errNoContext: a Binary whose securityContext does not lead to a patient is never released.
@@ -65,30 +61,6 @@ func (h *Handler) attachmentNames(doc resourceInfo, id string) bool {
 		r, err := h.parser.refs.parse(c.Attachment.URL)
 		return err == nil && r.Type == "Binary" && r.ID == id
 	})
-}
-
-// scopePermits reports whether some user- or patient-context scope covers typ with perm,
-// with or without a query (the caller applies the query through scopeRules).
-func scopePermits(scopes []string, typ, perm string) bool {
-	return scopeIn(scopes, typ, perm, "user", "patient")
-}
-
-// scopeIn reports whether one of scopes, in one of the given contexts (user, patient), grants
-// perm on typ.
-func scopeIn(scopes []string, typ, perm string, contexts ...string) bool {
-	return slices.ContainsFunc(scopes, func(s string) bool {
-		r, ok, err := scope.ParseResource(s)
-		return ok && err == nil && slices.Contains(contexts, r.Context) &&
-			(r.Type == "*" || r.Type == typ) && strings.Contains(r.Perms, perm)
-	})
-}
-
-// interactionPerm is the SMART permission letter an interaction needs.
-func interactionPerm(interaction string) string {
-	if interaction == gateway.Search {
-		return "s"
-	}
-	return "r"
 }
 
 // attachment is the part of a DocumentReference.content the Binary check reads.

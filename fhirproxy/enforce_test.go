@@ -29,7 +29,7 @@ func TestReadsCheckTheReturnedResource(t *testing.T) {
 		{"binary without securityContext", "/fhir/Binary/bin-bare", "tok-pcp", 403, reasonUnexpected},
 		{"binary of a patient not seen", "/fhir/Binary/bin-01", "tok-specialist", 403, "not_pcp"},
 		{"directory as clinician", "/fhir/Practitioner/dr-patel", "tok-clinician", 200, ""},
-		{"directory without practitioner", "/fhir/Practitioner/dr-patel", "tok-pcp", 403, reasonNotClinician},
+		{"directory without practitioner", "/fhir/Practitioner/dr-patel", "tok-pcp", 403, "not_clinician"},
 		// Parsers disagree on which "subject" wins: the answer is unusable, not released.
 		{"duplicate members", "/fhir/Observation/obs-dup", "tok-pcp", 502, reasonUpstream},
 		{"patient linked to another", "/fhir/Patient/child-linked", "tok-pcp", 403, "not_pcp"},

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
@@ -26,42 +27,26 @@ import (
 //     trailers); ModifyResponse would have to undo ReverseProxy's copying and streaming, and the
 //     per-request decision state would have to travel through the request context.
 //
-// The three phases keep ReverseProxy's shape: outbound (its Rewrite), the response checks in
-// read.go and filter.go (its ModifyResponse) and upstreamError (its ErrorHandler).
+// The three phases keep ReverseProxy's shape: outbound (its Rewrite), the response checks of
+// filter.go (its ModifyResponse) and upstreamError (its ErrorHandler).
 
-// upstreamReply is an upstream answer read in full.
+// upstreamReply is an upstream answer read in full. Of its headers only the version
+// validators are kept (keptHeaders): nothing else of them reaches the client.
 type upstreamReply struct {
-	status int
-	header http.Header
-	body   []byte
+	validators http.Header
+	body       []byte
 }
 
 // errTooLarge: an upstream answer over Options.MaxResponseBytes is never released.
 var errTooLarge = errors.New("upstream answer too large")
 
-// fetchAll performs the canonical request at the upstream and reads the whole answer (a
-// single resource; searches are streamed by searchUpstream).
-func (h *Handler) fetchAll(ctx context.Context, ex *exchange, req *fhirRequest) (*upstreamReply, *refusal) {
+// fetch sends the canonical request upstream, with query for a search, and reads the whole
+// answer, bounded in time and size. A status other than 2xx is a refusal; its body is never
+// read.
+func (h *Handler) fetch(ctx context.Context, id string, req *fhirRequest, query url.Values) (*upstreamReply, *refusal) {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	resp, rf := h.fetch(ctx, ex, req)
-	if rf != nil {
-		return nil, rf
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(&limitedReader{r: resp.Body, n: h.maxBody})
-	if errors.Is(err, errTooLarge) {
-		return nil, upstreamFailed(fmt.Errorf("GET %s: answer larger than %d bytes", req.upstreamPath(), h.maxBody))
-	} else if err != nil {
-		return nil, upstreamError(req, err)
-	}
-	return &upstreamReply{status: resp.StatusCode, header: resp.Header, body: body}, nil
-}
-
-// fetch sends the canonical request and returns the response, whose body the caller closes.
-// ctx bounds the whole exchange, body included.
-func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Response, *refusal) {
-	out, err := h.outbound(ctx, ex, req)
+	out, err := h.outbound(ctx, id, req, query)
 	if err != nil {
 		return nil, upstreamFailed(err)
 	}
@@ -69,16 +54,22 @@ func (h *Handler) fetch(ctx context.Context, ex *exchange, req *fhirRequest) (*h
 	if err != nil {
 		return nil, upstreamError(req, err)
 	}
-	return resp, nil
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, statusRefusal(req, resp.StatusCode)
+	}
+	body, err := io.ReadAll(&limitedReader{r: resp.Body, n: h.maxBody})
+	if errors.Is(err, errTooLarge) {
+		return nil, upstreamFailed(fmt.Errorf("GET %s: answer larger than %d bytes", req.upstreamPath(), h.maxBody))
+	} else if err != nil {
+		return nil, upstreamError(req, err)
+	}
+	return &upstreamReply{validators: keptHeaders(resp.Header), body: body}, nil
 }
 
 // outbound builds the upstream request from the canonical request only: the parsed path and
 // query, the gateway's credential, strict handling, JSON, and our request id for correlation.
-func (h *Handler) outbound(ctx context.Context, ex *exchange, req *fhirRequest) (*http.Request, error) {
-	var query url.Values
-	if req.Interaction == gateway.Search {
-		query = req.Query
-	}
+func (h *Handler) outbound(ctx context.Context, id string, req *fhirRequest, query url.Values) (*http.Request, error) {
 	u := h.up.URL(req.upstreamPath(), query)
 	out, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -88,10 +79,33 @@ func (h *Handler) outbound(ctx context.Context, ex *exchange, req *fhirRequest) 
 		"Accept":       {"application/fhir+json"},
 		"Prefer":       {"handling=strict"},
 		"User-Agent":   {"mypatients-gateway"},
-		"X-Request-Id": {ex.id},
+		"X-Request-Id": {id},
 	}
 	h.up.Authorize(out)
 	return out, nil
+}
+
+// upstreamPath is the request's path relative to the upstream FHIR base.
+func (r *fhirRequest) upstreamPath() string {
+	switch r.Interaction {
+	case gateway.Read:
+		return r.Type + "/" + r.ID
+	case gateway.VRead:
+		return r.Type + "/" + r.ID + "/_history/" + r.Version
+	}
+	return r.Type
+}
+
+// keptHeaders returns the upstream response headers deliberately passed on: the version
+// validators of a single resource. Nothing else of the upstream's headers reaches the client.
+func keptHeaders(up http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range []string{"ETag", "Last-Modified"} {
+		if v := up.Get(k); v != "" && len(v) <= 128 && strings.IndexFunc(v, isControl) < 0 {
+			out.Set(k, v)
+		}
+	}
+	return out
 }
 
 // upstreamError maps a transport failure to 504 (any timeout) or 502. The error kept for the
@@ -123,4 +137,23 @@ func statusRefusal(req *fhirRequest, status int) *refusal {
 		return hidden(reasonNotFound, err)
 	}
 	return upstreamFailed(err)
+}
+
+// limitedReader fails once more than n bytes were read, so an oversized answer is an error
+// rather than silently truncated JSON.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errTooLarge
+	}
+	return n, err
 }

@@ -1,119 +1,168 @@
 package fhirproxy
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
-	"io"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/mypatients/gateway"
 )
 
-// maxEntries bounds the entries of one upstream page, includes and outcomes together.
-const maxEntries = 5000
+// The filter step holds the upstream's answer to the request on both sides of decideFound:
+// inspectReply reads what came back and whose it is (found), and release keeps only what the
+// decisions and the token's scope queries allow. For a search, found is the contract between
+// the two halves: a faster Bundle reader (inspectSearch's inside) and writer (releaseSearch's)
+// can replace them without touching the other steps.
 
-// searchHead is the part of an upstream searchset outside its entries.
-type searchHead struct {
-	ResourceType string
-	Type         string
-	Total        *int
-	Link         []bundleLink
+// found is an upstream answer read and inspected; nothing of it is released yet.
+type found struct {
+	entries    []foundEntry // a read: its one resource
+	validators http.Header  // a read's ETag and Last-Modified, passed on when it is released
+	// A search: the Bundle outside its entries, and how many entries were dropped unread
+	// (neither a match nor an asked-for include, or whose patient cannot be established).
+	head    searchHead
+	dropped int
 }
 
-type bundleLink struct {
-	Relation string `json:"relation"`
-	URL      string `json:"url"`
+// foundEntry is one returned resource: its bytes, what it is and whose, and for a search entry
+// how it was found.
+type foundEntry struct {
+	raw   []byte
+	info  resourceInfo
+	mode  string   // "match" or "include"; empty for a read
+	score *float64 // a match's search score, when the upstream gave one
 }
 
-// bundleEntry is one entry, read from the upstream and written to the client. Fields not
-// listed (request, response, unknown extensions of the entry) are dropped.
-type bundleEntry struct {
-	FullURL  string          `json:"fullUrl,omitempty"`
-	Resource json.RawMessage `json:"resource"`
-	Search   *entrySearch    `json:"search,omitempty"`
+// inspectReply reads the upstream's answer to req.
+func (h *Handler) inspectReply(ctx context.Context, req *fhirRequest, reply *upstreamReply) (found, *refusal) {
+	if req.Interaction == gateway.Search {
+		return h.inspectSearch(req, reply.body)
+	}
+	return h.inspectRead(ctx, req, reply)
 }
 
-type entrySearch struct {
-	Mode  string   `json:"mode,omitempty"`
-	Score *float64 `json:"score,omitempty"`
+// inspectRead reads a read's resource, which must be exactly the one asked for; a Binary's
+// patients are those of the DocumentReference its securityContext names (binary.go). Every way
+// a read can fail for lack of access (not found, gone, another patient, wrong type or version,
+// no patient, outside the token's scope query) gives the same 403 and text, so a caller cannot
+// learn whether a resource exists.
+func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upstreamReply) (found, *refusal) {
+	info, err := h.inspect(reply.body)
+	switch {
+	case err != nil && info.Type == "":
+		return found{}, upstreamFailed(fmt.Errorf("GET %s: %w", req.upstreamPath(), err))
+	case err != nil:
+		return found{}, hidden(reasonUnexpected, err)
+	case info.Type != req.Type || info.ID != req.ID || (req.Version != "" && info.Version != "" && info.Version != req.Version):
+		return found{}, hidden(reasonUnexpected, fmt.Errorf("asked for %s, got %s/%s", req.upstreamPath(), info.Type, info.ID))
+	}
+	if info.Type == "Binary" {
+		if info.Patients, err = h.binaryPatients(ctx, info); err != nil {
+			return found{}, hidden(reasonUnexpected, err)
+		}
+	}
+	return found{entries: []foundEntry{{raw: reply.body, info: info}}, validators: reply.validators}, nil
 }
 
-// outBundle is the searchset the proxy releases.
-type outBundle struct {
-	ResourceType string        `json:"resourceType"`
-	Type         string        `json:"type"`
-	Total        *int          `json:"total,omitempty"`
-	Link         []bundleLink  `json:"link"`
-	Entry        []bundleEntry `json:"entry"`
+// inspectSearch reads a searchset entry by entry and keeps the matches of the searched type
+// and the includes of a vetted join whose resource and patients could be read; OperationOutcome
+// entries are dropped silently.
+func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal) {
+	var got found
+	head, err := decodeSearchset(body, func(e bundleEntry) error {
+		if fe, ok := h.candidate(req, e); ok {
+			got.entries = append(got.entries, fe)
+		} else if fe.mode != "outcome" {
+			got.dropped++
+		}
+		return nil
+	})
+	if err != nil {
+		return found{}, upstreamFailed(fmt.Errorf("search %s: %w", req.Type, err))
+	}
+	got.head = head
+	return got, nil
 }
 
-// decodeSearchset reads an upstream searchset as a stream: the Bundle's members token by
-// token and its entries one at a time, each handed to onEntry and then forgotten, so the whole
-// Bundle is never held as a generic value. Repeated members (two "entry" arrays, two
-// "total"s) make the answer unusable: parsers disagree on which one counts.
-func decodeSearchset(r io.Reader, onEntry func(bundleEntry) error) (searchHead, error) {
-	var head searchHead
-	dec := json.NewDecoder(r)
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return head, fmt.Errorf("searchset: not a JSON object (%v)", err)
+// candidate inspects one entry. ok is false for an entry that must be dropped: an outcome, not
+// a match of the searched type nor an include of a vetted join, or whose patient cannot be
+// established.
+func (h *Handler) candidate(req *fhirRequest, e bundleEntry) (fe foundEntry, ok bool) {
+	fe.mode = "match"
+	if e.Search != nil && e.Search.Mode != "" {
+		fe.mode = e.Search.Mode
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return head, fmt.Errorf("searchset: %w", err)
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return head, fmt.Errorf("searchset member %q: %w", clip(key), errDuplicateKey)
-		}
-		seen[key] = true
-		switch key {
-		case "resourceType":
-			err = dec.Decode(&head.ResourceType)
-		case "type":
-			err = dec.Decode(&head.Type)
-		case "total":
-			err = dec.Decode(&head.Total)
-		case "link":
-			err = dec.Decode(&head.Link)
-		case "entry":
-			err = decodeEntries(dec, onEntry)
-		default:
-			var skip json.RawMessage // id, meta, timestamp, signature...: not released
-			err = dec.Decode(&skip)
-		}
-		if err != nil {
-			return head, fmt.Errorf("searchset member %q: %w", clip(key), err)
-		}
+	if fe.mode == "outcome" {
+		return fe, false
 	}
-	if _, err := dec.Token(); err != nil {
-		return head, fmt.Errorf("searchset end: %w", err)
+	info, err := h.inspect(e.Resource)
+	switch {
+	case err != nil:
+		return foundEntry{}, false
+	case fe.mode == "match" && info.Type == req.Type:
+	case fe.mode == "include" && req.includesType(info.Type):
+	default:
+		return foundEntry{}, false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return head, errors.New("searchset: trailing data")
+	if e.Search != nil && fe.mode == "match" {
+		fe.score = e.Search.Score
 	}
-	if head.ResourceType != "Bundle" || head.Type != "searchset" {
-		return head, fmt.Errorf("searchset: got %q of type %q", clip(head.ResourceType), clip(head.Type))
-	}
-	return head, nil
+	fe.raw, fe.info = e.Resource, info
+	return fe, true
 }
 
-// decodeEntries reads the entry array one entry at a time.
-func decodeEntries(dec *json.Decoder, onEntry func(bundleEntry) error) error {
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return fmt.Errorf("entry is not an array (%v)", err)
+// release returns the answer: what the decisions allow of it and the caller's scope queries
+// admit, with the upstream's addresses replaced by the gateway's.
+func (h *Handler) release(c gateway.Caller, req *fhirRequest, added url.Values, got found, allowed map[string]typeAccess) *answer {
+	if req.Interaction == gateway.Search {
+		return encoded(h.releaseSearch(c, req, added, got, allowed))
 	}
-	for n := 0; dec.More(); n++ {
-		if n >= maxEntries {
-			return fmt.Errorf("more than %d entries", maxEntries)
+	e := got.entries[0]
+	switch {
+	case !allowed[e.info.Type].permits(e.info): // decideFound refused any denial; this is a guard
+		return refused(hidden(reasonUnexpected, fmt.Errorf("%s/%s: no decision covers its patients", e.info.Type, e.info.ID)))
+	case !h.parser.scopeRulesFor(c, req.Type, gateway.Read).admits(h.parser.types[req.Type], e.info.Fields):
+		return refused(hidden(reasonScopeQuery, fmt.Errorf("%s/%s is outside the token's scope query", e.info.Type, e.info.ID)))
+	}
+	return released(h.scrub.resource(e.raw), got.validators)
+}
+
+// releaseSearch writes the searchset of the entries whose every patient is allowed and that
+// match the scope query; fullUrl and links point at the gateway. total is kept only when it
+// equals what is released.
+func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Values, got found, allowed map[string]typeAccess) outBundle {
+	out := outBundle{ResourceType: "Bundle", Type: "searchset", Entry: make([]bundleEntry, 0, len(got.entries))}
+	dropped, matches := got.dropped, 0
+	for _, e := range got.entries {
+		if !allowed[e.info.Type].permits(e.info) ||
+			!h.parser.scopeRulesFor(c, e.info.Type, gateway.Search).admits(h.parser.types[e.info.Type], e.info.Fields) {
+			dropped++
+			continue
 		}
-		var e bundleEntry
-		if err := dec.Decode(&e); err != nil {
-			return fmt.Errorf("entry %d: %w", n, err)
-		}
-		if err := onEntry(e); err != nil {
-			return fmt.Errorf("entry %d: %w", n, err)
+		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID),
+			Resource: h.scrub.resource(e.raw), Search: &entrySearch{Mode: e.mode, Score: e.score}})
+		if e.mode == "match" {
+			matches++
 		}
 	}
-	_, err := dec.Token()
-	return err
+	if dropped == 0 && got.head.Total != nil && *got.head.Total == matches && !paged(got.head.Link) {
+		out.Total = got.head.Total
+	}
+	out.Link = h.links.bundleLinks(c, req, got.head.Link, added)
+	return out
+}
+
+// emptySearchset is the answer to a search when the caller can see no patient at all.
+func (h *Handler) emptySearchset(c gateway.Caller, req *fhirRequest) outBundle {
+	return outBundle{ResourceType: "Bundle", Type: "searchset",
+		Link: h.links.bundleLinks(c, req, nil, nil), Entry: []bundleEntry{}}
+}
+
+// paged reports whether an upstream page has neighbours, so its total is not what it shows.
+func paged(links []bundleLink) bool {
+	return slices.ContainsFunc(links, func(l bundleLink) bool {
+		return l.Relation == "next" || l.Relation == "previous" || l.Relation == "prev"
+	})
 }

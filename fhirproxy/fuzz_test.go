@@ -135,8 +135,7 @@ func FuzzFilterBundle(f *testing.F) {
 		req := &fhirRequest{Interaction: "search", Type: "Observation", Patients: []string{"child-01"},
 			Query:    url.Values{"patient": {"Patient/child-01"}, "_count": {"50"}},
 			Includes: map[string][]string{"subject": {"Patient"}, "performer": {"Practitioner", "Patient"}}}
-		ex := &exchange{h: h, caller: &caller, basis: map[string]string{}}
-		out, rf := h.filterBundle(context.Background(), ex, req, bytes.NewReader(body), map[string]bool{"child-01": true}, nil, scopeRules{})
+		out, rf := filterSearch(h, caller, req, body)
 		if rf != nil {
 			return
 		}
@@ -151,6 +150,27 @@ func FuzzFilterBundle(f *testing.F) {
 			t.Fatalf("upstream address released: %s", a.body)
 		}
 	})
+}
+
+// filterSearch runs the filter step of a search of req as serve does, on an upstream answer
+// body, with the patients req names already allowed: inspect the answer, decide what it holds
+// that was not decided, release what is allowed.
+func filterSearch(h *Handler, c gateway.Caller, req *fhirRequest, body []byte) (outBundle, *refusal) {
+	ctx := context.Background()
+	named := decisions{{asked: gateway.Request{Interaction: req.Interaction, ResourceType: req.Type, Patients: req.Patients},
+		Decision: gateway.Decision{Allow: true, Patients: map[string]gateway.PatientDecision{}}}}
+	for _, p := range req.Patients {
+		named[0].Patients[p] = gateway.PatientDecision{Allowed: true, Basis: "pcp"}
+	}
+	got, rf := h.inspectReply(ctx, req, &upstreamReply{body: body})
+	if rf != nil {
+		return outBundle{}, rf
+	}
+	found, rf := h.decideFound(ctx, c, req, named, got)
+	if rf != nil {
+		return outBundle{}, rf
+	}
+	return h.releaseSearch(c, req, nil, got, slices.Concat(named, found).access()), nil
 }
 
 // independentPatients finds every "Patient/<id>" reference anywhere in a released resource,

@@ -1,25 +1,31 @@
-// Package fhirproxy is the gateway's FHIR API at /fhir: it authenticates the bearer token,
-// parses each request into a canonical read or search of a served type (parameters allowed by
-// one table), asks the Authorizer about the patients it names, forwards only the canonical
-// request to the upstream FHIR server with the gateway's own credential, checks and filters what
-// comes back (a read's patient, each Bundle entry's patient, paging links), writes one audit
-// record and only then releases the answer. Every refusal is a FHIR OperationOutcome. Two SMART
-// rules of the token's launch context shape a request before the Authorizer sees it (launch.go):
-// a token may read its own fhirUser resource, and patient/ scopes confine a search naming no
-// patient to the launch patient. Handler.SearchAs lets the gateway itself (the standalone-launch
-// patient picker) search as an authenticated caller on this same path, audited alike. It
-// depends on small interfaces of its own for authentication, authorization and audit; it must
-// not import OPA, the SMART server or any store, and it never decides access itself.
+// Package fhirproxy is the gateway's FHIR API at /fhir. Each request goes through a short
+// pipeline whose steps are files of their own, in this order (ServeHTTP reads as the list):
+// authenticate.go verifies the bearer token; parse.go turns the request into a canonical read or
+// search of a served type, with the parameters one table allows (params.go); decide.go asks the
+// Authorizer about the patients the request names, or narrows a search naming none; fetch.go
+// sends only the canonical request upstream, with the gateway's own credential; filter.go reads
+// what came back and whose it is, decide.go asks about the patients found in it, and filter.go
+// keeps only what is allowed (a read's resource, each Bundle entry, paging links); audit.go
+// writes one audit record, and only then answer.go releases the answer. Every refusal is a FHIR
+// OperationOutcome (refusal.go). Two SMART rules of the token's launch context shape a request
+// before the Authorizer sees it (launch.go). Handler.SearchAs lets the gateway itself (the
+// standalone-launch patient picker) search as an authenticated caller on this same path,
+// audited alike. It depends on small interfaces of its own for authentication, authorization
+// and audit; it must not import OPA, the SMART server or any store, and it never decides
+// access itself: every decision, the directory's included, is the Authorizer's.
 package fhirproxy
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,24 +33,6 @@ import (
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/upstream"
 )
-
-// Authenticator verifies a bearer access token. Any error means the token is not acceptable
-// and the request is answered 401; the error's text is logged, never shown.
-type Authenticator interface {
-	Authenticate(ctx context.Context, bearerToken string) (gateway.Caller, error)
-}
-
-// Authorizer decides access; the proxy never decides by itself.
-type Authorizer interface {
-	// Decide answers whether c may perform req for all of req.Patients. An error is a failure
-	// to decide and is answered 503 with no data (fail closed).
-	Decide(ctx context.Context, c gateway.Caller, req gateway.Request) (gateway.Decision, error)
-	// Narrow returns extra upstream search parameters that restrict a search of resourceType
-	// naming no patient to the patients c may see (for example an _id list). ok=false means
-	// c can see no patient at all: the proxy answers an empty searchset without asking the
-	// upstream. The proxy still checks every returned entry with Decide.
-	Narrow(ctx context.Context, c gateway.Caller, resourceType string) (params url.Values, ok bool, err error)
-}
 
 // Options configures a Handler.
 type Options struct {
@@ -83,10 +71,11 @@ type Handler struct {
 	public     *url.URL
 	authn      Authenticator
 	authz      Authorizer
-	audit      audit.Writer
+	trail      audit.Writer
 	log        *slog.Logger
 	parser     parser
 	links      *linkRewriter
+	scrub      scrubber
 	timeout    time.Duration
 	maxBody    int64
 	capability []byte
@@ -94,6 +83,29 @@ type Handler struct {
 
 // New validates opts and returns a Handler.
 func New(opts Options) (*Handler, error) {
+	public, err := opts.check()
+	if err != nil {
+		return nil, fmt.Errorf("fhirproxy: %w", err)
+	}
+	h := &Handler{
+		up: opts.Upstream, public: public, authn: opts.Authn, authz: opts.Authz, trail: opts.Audit,
+		log: cmp.Or(opts.Logger, slog.Default()), timeout: cmp.Or(opts.Timeout, 30*time.Second),
+		maxBody: cmp.Or(opts.MaxResponseBytes, 32<<20), scrub: newScrubber(opts.Upstream.Base(), public),
+	}
+	types := resourceTable()
+	h.parser = parser{prefix: public.Path, types: types,
+		refs: newRefResolver(public, opts.Upstream.Base()), maxCount: cmp.Or(opts.MaxCount, 100)}
+	if h.links, err = newLinkRewriter(opts.Upstream.Base(), public, &h.parser, opts.PageKey); err != nil {
+		return nil, fmt.Errorf("fhirproxy: %w", err)
+	}
+	if h.capability, err = capabilityStatement(types, public.String(), opts.SecurityExtensions); err != nil {
+		return nil, fmt.Errorf("fhirproxy: %w", err)
+	}
+	return h, nil
+}
+
+// check returns the parsed PublicBase, or every problem of the options at once.
+func (opts Options) check() (*url.URL, error) {
 	var problems []error
 	if opts.Upstream == nil {
 		problems = append(problems, errors.New("option Upstream is required"))
@@ -108,153 +120,83 @@ func New(opts Options) (*Handler, error) {
 	if opts.MaxCount < 0 || opts.Timeout < 0 || opts.MaxResponseBytes < 0 {
 		problems = append(problems, errors.New("MaxCount, Timeout and MaxResponseBytes must not be negative"))
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("fhirproxy: %w", errors.Join(problems...))
-	}
-	h := &Handler{
-		up: opts.Upstream, public: public, authn: opts.Authn, authz: opts.Authz, audit: opts.Audit,
-		log: opts.Logger, timeout: opts.Timeout, maxBody: opts.MaxResponseBytes,
-	}
-	if h.log == nil {
-		h.log = slog.Default()
-	}
-	if h.timeout == 0 {
-		h.timeout = 30 * time.Second
-	}
-	if h.maxBody == 0 {
-		h.maxBody = 32 << 20
-	}
-	maxCount := opts.MaxCount
-	if maxCount == 0 {
-		maxCount = 100
-	}
-	types := resourceTable()
-	h.parser = parser{prefix: public.Path, types: types,
-		refs: newRefResolver(public, opts.Upstream.Base()), maxCount: maxCount}
-	if h.links, err = newLinkRewriter(opts.Upstream.Base(), public, &h.parser, opts.PageKey); err != nil {
-		return nil, fmt.Errorf("fhirproxy: %w", err)
-	}
-	if h.capability, err = capabilityStatement(types, public.String(), opts.SecurityExtensions); err != nil {
-		return nil, fmt.Errorf("fhirproxy: %w", err)
-	}
-	return h, nil
+	return public, errors.Join(problems...)
 }
 
-// ServeHTTP answers one FHIR request.
+// exchange is one request as its steps returned it: who asked, what was parsed, what was
+// decided and the answer. The steps never see it; the audit record and the log line are built
+// from it.
+type exchange struct {
+	id, method, path string // path: the escaped URL path, for the log
+	start            time.Time
+	caller           *gateway.Caller // nil: the request was not authenticated
+	req              *fhirRequest    // nil: it was not parsed (or, for SearchAs, is no search)
+	decided          decisions
+	answer           *answer
+}
+
+// newExchange starts the exchange of one request.
+func newExchange(method, path string) exchange {
+	// The request id is always ours: a client's X-Request-Id would let it forge or collide
+	// with other records in the audit trail.
+	return exchange{id: rand.Text(), method: method, path: path, start: time.Now()}
+}
+
+// ServeHTTP answers one FHIR request. It is the whole pipeline: each step returns what it found
+// or a refusal that ends the request, and the audit record is built from what the steps
+// returned.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.EscapedPath() == h.public.Path+"/metadata" {
 		// The CapabilityStatement is public, static and about no patient, like SMART discovery;
 		// it is neither authenticated nor audited.
-		h.serveMetadata(w, r)
+		h.serveMetadata(w)
 		return
 	}
-	ex := h.newExchange(r.Method, r.URL.EscapedPath())
-	ex.finish(r.Context(), h.serve(r.Context(), ex, r), func(a *answer) { ex.write(w, a) })
+	ctx, ex := r.Context(), newExchange(r.Method, r.URL.EscapedPath())
+	caller, rf := h.authenticate(ctx, r.Header) // authenticate.go
+	if rf == nil {
+		ex.caller = &caller
+		ex.req, rf = h.parse(r) // parse.go
+	}
+	if rf == nil {
+		ex.decided, ex.answer = h.serve(ctx, ex.id, caller, ex.req) // decide, fetch, filter
+	} else {
+		ex.answer = refused(rf)
+	}
+	done := h.audit(ctx, ex)           // audit.go: no record, no data
+	writeAnswer(w, ex.id, done.answer) // answer.go
+	h.logLine(ctx, ex, done)
 }
 
-// serve authenticates and parses an HTTP request, then serves it. Each step's refusal ends it.
-func (h *Handler) serve(ctx context.Context, ex *exchange, r *http.Request) *answer {
-	if rf := h.authenticate(ctx, ex, r); rf != nil {
-		return refused(rf)
+// serve runs the steps of a parsed request by an authenticated caller; HTTP requests and
+// SearchAs meet here. The Authorizer is asked in two places only: decideBefore, about what the
+// request names, before the upstream is asked; decideFound, about what the answer holds that
+// no decision covers yet. It returns every decision taken, for the audit record, and the
+// answer.
+func (h *Handler) serve(ctx context.Context, id string, c gateway.Caller, req *fhirRequest) (decisions, *answer) {
+	if rf := h.links.checkPage(c, req); rf != nil { // links.go
+		return nil, refused(rf)
 	}
-	req, rf := h.parseRequest(r)
-	if rf != nil {
-		return refused(rf)
-	}
-	return h.serveParsed(ctx, ex, req)
-}
-
-// serveParsed runs the checks of a canonical request by the exchange's authenticated caller in
-// order and returns its answer; HTTP requests and SearchAs meet here. Each step's refusal ends
-// it.
-func (h *Handler) serveParsed(ctx context.Context, ex *exchange, req *fhirRequest) *answer {
-	ex.setRequest(req)
-	if req.PageToken != "" && !h.links.verify(*ex.caller, req) {
-		return refused(forbidden(reasonPageToken, "This paging link belongs to another session; repeat the search instead."))
-	}
-	c := withFHIRUserRead(*ex.caller, req) // the token's own fhirUser resource: launch.go
-	ex.caller = &c
-	if req.Interaction == gateway.Search {
-		return h.search(ctx, ex, req)
-	}
-	return h.read(ctx, ex, req)
-}
-
-// authenticate extracts the bearer token (RFC 6750 §2.1: the Authorization header only) and
-// verifies it.
-func (h *Handler) authenticate(ctx context.Context, ex *exchange, r *http.Request) *refusal {
-	token, err := gateway.BearerToken(r.Header)
-	if err != nil {
-		return &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonUnauthenticated,
-			Diagnostics: "A bearer access token is required."}
-	}
-	caller, err := h.authn.Authenticate(ctx, token)
+	c = withFHIRUserRead(c, req)                // launch.go
+	named, q, rf := h.decideBefore(ctx, c, req) // decide.go
 	switch {
-	case errors.Is(err, gateway.ErrInvalidToken):
-		return &refusal{Status: http.StatusUnauthorized, Code: codeLogin, Reason: reasonInvalidToken,
-			Diagnostics: "The access token is invalid or expired.", Err: err}
-	case err != nil:
-		// The token could not be checked (its store is down): fail closed, but tell the app to
-		// retry rather than to send the clinician through sign-in again.
-		return &refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAuthnError,
-			Diagnostics: "Your sign-in could not be checked right now; no data was released. Try again shortly.", Err: err}
+	case rf != nil:
+		return named, refused(rf)
+	case q.nothing:
+		return named, encoded(h.emptySearchset(c, req)) // filter.go
 	}
-	ex.caller = &caller
-	return nil
-}
-
-// decide asks the authorizer and records the decision in the exchange for the audit record.
-func (h *Handler) decide(ctx context.Context, ex *exchange, interaction, typ string, patients []string) (gateway.Decision, *refusal) {
-	d, err := h.authz.Decide(ctx, *ex.caller, gateway.Request{Interaction: interaction, ResourceType: typ, Patients: patients})
-	if err != nil {
-		return gateway.Decision{}, authzFailed(fmt.Errorf("decide %s %s: %w", interaction, typ, err))
+	reply, rf := h.fetch(ctx, id, req, q.query) // fetch.go
+	if rf != nil {
+		return named, refused(rf)
 	}
-	ex.noteDecision(d)
-	return d, nil
-}
-
-// denialMessage is the plain-words reason of a denial, for the caller.
-func denialMessage(d gateway.Decision) string {
-	for _, r := range d.Reasons {
-		if r.Message != "" {
-			return r.Message
-		}
+	got, rf := h.inspectReply(ctx, req, reply) // filter.go
+	if rf != nil {
+		return named, refused(rf)
 	}
-	for _, id := range sortedKeys(d.Patients) {
-		if pd := d.Patients[id]; !pd.Allowed && pd.Reason != nil && pd.Reason.Message != "" {
-			return pd.Reason.Message
-		}
+	found, rf := h.decideFound(ctx, c, req, named, got) // decide.go
+	all := slices.Concat(named, found)
+	if rf != nil {
+		return all, refused(rf)
 	}
-	return "Access denied."
-}
-
-// denialNextSteps are the next steps the policy offers for a denial: those of the first
-// refused patient that has any.
-func denialNextSteps(d gateway.Decision) []string {
-	for _, r := range d.Reasons {
-		if r.NextSteps != "" {
-			return strings.Fields(r.NextSteps)
-		}
-	}
-	for _, id := range sortedKeys(d.Patients) {
-		if pd := d.Patients[id]; !pd.Allowed && pd.Reason != nil && pd.Reason.NextSteps != "" {
-			return strings.Fields(pd.Reason.NextSteps)
-		}
-	}
-	return nil
-}
-
-// denialReason is the machine code of a denial, for the audit record.
-func denialReason(d gateway.Decision) string {
-	for _, r := range d.Reasons {
-		if r.Code != "" {
-			return r.Code
-		}
-	}
-	for _, id := range sortedKeys(d.Patients) {
-		if pd := d.Patients[id]; !pd.Allowed && pd.Reason != nil {
-			return pd.Reason.Code
-		}
-	}
-	return "denied"
+	return all, h.release(c, req, q.added, got, all.access()) // filter.go
 }

@@ -142,6 +142,9 @@ func (f *fakeAuthz) Decide(_ context.Context, c gateway.Caller, req gateway.Requ
 	if c.Username == "broken" {
 		return gateway.Decision{}, errors.New("policy engine down")
 	}
+	if len(req.Patients) == 0 && directoryTypes[req.ResourceType] {
+		return directoryDecision(c, req), nil
+	}
 	d := gateway.Decision{Allow: len(req.Patients) > 0, Patients: map[string]gateway.PatientDecision{},
 		DecisionID: "dec-" + strings.Join(req.Patients, "+")}
 	for _, p := range req.Patients {
@@ -158,6 +161,27 @@ func (f *fakeAuthz) Decide(_ context.Context, c gateway.Caller, req gateway.Requ
 		d.Reasons = []gateway.Reason{{Code: "scope_not_permitted", Message: "The app was not granted access to this type."}}
 	}
 	return d, nil
+}
+
+// directoryTypes are the types of the policy's clinician directory rule.
+var directoryTypes = map[string]bool{"Location": true, "Medication": true, "Organization": true,
+	"Practitioner": true, "PractitionerRole": true}
+
+// directoryDecision answers a request naming no patient for a directory type as the policy's
+// clinician directory rule does: allowed on its basis to a caller whose token names a
+// Practitioner and whose user or patient scopes cover the type and interaction.
+func directoryDecision(c gateway.Caller, req gateway.Request) gateway.Decision {
+	d := gateway.Decision{Patients: map[string]gateway.PatientDecision{}, DecisionID: "dec-directory"}
+	switch {
+	case c.PractitionerID() == "":
+		d.Reasons = []gateway.Reason{{Code: "not_clinician", Message: "Only clinicians may read the hospital directory."}}
+	case len(covering(c.Scopes, req.ResourceType, interactionPerm(req.Interaction), "user", "patient")) == 0:
+		d.Reasons = []gateway.Reason{{Code: "scope_not_permitted",
+			Message: "The app you are using was not granted permission to read this kind of record."}}
+	default:
+		d.Allow, d.Basis = true, "clinician_directory"
+	}
+	return d
 }
 
 func (f *fakeAuthz) callCount() int {

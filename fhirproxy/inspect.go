@@ -99,25 +99,37 @@ func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
 	if !ok {
 		return info, fmt.Errorf("resource type %q is not served", info.Type)
 	}
+	patients, err := h.patientsOf(spec, info, raw)
+	if err != nil {
+		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
+	}
+	info.Patients = unique(patients)
+	return info, nil
+}
+
+// patientsOf returns the patients of a resource: a Patient itself, those of the compartment
+// fields the table lists, and every patient a Reference anywhere in it names. A compartment
+// resource that names no patient is an error.
+func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, raw json.RawMessage) ([]string, error) {
 	var patients []string
 	if spec.Class == classPatient {
 		patients = []string{info.ID}
 	}
+	var err error
 	for _, path := range spec.Compartment {
-		if patients, err = h.parser.refs.patientsAt(fields, path, patients); err != nil {
-			return info, fmt.Errorf("%s/%s.%s: %w", info.Type, info.ID, path, err)
+		if patients, err = h.parser.refs.patientsAt(info.Fields, path, patients); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	if spec.Class == classCompartment && len(patients) == 0 {
-		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, errNoPatient)
+		return nil, errNoPatient
 	}
 	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
 		more, err := h.parser.refs.scanPatients(raw, info.Type)
 		if err != nil {
-			return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
+			return nil, err
 		}
 		patients = append(patients, more...)
 	}
-	info.Patients = unique(patients)
-	return info, nil
+	return patients, nil
 }

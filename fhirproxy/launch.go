@@ -32,7 +32,7 @@ func withFHIRUserRead(c gateway.Caller, req *fhirRequest) gateway.Caller {
 // parameters, so the authorizer's narrowing (the clinician's own patients) stays, and every
 // returned entry is still decided by the policy. params is not modified.
 func launchConfined(c gateway.Caller, resourceType string, params url.Values) url.Values {
-	if c.Patient == "" || scopeIn(c.Scopes, resourceType, "s", "user") {
+	if c.Patient == "" || len(covering(c.Scopes, resourceType, "s", "user")) > 0 {
 		return params
 	}
 	out := url.Values{}

@@ -30,10 +30,10 @@ func TestFHIRUserReadsItsOwnResource(t *testing.T) {
 	}{
 		{"own resource, fhirUser scope", own, patientOnly, "/fhir/" + own, 200, "clinician_directory"},
 		{"own resource, no fhirUser scope", own, []string{"openid", "launch/patient", "patient/Observation.rs"},
-			"/fhir/" + own, 403, reasonScope},
-		{"another practitioner", own, patientOnly, "/fhir/Practitioner/dr-moreau", 403, reasonScope},
-		{"vread of its own resource", own, patientOnly, "/fhir/" + own + "/_history/1", 403, reasonScope},
-		{"search for its own resource", own, patientOnly, "/fhir/Practitioner?_id=dr-patel", 403, reasonScope},
+			"/fhir/" + own, 403, "scope_not_permitted"},
+		{"another practitioner", own, patientOnly, "/fhir/Practitioner/dr-moreau", 403, "scope_not_permitted"},
+		{"vread of its own resource", own, patientOnly, "/fhir/" + own + "/_history/1", 403, "scope_not_permitted"},
+		{"search for its own resource", own, patientOnly, "/fhir/Practitioner?_id=dr-patel", 403, "scope_not_permitted"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,14 +15,13 @@ import (
 
 // linkRewriter maps upstream URLs to the gateway's. The upstream base must never reach a
 // client: paging links are re-parsed like a client's request (and dropped when they do not
-// parse) and signed for the caller, fullUrl is rebuilt from the resource's type and id, and
-// upstream addresses inside released resources are rewritten to the public base.
+// parse) and signed for the caller, and fullUrl is rebuilt from the resource's type and id
+// (upstream addresses inside released resources are the scrubber's).
 type linkRewriter struct {
 	upstream *url.URL
 	public   *url.URL
 	parser   *parser
 	key      []byte
-	scrub    scrubber
 }
 
 func newLinkRewriter(upstreamBase, public *url.URL, p *parser, key []byte) (*linkRewriter, error) {
@@ -33,12 +32,8 @@ func newLinkRewriter(upstreamBase, public *url.URL, p *parser, key []byte) (*lin
 	case len(key) < 32:
 		return nil, errors.New("PageKey must be at least 32 bytes")
 	}
-	return &linkRewriter{upstream: upstreamBase, public: public, parser: p, key: key,
-		scrub: newScrubber(upstreamBase, public)}, nil
+	return &linkRewriter{upstream: upstreamBase, public: public, parser: p, key: key}, nil
 }
-
-// body rewrites upstream addresses in a released resource to the public base.
-func (lr *linkRewriter) body(b []byte) []byte { return lr.scrub.resource(b) }
 
 // resourceURL is the public fullUrl of a resource.
 func (lr *linkRewriter) resourceURL(typ, id string) string {
@@ -115,9 +110,11 @@ func (lr *linkRewriter) sign(c gateway.Caller, typ string, q url.Values) string 
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// verify reports whether a request's _page value was written by this gateway for this caller
+// checkPage refuses a request whose _page value this gateway did not write for this caller
 // and exactly this canonical search.
-func (lr *linkRewriter) verify(c gateway.Caller, req *fhirRequest) bool {
-	want := lr.sign(c, req.Type, req.Query)
-	return hmac.Equal([]byte(want), []byte(req.PageToken))
+func (lr *linkRewriter) checkPage(c gateway.Caller, req *fhirRequest) *refusal {
+	if req.PageToken == "" || hmac.Equal([]byte(lr.sign(c, req.Type, req.Query)), []byte(req.PageToken)) {
+		return nil
+	}
+	return forbidden(reasonPageToken, "This paging link belongs to another session; repeat the search instead.")
 }

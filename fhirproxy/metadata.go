@@ -131,7 +131,7 @@ func capResources(types map[string]typeSpec) []capResource {
 }
 
 // serveMetadata answers GET [base]/metadata.
-func (h *Handler) serveMetadata(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) serveMetadata(w http.ResponseWriter) {
 	setCommonHeaders(w.Header(), "")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(h.capability)

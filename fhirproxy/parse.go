@@ -2,12 +2,106 @@ package fhirproxy
 
 import (
 	"fmt"
+	"io"
+	"mime"
+	"net/http"
 	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/mypatients/gateway"
 )
+
+// overrideHeaders are refused outright: some servers and frameworks honour them, which would
+// turn a request the gateway checked as a read into a write the upstream performs.
+var overrideHeaders = [...]string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"}
+
+// parse is the second step: it applies the protocol rules that hold whatever the path
+// (read-only methods, no override headers, JSON only, no body but a small form on POST
+// _search) and parses what is left into the canonical request.
+func (h *Handler) parse(r *http.Request) (*fhirRequest, *refusal) {
+	for _, name := range overrideHeaders {
+		if _, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
+			return nil, &refusal{Status: http.StatusBadRequest, Code: codeNotSupported, Reason: reasonOverride,
+				Diagnostics: fmt.Sprintf("The %s header is not accepted.", name)}
+		}
+	}
+	rest, _ := strings.CutPrefix(r.URL.EscapedPath(), h.parser.prefix+"/")
+	typ, search, _ := strings.Cut(rest, "/")
+	post := r.Method == http.MethodPost && search == "_search" && validTypeName(typ)
+	if r.Method != http.MethodGet && !post {
+		return nil, &refusal{Status: http.StatusMethodNotAllowed, Code: codeNotSupported, Reason: reasonMethod,
+			Diagnostics: "This FHIR API is read-only: only GET read and search, and POST [type]/_search, are supported."}
+	}
+	if rf := acceptsJSON(r.Header.Values("Accept")); rf != nil {
+		return nil, rf
+	}
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		return nil, badRequest("The query string is longer than %d bytes.", maxQueryBytes)
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("The query string cannot be parsed.")
+	}
+	if !post {
+		if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+			return nil, badRequest("A GET request must not have a body.")
+		}
+		return h.parser.parseValues(r.URL.EscapedPath(), query, false)
+	}
+	form, rf := readForm(r)
+	if rf != nil {
+		return nil, rf
+	}
+	for k, vs := range form {
+		query[k] = append(query[k], vs...)
+	}
+	return h.parser.parseValues(r.URL.EscapedPath(), query, true)
+}
+
+// readForm reads a POST _search body: application/x-www-form-urlencoded only (FHIR R4
+// §3.1.0.1.1), at most maxQueryBytes.
+func readForm(r *http.Request) (url.Values, *refusal) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, &refusal{Status: http.StatusUnsupportedMediaType, Code: codeNotSupported, Reason: reasonInvalid,
+			Diagnostics: "POST _search takes an application/x-www-form-urlencoded body."}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxQueryBytes+1))
+	if err != nil {
+		return nil, badRequest("The request body could not be read.")
+	}
+	if len(body) > maxQueryBytes {
+		return nil, &refusal{Status: http.StatusRequestEntityTooLarge, Code: codeInvalid, Reason: reasonInvalid,
+			Diagnostics: fmt.Sprintf("The request body is longer than %d bytes.", maxQueryBytes)}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, badRequest("The form body cannot be parsed.")
+	}
+	return form, nil
+}
+
+// acceptsJSON refuses a request whose Accept header asks for XML (or anything but JSON) and
+// nothing the gateway can give; a missing Accept or */* is JSON.
+func acceptsJSON(values []string) *refusal {
+	if len(values) == 0 {
+		return nil
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			switch mt {
+			case "*/*", "application/*", "application/json", "application/fhir+json", "application/json+fhir":
+				return nil
+			}
+		}
+	}
+	return notAcceptable()
+}
 
 // fhirRequest is the canonical form of one FHIR request: everything the gateway acts on and
 // forwards, and nothing it did not parse.
@@ -25,15 +119,14 @@ type fhirRequest struct {
 	PageToken string
 }
 
-// upstreamPath is the request's path relative to the upstream FHIR base.
-func (r *fhirRequest) upstreamPath() string {
-	switch r.Interaction {
-	case gateway.Read:
-		return r.Type + "/" + r.ID
-	case gateway.VRead:
-		return r.Type + "/" + r.ID + "/_history/" + r.Version
+// includesType reports whether one of the request's _include joins may bring in typ.
+func (r *fhirRequest) includesType(typ string) bool {
+	for _, types := range r.Includes {
+		if slices.Contains(types, typ) {
+			return true
+		}
 	}
-	return r.Type
+	return false
 }
 
 // parser turns request URLs into canonical requests using the resource table.
@@ -44,7 +137,8 @@ type parser struct {
 	maxCount int
 }
 
-// parse validates a GET request's path and query (and a paging link the gateway rewrites).
+// parse validates a GET request's path and query (a paging link the gateway rewrites, a
+// search of SearchAs).
 func (p *parser) parse(u *url.URL) (*fhirRequest, *refusal) {
 	if len(u.RawQuery) > maxQueryBytes {
 		return nil, badRequest("The query string is longer than %d bytes.", maxQueryBytes)
@@ -85,6 +179,37 @@ func (p *parser) parseValues(path string, query url.Values, post bool) (*fhirReq
 
 // parsePath splits the escaped path below the prefix into type, id and version.
 func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
+	segs, rf := p.segments(path)
+	if rf != nil {
+		return nil, rf
+	}
+	typ := segs[0]
+	switch {
+	case len(segs) == 1 && !post, len(segs) == 2 && segs[1] == "_search" && post:
+		if p.types[typ].Params == nil {
+			return nil, unsupported("%s can be read only through the resource that refers to it, not searched.", typ)
+		}
+		return &fhirRequest{Interaction: gateway.Search, Type: typ}, nil
+	case post:
+		return nil, unsupported("POST is accepted only for [type]/_search.")
+	case len(segs) == 2 && segs[1][0] == '_':
+		return nil, unsupported("%q is not supported; use GET %s/%s?params.", clip(segs[1]), p.prefix, typ)
+	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !gateway.ValidID(segs[1]):
+		return nil, badRequest("%q is not a valid FHIR id.", clip(segs[1]))
+	case len(segs) == 2:
+		return &fhirRequest{Interaction: gateway.Read, Type: typ, ID: segs[1]}, nil
+	case len(segs) == 4 && segs[2] == "_history" && gateway.ValidID(segs[3]):
+		return &fhirRequest{Interaction: gateway.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
+	case len(segs) == 4 && segs[2] == "_history":
+		return nil, badRequest("%q is not a valid version id.", clip(segs[3]))
+	default:
+		return nil, unsupported("History and compartment paths are not supported.")
+	}
+}
+
+// segments returns the path's segments below the prefix, the first of them a served type.
+// Escapes, empty and dot segments, operations and system-level paths are refused.
+func (p *parser) segments(path string) ([]string, *refusal) {
 	if strings.Contains(path, "%") {
 		return nil, badRequest("Percent-encoded characters are not allowed in the path.")
 	}
@@ -107,32 +232,10 @@ func (p *parser) parsePath(path string, post bool) (*fhirRequest, *refusal) {
 	if segs[0][0] == '_' {
 		return nil, unsupported("System-level interactions (batch, transaction, history, search) are not supported.")
 	}
-	spec, ok := p.types[segs[0]]
-	if !ok {
+	if _, ok := p.types[segs[0]]; !ok {
 		return nil, unsupported("Resource type %q is not supported.", clip(segs[0]))
 	}
-	typ := segs[0]
-	switch {
-	case len(segs) == 1 && !post, len(segs) == 2 && segs[1] == "_search" && post:
-		if spec.Params == nil {
-			return nil, unsupported("%s can be read only through the resource that refers to it, not searched.", typ)
-		}
-		return &fhirRequest{Interaction: gateway.Search, Type: typ}, nil
-	case post:
-		return nil, unsupported("POST is accepted only for [type]/_search.")
-	case len(segs) == 2 && segs[1][0] == '_':
-		return nil, unsupported("%q is not supported; use GET %s/%s?params.", clip(segs[1]), p.prefix, typ)
-	case (len(segs) == 2 || len(segs) == 4 && segs[2] == "_history") && !gateway.ValidID(segs[1]):
-		return nil, badRequest("%q is not a valid FHIR id.", clip(segs[1]))
-	case len(segs) == 2:
-		return &fhirRequest{Interaction: gateway.Read, Type: typ, ID: segs[1]}, nil
-	case len(segs) == 4 && segs[2] == "_history" && gateway.ValidID(segs[3]):
-		return &fhirRequest{Interaction: gateway.VRead, Type: typ, ID: segs[1], Version: segs[3]}, nil
-	case len(segs) == 4 && segs[2] == "_history":
-		return nil, badRequest("%q is not a valid version id.", clip(segs[3]))
-	default:
-		return nil, unsupported("History and compartment paths are not supported.")
-	}
+	return segs, nil
 }
 
 // checkFormat refuses any _format but JSON without looking further: XML is never parsed.
@@ -145,110 +248,6 @@ func checkFormat(query url.Values) *refusal {
 		}
 	}
 	return nil
-}
-
-// parseQuery checks every parameter against the table and builds the canonical query.
-func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
-	spec := p.types[req.Type]
-	canon := make(url.Values, len(query)+1)
-	var patients []string
-	budget := maxQueryValues
-	for _, key := range sortedKeys(query) {
-		name, modifier, hasModifier := strings.Cut(key, ":")
-		if rf := p.special(req, spec, key, query[key], &budget); rf != nil || isSpecial(key) {
-			if rf != nil {
-				return rf
-			}
-			continue
-		}
-		ps, ok := spec.Params[name]
-		if !ok {
-			return unknownParam(req.Type, key)
-		}
-		if hasModifier && !ps.allowsModifier(modifier) {
-			return badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
-		}
-		for _, raw := range query[key] {
-			items, rf := splitValue(key, raw, ps.Kind, &budget)
-			if rf != nil {
-				return rf
-			}
-			outKey, out, named, rf := p.canonical(name, modifier, ps, items)
-			if rf != nil {
-				return rf
-			}
-			canon.Add(outKey, out)
-			patients = append(patients, named...)
-		}
-	}
-	if rf := p.checkCount(canon); rf != nil {
-		return rf
-	}
-	for _, param := range sortedKeys(req.Includes) {
-		canon.Add("_include", req.Type+":"+param)
-	}
-	req.Patients = unique(patients)
-	req.Query = canon
-	if spec.Class == classCompartment && len(req.Patients) == 0 {
-		return forbidden(reasonNoPatient, fmt.Sprintf(
-			"A search of %s must name a patient (patient or subject parameter).", req.Type))
-	}
-	return nil
-}
-
-// splitValue splits one occurrence into its comma-list items and checks their size.
-func splitValue(key, raw string, kind paramKind, budget *int) ([]string, *refusal) {
-	items := []string{raw}
-	if kind != kindNumber {
-		items = strings.Split(raw, ",")
-	}
-	*budget -= len(items)
-	if *budget < 0 {
-		return nil, badRequest("Too many search parameter values (at most %d).", maxQueryValues)
-	}
-	for _, it := range items {
-		if it == "" || len(it) > maxValueLen || strings.IndexFunc(it, isControl) >= 0 {
-			return nil, badRequest("Empty, overlong or malformed value for %q.", clip(key))
-		}
-	}
-	return items, nil
-}
-
-// checkCount refuses repeated paging parameters and caps _count (adding it when absent, so
-// the upstream's default page size never decides how much is fetched).
-func (p *parser) checkCount(canon url.Values) *refusal {
-	for _, k := range []string{"_count", "_offset"} {
-		if len(canon[k]) > 1 {
-			return badRequest("%q may be given only once.", k)
-		}
-	}
-	n := p.maxCount
-	if v := canon.Get("_count"); v != "" {
-		c, err := strconv.Atoi(v)
-		if err != nil || c == 0 {
-			// _count=0 asks for a bare total, which would count records the caller may not see.
-			return badRequest("%q must be between 1 and %d.", "_count", p.maxCount)
-		}
-		n = min(c, n)
-	}
-	canon.Set("_count", strconv.Itoa(n))
-	return nil
-}
-
-// validDate accepts an optional vetted comparator followed by an ISO 8601 date or date-time.
-func validDate(s string) bool {
-	if len(s) > 2 && s[0] >= 'a' && s[0] <= 'z' {
-		switch s[:2] {
-		case "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap":
-			s = s[2:]
-		default:
-			return false
-		}
-	}
-	if len(s) < 4 || s[0] < '0' || s[0] > '9' {
-		return false
-	}
-	return strings.Trim(s, "0123456789-T:+.Z") == ""
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -88,11 +88,9 @@ func patientTypes(raw []byte) int {
 
 // scanTokens is the general scan, token by token, for resources with escapes.
 func (rr refResolver) scanTokens(raw []byte) ([]string, error) {
-	type frame struct{ object, keyNext bool }
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // numbers are not read, and 1E700 is valid JSON
-	var stack []frame
-	var key string
+	var at position
 	var out []string
 	for {
 		tok, err := dec.Token()
@@ -101,47 +99,64 @@ func (rr refResolver) scanTokens(raw []byte) ([]string, error) {
 		} else if err != nil {
 			return nil, fmt.Errorf("scan resource: %w", err)
 		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].keyNext {
-			if s, ok := tok.(string); ok {
-				key, stack[n-1].keyNext = s, false
-				continue
+		value, member := at.next(tok)
+		v, isString := tok.(string)
+		switch {
+		case !value:
+		case member && !isString && at.key == "reference":
+			return nil, errNotString
+		case !isString:
+		case at.key == "resourceType" && v == "Patient" && len(at.stack) > 1:
+			return nil, errContainedPatient
+		case at.key == "reference":
+			id, err := rr.patientOf(v)
+			if err != nil {
+				return nil, err
 			}
-		}
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].keyNext = true // this token starts (or is) the member's value
-			if _, ok := tok.(string); !ok && key == "reference" {
-				return nil, errNotString
-			}
-		} else if n > 0 {
-			key = "" // array elements are no member's value
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{':
-				stack = append(stack, frame{object: true, keyNext: true})
-			case '[':
-				stack = append(stack, frame{})
-			}
-		case string:
-			switch {
-			case key == "resourceType" && v == "Patient" && len(stack) > 1:
-				return nil, errContainedPatient
-			case key == "reference":
-				id, err := rr.patientOf(v)
-				if err != nil {
-					return nil, err
-				}
-				if id != "" {
-					out = append(out, id)
-				}
+			if id != "" {
+				out = append(out, id)
 			}
 		}
 	}
+}
+
+// position is where scanTokens is in a resource: the open objects and arrays, and the name of
+// the member whose value comes next.
+type position struct {
+	stack []level
+	key   string
+}
+
+// level is one open object (keyNext: a member name comes next) or array.
+type level struct{ object, keyNext bool }
+
+// next takes one token. value is false for a member name or a closing delimiter; member is
+// true for the value of an object's member, whose name is then at.key.
+func (at *position) next(tok json.Token) (value, member bool) {
+	if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+		at.stack = at.stack[:len(at.stack)-1]
+		return false, false
+	}
+	n := len(at.stack)
+	if n > 0 && at.stack[n-1].object && at.stack[n-1].keyNext {
+		if s, ok := tok.(string); ok {
+			at.key, at.stack[n-1].keyNext = s, false
+			return false, false
+		}
+	}
+	if n > 0 && at.stack[n-1].object {
+		at.stack[n-1].keyNext = true // this token starts (or is) the member's value
+		member = true
+	} else if n > 0 {
+		at.key = "" // array elements are no member's value
+	}
+	switch tok {
+	case json.Delim('{'):
+		at.stack = append(at.stack, level{object: true, keyNext: true})
+	case json.Delim('['):
+		at.stack = append(at.stack, level{})
+	}
+	return true, member
 }
 
 // patientOf returns the patient a reference string names, "" for another type. A string that

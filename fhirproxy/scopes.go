@@ -27,14 +27,8 @@ type scopeRules struct {
 
 // scopeRulesFor reads the caller's scopes for typ and interaction.
 func (p *parser) scopeRulesFor(c gateway.Caller, typ, interaction string) scopeRules {
-	perm := interactionPerm(interaction)
 	var rules scopeRules
-	for _, s := range c.Scopes {
-		r, ok, err := scope.ParseResource(s)
-		if !ok || err != nil || (r.Context != "user" && r.Context != "patient") ||
-			(r.Type != "*" && r.Type != typ) || !strings.Contains(r.Perms, perm) {
-			continue
-		}
+	for _, r := range covering(c.Scopes, typ, interactionPerm(interaction), "user", "patient") {
 		if r.Query == "" {
 			return scopeRules{}
 		}
@@ -44,6 +38,28 @@ func (p *parser) scopeRulesFor(c gateway.Caller, typ, interaction string) scopeR
 		}
 	}
 	return rules
+}
+
+// covering returns the resource scopes among scopes, in one of the given contexts (user,
+// patient), that grant perm on typ, with or without a query.
+func covering(scopes []string, typ, perm string, contexts ...string) []scope.Resource {
+	var out []scope.Resource
+	for _, s := range scopes {
+		r, ok, err := scope.ParseResource(s)
+		if ok && err == nil && slices.Contains(contexts, r.Context) && (r.Type == "*" || r.Type == typ) &&
+			strings.Contains(r.Perms, perm) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// interactionPerm is the SMART permission letter an interaction needs.
+func interactionPerm(interaction string) string {
+	if interaction == gateway.Search {
+		return "s"
+	}
+	return "r"
 }
 
 // validConstraint parses a scope's query; only token parameters of typ that the table maps to

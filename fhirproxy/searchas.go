@@ -28,18 +28,25 @@ var ErrForbidden = errors.New("forbidden")
 // the audit trail) is an error too, and returns no resource.
 func (h *Handler) SearchAs(ctx context.Context, c gateway.Caller, resourceType string, query url.Values) ([]json.RawMessage, error) {
 	u := &url.URL{Path: h.public.Path + "/" + resourceType, RawQuery: query.Encode()}
-	ex := h.newExchange(http.MethodGet, u.EscapedPath())
+	ex := newExchange(http.MethodGet, u.EscapedPath())
 	ex.caller = &c
-	var a *answer
-	ex.finish(ctx, h.searchAs(ctx, ex, u), func(final *answer) { a = final })
-	switch {
+	req, rf := h.parseSearch(u)
+	if rf == nil {
+		ex.req = req
+		ex.decided, ex.answer = h.serve(ctx, ex.id, c, req)
+	} else {
+		ex.answer = refused(rf)
+	}
+	done := h.audit(ctx, ex)
+	h.logLine(ctx, ex, done)
+	switch a := done.answer; {
 	case a.rf != nil && a.status == http.StatusForbidden:
 		return nil, fmt.Errorf("fhirproxy: search %s: %w (%w)", clip(resourceType), ErrForbidden, a.rf)
 	case a.rf != nil:
 		return nil, fmt.Errorf("fhirproxy: search %s: %w", clip(resourceType), a.rf)
 	}
 	var b outBundle
-	if err := json.Unmarshal(a.body, &b); err != nil {
+	if err := json.Unmarshal(done.answer.body, &b); err != nil {
 		return nil, fmt.Errorf("fhirproxy: search %s: read searchset: %w", clip(resourceType), err)
 	}
 	out := make([]json.RawMessage, 0, len(b.Entry))
@@ -49,16 +56,16 @@ func (h *Handler) SearchAs(ctx context.Context, c gateway.Caller, resourceType s
 	return out, nil
 }
 
-// searchAs parses u as a search and serves it; a path that is not a search is refused.
-func (h *Handler) searchAs(ctx context.Context, ex *exchange, u *url.URL) *answer {
+// parseSearch parses u as a search; a path that is not a search is refused.
+func (h *Handler) parseSearch(u *url.URL) (*fhirRequest, *refusal) {
 	req, rf := h.parser.parse(u)
 	switch {
 	case rf != nil:
-		return refused(rf)
+		return nil, rf
 	case req.Interaction != gateway.Search:
-		return refused(badRequest("%q is not a resource type to search.", clip(strings.TrimPrefix(u.Path, h.public.Path+"/"))))
+		return nil, badRequest("%q is not a resource type to search.", clip(strings.TrimPrefix(u.Path, h.public.Path+"/")))
 	}
-	return h.serveParsed(ctx, ex, req)
+	return req, nil
 }
 
 // PatientSummary is what a patient list shows of one Patient.

@@ -1,10 +1,12 @@
 package fhirproxy
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
+
+// refusal.go holds every refusal the proxy makes itself and the reason codes they carry;
+// answer.go writes them as an OperationOutcome.
 
 // Issue codes (FHIR R4 IssueType) the gateway uses.
 const (
@@ -18,8 +20,10 @@ const (
 	codeTransient    = "transient"
 )
 
-// Audit reason codes for refusals the proxy makes itself (the authorizer supplies its own,
-// such as "not_pcp").
+// The reason codes of the refusals the proxy makes itself, for what the policy never sees:
+// authentication, the request's form, the upstream's answer, faults of the parts it depends
+// on. This is the one table of them; every other code in the audit trail is the policy's
+// (policies/README.md), such as "not_pcp" or "not_clinician".
 const (
 	reasonUnauthenticated = "unauthenticated"
 	reasonInvalidToken    = "invalid_token"
@@ -35,8 +39,6 @@ const (
 	reasonTimeout         = "upstream_timeout"
 	reasonAudit           = "audit_unavailable"
 	reasonScopeQuery      = "outside_scope_query"
-	reasonScope           = "scope_not_permitted"
-	reasonNotClinician    = "not_clinician"
 	reasonPageToken       = "page_link_not_yours"
 	reasonAuthnError      = "authn_unavailable"
 	reasonFormat          = "not_acceptable"
@@ -109,78 +111,4 @@ func upstreamTimeout(err error) *refusal {
 func authzFailed(err error) *refusal {
 	return &refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAuthzError,
 		Diagnostics: "Access could not be checked right now; no data was released.", Err: err}
-}
-
-// operationOutcome is the FHIR R4 OperationOutcome the proxy writes, with one issue.
-type operationOutcome struct {
-	ResourceType string         `json:"resourceType"`
-	Issue        []outcomeIssue `json:"issue"`
-}
-
-type outcomeIssue struct {
-	Severity    string          `json:"severity"`
-	Code        string          `json:"code"`
-	Details     *outcomeDetails `json:"details,omitempty"`
-	Diagnostics string          `json:"diagnostics,omitempty"`
-}
-
-// outcomeDetails carries the next steps of a denial as codings an app can act on.
-type outcomeDetails struct {
-	Coding []outcomeCoding `json:"coding"`
-	Text   string          `json:"text,omitempty"`
-}
-
-type outcomeCoding struct {
-	System string `json:"system"`
-	Code   string `json:"code"`
-}
-
-// NextStepSystem is the code system of the next steps a denial offers.
-const NextStepSystem = "https://mypatients.example.org/fhir/CodeSystem/next-step"
-
-// outcomeJSON renders an OperationOutcome with one error issue, and the next steps as its
-// details when there are any.
-func outcomeJSON(code, diagnostics string, nextSteps ...string) []byte {
-	issue := outcomeIssue{Severity: "error", Code: code, Diagnostics: diagnostics}
-	if len(nextSteps) > 0 {
-		issue.Details = &outcomeDetails{Text: "Ask for access with POST /api/access-requests."}
-		for _, s := range nextSteps {
-			issue.Details.Coding = append(issue.Details.Coding, outcomeCoding{System: NextStepSystem, Code: s})
-		}
-	}
-	b, err := json.Marshal(operationOutcome{ResourceType: "OperationOutcome", Issue: []outcomeIssue{issue}})
-	if err != nil { // cannot happen for these string fields
-		return []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}`)
-	}
-	return b
-}
-
-// setCommonHeaders sets the headers every /fhir answer carries.
-func setCommonHeaders(h http.Header, requestID string) {
-	h.Set("Content-Type", "application/fhir+json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if requestID != "" {
-		h.Set("X-Request-Id", requestID)
-	}
-}
-
-// writeRefusal writes rf as an OperationOutcome; 401 and 405 carry the headers RFC 6750 and
-// RFC 9110 require.
-func writeRefusal(w http.ResponseWriter, requestID string, rf *refusal) {
-	h := w.Header()
-	setCommonHeaders(h, requestID)
-	switch rf.Status {
-	case http.StatusUnauthorized:
-		// RFC 6750 §3: no error code when the request carried no token at all.
-		if rf.Reason == reasonInvalidToken {
-			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		} else {
-			h.Set("WWW-Authenticate", "Bearer")
-		}
-	case http.StatusMethodNotAllowed:
-		h.Set("Allow", "GET")
-	}
-	w.WriteHeader(rf.Status)
-	_, _ = w.Write(outcomeJSON(rf.Code, rf.Diagnostics, rf.NextSteps...))
 }

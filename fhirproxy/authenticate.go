@@ -1,0 +1,39 @@
+package fhirproxy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/mypatients/gateway"
+)
+
+// Authenticator verifies a bearer access token. An error wrapping gateway.ErrInvalidToken
+// means the token must not be honoured (401, sign in again); any other error means it could
+// not be checked (503, try again). The error's text is logged, never shown.
+type Authenticator interface {
+	Authenticate(ctx context.Context, bearerToken string) (gateway.Caller, error)
+}
+
+// authenticate is the first step: it takes the bearer token from the Authorization header
+// (never the query or the body) and returns the caller it stands for.
+func (h *Handler) authenticate(ctx context.Context, header http.Header) (gateway.Caller, *refusal) {
+	token, err := gateway.BearerToken(header)
+	if err != nil {
+		return gateway.Caller{}, &refusal{Status: http.StatusUnauthorized, Code: codeLogin,
+			Reason: reasonUnauthenticated, Diagnostics: "A bearer access token is required."}
+	}
+	caller, err := h.authn.Authenticate(ctx, token)
+	switch {
+	case errors.Is(err, gateway.ErrInvalidToken):
+		return gateway.Caller{}, &refusal{Status: http.StatusUnauthorized, Code: codeLogin,
+			Reason: reasonInvalidToken, Diagnostics: "The access token is invalid or expired.", Err: err}
+	case err != nil:
+		// The token could not be checked (its store is down): fail closed, but tell the app to
+		// retry rather than to send the clinician through sign-in again.
+		return gateway.Caller{}, &refusal{Status: http.StatusServiceUnavailable, Code: codeTransient,
+			Reason: reasonAuthnError, Err: err,
+			Diagnostics: "Your sign-in could not be checked right now; no data was released. Try again shortly."}
+	}
+	return caller, nil
+}
