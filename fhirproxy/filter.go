@@ -44,7 +44,7 @@ func (h *Handler) inspectReply(ctx context.Context, req *fhirRequest, reply *ups
 }
 
 // inspectRead reads a read's resource, which must be exactly the one asked for; a Binary's
-// patients are those of the DocumentReference its securityContext names (binary.go). Every way
+// patients are those of the DocumentReference its securityContext names (inspect.go). Every way
 // a read can fail for lack of access (not found, gone, another patient, wrong type or version,
 // no patient, outside the token's scope query) gives the same 403 and text, so a caller cannot
 // learn whether a resource exists.
@@ -111,6 +111,26 @@ func (h *Handler) candidate(req *fhirRequest, e bundleEntry) (fe foundEntry, ok 
 	}
 	fe.raw, fe.info = e.Resource, info
 	return fe, true
+}
+
+// typeAccess is what may be released of one resource type.
+type typeAccess struct {
+	directory bool            // a directory type the caller may read: no patient to check
+	patients  map[string]bool // the patients whose resources of this type may be released
+}
+
+// permits reports whether every patient of a resource is allowed (and there is one, unless
+// the type is a directory type the caller may read and the resource names no patient).
+func (a typeAccess) permits(info resourceInfo) bool {
+	if a.directory && len(info.Patients) == 0 {
+		return true
+	}
+	for _, p := range info.Patients {
+		if !a.patients[p] {
+			return false
+		}
+	}
+	return len(info.Patients) > 0
 }
 
 // release returns the answer: what the decisions allow of it and the caller's scope queries
