@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -73,6 +74,37 @@ func TestOneAuditRecordPerRequest(t *testing.T) {
 	}
 	if got := len(e.audit.records()); got != len(requests)-1 || len(ids) != got {
 		t.Errorf("%d records with %d distinct ids for %d audited requests", got, len(ids), len(requests)-1)
+	}
+}
+
+// The audit record names the policy revision that decided, a staff caller's sponsor, and,
+// when no patient decided the answer (a directory read), the rule that did.
+func TestAuditRecordNamesRevisionSponsorAndBasis(t *testing.T) {
+	t.Parallel()
+	staff := gateway.Caller{Subject: "accounts:u-staff", Username: "staff", ClientID: "demo-app", Sponsor: "accounts:u-pcp",
+		Scopes: []string{"user/*.rs"}}
+	e := newEnv(t, func(o *Options) {
+		o.Authn = stubAuthn{"tok-pcp": testCallers["tok-pcp"], "tok-clinician": testCallers["tok-clinician"], "tok-staff": staff}
+	})
+	tests := []struct {
+		token, path                         string
+		status                              int
+		revision, sponsor, decision, reason string
+	}{
+		{"tok-pcp", "/fhir/Patient/child-01", 200, testRevision, "", "allow", ""},
+		{"tok-staff", "/fhir/Patient/child-01", 403, testRevision, "accounts:u-pcp", "deny", "not_pcp"},
+		{"tok-clinician", "/fhir/Practitioner/dr-patel", 200, testRevision, "", "allow", "clinician_directory"},
+		{"tok-pcp", "/fhir/Observation?patient=child-01", 200, testRevision, "", "allow", ""},
+		{"", "/fhir/Patient/child-01", 401, "", "", "deny", reasonUnauthenticated},
+	}
+	for _, tc := range tests {
+		r := e.do(t, http.MethodGet, tc.path, tc.token, nil)
+		rec := e.auditOf(t, r)
+		if r.status != tc.status || rec.PolicyRevision != tc.revision || rec.Sponsor != tc.sponsor ||
+			rec.Decision != tc.decision || rec.Reason != tc.reason {
+			t.Errorf("%s as %q: %d, audit %+v; want %d, revision %q, sponsor %q, %s %q",
+				tc.path, tc.token, r.status, rec, tc.status, tc.revision, tc.sponsor, tc.decision, tc.reason)
+		}
 	}
 }
 

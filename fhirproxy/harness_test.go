@@ -146,7 +146,7 @@ func (f *fakeAuthz) Decide(_ context.Context, c gateway.Caller, req gateway.Requ
 		return directoryDecision(c, req), nil
 	}
 	d := gateway.Decision{Allow: len(req.Patients) > 0, Patients: map[string]gateway.PatientDecision{},
-		DecisionID: "dec-" + strings.Join(req.Patients, "+")}
+		DecisionID: "dec-" + strings.Join(req.Patients, "+"), PolicyRevision: testRevision}
 	for _, p := range req.Patients {
 		if contains(visible[c.Subject], p) {
 			d.Patients[p] = gateway.PatientDecision{Allowed: true, Basis: "pcp"}
@@ -163,6 +163,9 @@ func (f *fakeAuthz) Decide(_ context.Context, c gateway.Caller, req gateway.Requ
 	return d, nil
 }
 
+// testRevision is the policy revision of every fake decision.
+const testRevision = "test-policy-1"
+
 // directoryTypes are the types of the policy's clinician directory rule.
 var directoryTypes = map[string]bool{"Location": true, "Medication": true, "Organization": true,
 	"Practitioner": true, "PractitionerRole": true}
@@ -171,7 +174,8 @@ var directoryTypes = map[string]bool{"Location": true, "Medication": true, "Orga
 // clinician directory rule does: allowed on its basis to a caller whose token names a
 // Practitioner and whose user or patient scopes cover the type and interaction.
 func directoryDecision(c gateway.Caller, req gateway.Request) gateway.Decision {
-	d := gateway.Decision{Patients: map[string]gateway.PatientDecision{}, DecisionID: "dec-directory"}
+	d := gateway.Decision{Patients: map[string]gateway.PatientDecision{}, DecisionID: "dec-directory",
+		PolicyRevision: testRevision}
 	switch {
 	case c.PractitionerID() == "":
 		d.Reasons = []gateway.Reason{{Code: "not_clinician", Message: "Only clinicians may read the hospital directory."}}

@@ -201,6 +201,16 @@ func runScenario(t *testing.T, g *gateway) {
 		if r := records[4]; r["reason"] != "not_pcp" || !slices.Contains(toStrings(r["patients"]), "child-01") {
 			t.Errorf("specialist's refusal: reason=%v patients=%v", r["reason"], r["patients"])
 		}
+		// Every decided record names the policy revision that decided it: one policy here.
+		revisions := map[any]bool{}
+		for _, r := range records {
+			if r["decision_id"] != nil {
+				revisions[r["policy_revision"]] = true
+			}
+		}
+		if len(revisions) != 1 || revisions[nil] || revisions[""] {
+			t.Errorf("decided records carry the policy revisions %v, want one", revisions)
+		}
 	})
 }
 
