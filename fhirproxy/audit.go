@@ -53,10 +53,7 @@ func (ex exchange) record() audit.Record {
 		rec.Basis = basis
 	}
 	if c := ex.caller; c != nil {
-		rec.User, rec.Username, rec.Client, rec.TokenID = c.Subject, c.Username, c.ClientID, c.TokenID
-		if c.Sponsor != "" {
-			rec.Sponsor = c.Sponsor
-		}
+		rec.User, rec.Username, rec.Sponsor, rec.Client, rec.TokenID = c.Subject, c.Username, c.Sponsor, c.ClientID, c.TokenID
 	}
 	if ex.req != nil {
 		rec.ResourceType, rec.Interaction = ex.req.Type, ex.req.Interaction
