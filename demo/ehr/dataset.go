@@ -1,6 +1,6 @@
 // Package ehr is the demo EHR: an in-process FHIR R4 server (reads, vreads and searches over
 // HTTP, JSON only) loaded with a deterministic, entirely synthetic children's-hospital world whose
-// ids are fixed by CONTRACTS.md. The demo binary and the tests run the gateway against it; it
+// users, practices, patients and ids are a fixed contract described in README.md. The demo binary and the tests run the gateway against it; it
 // stands in for the hospital's real FHIR server and must behave like one on the wire. It holds
 // no real patient data and never writes. Only the demo wiring and tests may import it; the
 // gateway's own packages must reach it over HTTP alone, exactly as they reach a production EHR.
@@ -35,8 +35,8 @@ type stored struct {
 }
 
 // Resources returns every resource as JSON, ordered so that each resource comes after the
-// resources it references (Organizations, Practitioners, PractitionerRoles, then each patient
-// with its record). The slices are copies; changing them does not change the Dataset.
+// resources it references (Organizations, Locations, Practitioners, PractitionerRoles, then
+// each patient with its record). The slices are copies; changing them does not change the Dataset.
 func (d *Dataset) Resources() []json.RawMessage {
 	out := make([]json.RawMessage, len(d.all))
 	for i, r := range d.all {
@@ -121,9 +121,10 @@ func day(t time.Time) string {
 // the world is the same on every run and on every machine.
 const referenceDate = "2026-11-01"
 
-// Seed returns the fixed demo world of CONTRACTS.md: the practices, the hospital and its
-// departments, their clinicians, and patients child-01 … child-24 with their encounters,
-// results, medications and notes. It is deterministic: every call returns identical data.
+// Seed returns the fixed demo world of README.md: the practices, the hospital with its
+// departments and units, their clinicians, and patients child-01 … child-24 with their
+// conditions, encounters, results, medications, notes and allergies. It is deterministic:
+// every call returns identical data.
 func Seed() *Dataset {
 	ref, err := time.Parse(time.DateOnly, referenceDate)
 	if err != nil {

@@ -56,14 +56,22 @@ func searchable() map[string]map[string]searchParam {
 		"PractitionerRole": {
 			"practitioner": refTo("practitioner", "Practitioner"), "organization": refTo("organization", "Organization"),
 			"role": tok("code"), "specialty": tok("specialty"), "active": tok("active"),
+			"location": refTo("location", "Location"),
 		},
 		"Organization": {
 			"name": str("name", "alias"), "partof": refTo("partOf", "Organization"),
 			"identifier": tok("identifier"), "type": tok("type"), "active": tok("active"),
 		},
+		"Location": {
+			"name": str("name", "alias"), "identifier": tok("identifier"), "type": tok("type"),
+			"organization": refTo("managingOrganization", "Organization"), "partof": refTo("partOf", "Location"),
+			"status": tok("status"), "address-city": str("address.city"),
+		},
 		"Encounter": {
 			"patient": patient, "subject": subject, "class": tok("class"), "type": tok("type"),
 			"status": tok("status"), "date": date("period"), "reason-code": tok("reasonCode"),
+			"service-type": tok("serviceType"), "location": refTo("location.location", "Location"),
+			"diagnosis":        refTo("diagnosis.condition", "Condition", "Procedure"),
 			"participant":      refTo("participant.individual"),
 			"practitioner":     refTo("participant.individual", "Practitioner"),
 			"service-provider": refTo("serviceProvider", "Organization"),
@@ -82,6 +90,20 @@ func searchable() map[string]map[string]searchParam {
 			"patient": patient, "subject": subject, "category": tok("category"), "code": tok("code"),
 			"date": effective, "encounter": refTo("encounter", "Encounter"), "status": tok("status"),
 			"issued": date("issued"), "result": refTo("result", "Observation"), "performer": refTo("performer"),
+		},
+		"Condition": {
+			"patient": patient, "subject": subject, "code": tok("code"), "category": tok("category"),
+			"clinical-status": tok("clinicalStatus"), "verification-status": tok("verificationStatus"),
+			"onset-date": date("onsetDateTime", "onsetPeriod"), "abatement-date": date("abatementDateTime", "abatementPeriod"),
+			"recorded-date": date("recordedDate"), "encounter": refTo("encounter", "Encounter"),
+			"asserter": refTo("asserter"),
+		},
+		"AllergyIntolerance": {
+			"patient": refTo("patient", "Patient"), "code": tok("code", "reaction.substance"),
+			"clinical-status": tok("clinicalStatus"), "verification-status": tok("verificationStatus"),
+			"criticality": tok("criticality"), "category": tok("category"), "type": tok("type"),
+			"date": date("recordedDate"), "onset": date("reaction.onset"), "recorder": refTo("recorder"),
+			"manifestation": tok("reaction.manifestation"),
 		},
 		"DocumentReference": {
 			"patient": patient, "subject": subject, "type": tok("type"), "category": tok("category"),

@@ -31,6 +31,21 @@ const (
 	sysRole       = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 	sysMedCat     = "http://terminology.hl7.org/CodeSystem/medicationrequest-category"
 	sysDocCat     = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+	sysICD10CM    = "http://hl7.org/fhir/sid/icd-10-cm"
+	sysCondClin   = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	sysCondVer    = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	sysCondCat    = "http://terminology.hl7.org/CodeSystem/condition-category"
+	sysDiagRole   = "http://terminology.hl7.org/CodeSystem/diagnosis-role"
+	sysAdmitSrc   = "http://terminology.hl7.org/CodeSystem/admit-source"
+	sysRoleCode   = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+	sysLocPhys    = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+	sysDegree     = "http://terminology.hl7.org/CodeSystem/v2-0360"
+	sysAllergyCl  = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+	sysAllergyVer = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+	sysTiming     = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+	sysCourse     = "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy"
+	sysDoseType   = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+	sysRangeMean  = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
 )
 
 // code is a coded value before it becomes a Coding.

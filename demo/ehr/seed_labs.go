@@ -1,194 +1,186 @@
 package ehr
 
 import (
-	"math"
+	"fmt"
+	"strconv"
 	"time"
 )
 
-// labTest is one laboratory test with its pediatric reference range.
-type labTest struct {
-	loinc, display, unit string
-	low, high            float64
-	decimals             int
+// labResult is one reported result, kept for the notes of its encounter.
+type labResult struct {
+	test      labTest
+	value     string // as reported, with its unit
+	flag      code
+	rangeText string
+	at        time.Time
 }
 
-// labTests returns the tests the seed reports, by LOINC code.
-func labTests() map[string]labTest {
-	list := []labTest{
-		{"718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", 11.5, 15.5, 1},
-		{"6690-2", "Leukocytes [#/volume] in Blood by Automated count", "10*3/uL", 4.5, 13.5, 1},
-		{"2339-0", "Glucose [Mass/volume] in Blood", "mg/dL", 70, 99, 0},
-		{"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", 4.0, 5.6, 1},
-		{"2951-2", "Sodium [Moles/volume] in Serum or Plasma", "mmol/L", 135, 145, 0},
-		{"2823-3", "Potassium [Moles/volume] in Serum or Plasma", "mmol/L", 3.5, 5.1, 1},
-		{"2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", 0.3, 0.7, 2},
-		{"3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", "m[IU]/L", 0.5, 4.5, 2},
+// labs adds the visit's laboratory draws and imaging: on arrival, the next morning and on the
+// morning of discharge.
+func (r *record) labs(e encounterInfo) {
+	r.labDraw(e, e.v.labs, e.start.Add(time.Hour))
+	if len(e.v.midLabs) > 0 {
+		r.labDraw(e, e.v.midLabs, hospitalTime(localDay(e.start).AddDate(0, 0, 1), 5, 30))
 	}
-	out := make(map[string]labTest, len(list))
-	for _, t := range list {
-		out[t.loinc] = t
+	if len(e.v.endLabs) > 0 && !e.inProgress() {
+		r.labDraw(e, e.v.endLabs, hospitalTime(localDay(e.end), 5, 30))
 	}
-	return out
-}
-
-// labPanel is an orderable panel: the DiagnosticReport code and the tests it reports.
-type labPanel struct {
-	code  code
-	tests []string
-}
-
-// labPanelsByName returns the orderable panels by the short names profiles use.
-func labPanelsByName() map[string]labPanel {
-	return map[string]labPanel{
-		"cbc": {code{sysLOINC, "58410-2", "CBC panel - Blood by Automated count"}, []string{"718-7", "6690-2"}},
-		"bmp": {code{sysLOINC, "51990-0", "Basic metabolic panel - Blood"}, []string{"2951-2", "2823-3", "2339-0", "2160-0"}},
-		"a1c": {code{sysLOINC, "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"}, []string{"4548-4"}},
-		"tsh": {code{sysLOINC, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma"}, []string{"3016-3"}},
+	if e.v.cxr != "" {
+		r.imaging(e, "cxr", e.start.Add(90*time.Minute), e.v.cxr)
 	}
 }
 
-// labPanels adds, for each named panel, its Observations and a DiagnosticReport pointing to
+// labDraw adds, for each named panel, its Observations and a DiagnosticReport pointing to
 // them, all collected at the given time.
-func (r *record) labPanels(e encounterInfo, names []string, at time.Time) {
+func (r *record) labDraw(e encounterInfo, names []string, at time.Time) {
 	tests, panels := labTests(), labPanelsByName()
-	issued := at.Add(2 * time.Hour)
+	issued := at.Add(75 * time.Minute)
 	for _, name := range names {
-		panel := panels[name]
+		panel, ok := panels[name]
+		if !ok {
+			panic(fmt.Sprintf("ehr: seed: %s orders unknown panel %q", e.id, name))
+		}
 		var results []any
 		for _, loinc := range panel.tests {
 			t := tests[loinc]
 			id := r.nextID("obs")
 			r.d.add("Observation", r.labObservation(e, id, t, at, issued), issued, at)
-			results = append(results, ref("Observation", id, t.display))
+			results = append(results, ref("Observation", id, t.short))
 		}
-		r.d.add("DiagnosticReport", obj{
-			"id": r.nextID("rpt"), "status": "final",
-			"category":          []any{concept("Laboratory", code{sysDiagServ, "LAB", "Laboratory"})},
-			"code":              concept("", panel.code),
-			"subject":           r.patientRef(),
-			"encounter":         ref("Encounter", e.id, ""),
-			"effectiveDateTime": instant(at),
-			"issued":            instant(issued),
-			"performer":         []any{ref("Organization", "dept-laboratory", orgName("dept-laboratory"))},
-			"result":            results,
-		}, issued, at)
+		r.d.add("DiagnosticReport", r.report(e, panel, at, issued, results), issued, at)
 	}
 }
 
-// labObservation builds one laboratory result with its range and interpretation.
-func (r *record) labObservation(e encounterInfo, id string, t labTest, at, issued time.Time) obj {
-	v := round(r.labValue(t), t.decimals)
-	flag := code{sysInterp, "N", "Normal"}
-	switch {
-	case v > t.high:
-		flag = code{sysInterp, "H", "High"}
-	case v < t.low:
-		flag = code{sysInterp, "L", "Low"}
-	}
-	return obj{
-		"id": id, "status": "final",
-		"category":          []any{concept("Laboratory", code{sysObsCat, "laboratory", "Laboratory"})},
-		"code":              concept("", code{sysLOINC, t.loinc, t.display}),
+// report builds a DiagnosticReport of one panel.
+func (r *record) report(e encounterInfo, panel labPanel, at, issued time.Time, results []any) obj {
+	res := obj{
+		"id": r.nextID("rpt"), "status": "final",
+		"category":          []any{concept("", panel.category)},
+		"code":              concept(panel.text, panel.code),
 		"subject":           r.patientRef(),
 		"encounter":         ref("Encounter", e.id, ""),
-		"effectiveDateTime": instant(at),
-		"issued":            instant(issued),
+		"effectiveDateTime": dateTime(at),
+		"issued":            dateTime(issued),
 		"performer":         []any{ref("Organization", "dept-laboratory", orgName("dept-laboratory"))},
-		"valueQuantity":     quantity(v, t.decimals, t.unit, t.unit),
-		"interpretation":    []any{concept("", flag)},
-		"referenceRange": []any{obj{
-			"low":  quantity(t.low, t.decimals, t.unit, t.unit),
-			"high": quantity(t.high, t.decimals, t.unit, t.unit),
-		}},
 	}
+	if results != nil {
+		res["result"] = results
+	}
+	return res
+}
+
+// imaging adds a radiology report: a conclusion read by the radiology service, no results.
+func (r *record) imaging(e encounterInfo, name string, at time.Time, conclusion string) {
+	issued := at.Add(2 * time.Hour)
+	res := r.report(e, labPanelsByName()[name], at, issued, nil)
+	res["performer"] = []any{ref("Organization", "childrens-hospital", orgName("childrens-hospital"))}
+	res["conclusion"] = conclusion
+	r.d.add("DiagnosticReport", res, issued, at)
+}
+
+// labObservation builds one laboratory result with its age-appropriate reference range and
+// interpretation, and records it for the encounter's notes.
+func (r *record) labObservation(e encounterInfo, id string, t labTest, at, issued time.Time) obj {
+	res := obj{
+		"id": id, "status": "final",
+		"category":          []any{concept("Laboratory", code{sysObsCat, "laboratory", "Laboratory"})},
+		"code":              concept(t.short, code{sysLOINC, t.loinc, t.display}),
+		"subject":           r.patientRef(),
+		"encounter":         ref("Encounter", e.id, ""),
+		"effectiveDateTime": dateTime(at),
+		"issued":            dateTime(issued),
+		"performer":         []any{ref("Organization", "dept-laboratory", orgName("dept-laboratory"))},
+	}
+	result := labResult{test: t, at: at}
+	if t.normal != "" {
+		v := r.qualitativeValue(t)
+		res["valueString"] = v
+		result.value, result.flag, result.rangeText = v, code{sysInterp, "N", "Normal"}, t.normal
+		if v != t.normal {
+			result.flag = code{sysInterp, "A", "Abnormal"}
+		}
+		res["referenceRange"] = []any{obj{"text": t.normal}}
+	} else {
+		rg := t.rangeFor(r.ageAt(at), r.row.gender)
+		v := round(r.labValue(t, rg), t.decimals)
+		res["valueQuantity"] = quantity(v, t.decimals, t.unit, t.ucum)
+		result.value = strconv.FormatFloat(v, 'f', t.decimals, 64) + " " + t.unit
+		result.flag, result.rangeText = interpret(t, rg, v), rangeText(t, rg)
+		res["referenceRange"] = []any{referenceRange(t, rg)}
+	}
+	res["interpretation"] = []any{concept("", result.flag)}
+	if c := result.flag.code; c == "HH" || c == "LL" {
+		res["note"] = []any{obj{"text": fmt.Sprintf("Critical result called to %s and read back at %s.",
+			practitionerName(e.v.clinician), inHospitalZone(issued.Add(-20*time.Minute)).Format("15:04"))}}
+	}
+	r.labsOf[e.id] = append(r.labsOf[e.id], result)
+	return res
+}
+
+// interpret flags a value: critical (HH, LL) beyond the critical limits, high or low outside
+// the reference range, normal otherwise.
+func interpret(t labTest, rg labRange, v float64) code {
+	switch {
+	case t.critHigh > 0 && v >= t.critHigh:
+		return code{sysInterp, "HH", "Critical high"}
+	case t.critLow > 0 && v <= t.critLow:
+		return code{sysInterp, "LL", "Critical low"}
+	case v > rg.high:
+		return code{sysInterp, "H", "High"}
+	case !rg.noLow && v < rg.low:
+		return code{sysInterp, "L", "Low"}
+	}
+	return code{sysInterp, "N", "Normal"}
+}
+
+// referenceRange builds an Observation.referenceRange.
+func referenceRange(t labTest, rg labRange) obj {
+	out := obj{
+		"high": quantity(rg.high, t.decimals, t.unit, t.ucum),
+		"type": concept("", code{sysRangeMean, "normal", "Normal Range"}),
+		"text": rangeText(t, rg),
+	}
+	if !rg.noLow {
+		out["low"] = quantity(rg.low, t.decimals, t.unit, t.ucum)
+	}
+	return out
+}
+
+// rangeText is a range as a report prints it: "70–99 mg/dL (fasting, 1 mo-18 y)".
+func rangeText(t labTest, rg labRange) string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', t.decimals, 64) }
+	if rg.noLow {
+		return fmt.Sprintf("< %s %s (%s)", f(rg.high), t.unit, rg.ages)
+	}
+	return fmt.Sprintf("%s–%s %s (%s)", f(rg.low), f(rg.high), t.unit, rg.ages)
 }
 
 // labValue returns the next value of a test for this child: the profile's series while it
-// lasts (with a little noise), otherwise a value well inside the reference range.
-func (r *record) labValue(t labTest) float64 {
+// lasts (with a little noise, unless the story is exact), otherwise a value well inside the
+// reference range.
+func (r *record) labValue(t labTest, rg labRange) float64 {
 	k := r.drawn[t.loinc]
 	r.drawn[t.loinc]++
-	if s := r.series[t.loinc]; k < len(s) {
+	if s := r.p.series[t.loinc]; k < len(s) {
+		if r.p.exact {
+			return s[k]
+		}
 		return s[k] * (0.97 + 0.06*r.rng.Float64())
 	}
-	return t.low + (t.high-t.low)*(0.2+0.6*r.rng.Float64())
+	low := rg.low
+	if rg.noLow {
+		low = 0
+	}
+	return low + (rg.high-low)*(0.2+0.6*r.rng.Float64())
 }
 
-// vitals adds weight and heart rate at every visit, and height at clinic visits, sized for
-// the child's age on that day.
-func (r *record) vitals(e encounterInfo) {
-	at := e.start.Add(10 * time.Minute)
-	age := at.Sub(r.birth).Hours() / 24 / 365.25
-	hr := float64(restingHeartRate(age) + r.rng.IntN(13) - 6)
-	if e.v.kind != specialty {
-		hr += 15 // unwell children in the ED or on admission are tachycardic
+// qualitativeValue returns the next result of a qualitative test: the profile's results while
+// they last, otherwise the normal result.
+func (r *record) qualitativeValue(t labTest) string {
+	k := r.drawn[t.loinc]
+	r.drawn[t.loinc]++
+	if s := r.p.results[t.loinc]; k < len(s) {
+		return s[k]
 	}
-	signs := []vitalSign{
-		{"29463-7", "Body weight", "kg", "kg", expectedWeight(age) * r.wf, 1},
-		{"8867-4", "Heart rate", "beats/minute", "/min", hr, 0},
-	}
-	if e.v.kind == specialty {
-		signs = append(signs, vitalSign{"8302-2", "Body height", "cm", "cm", expectedHeight(age) * r.hf, 1})
-	}
-	for _, s := range signs {
-		r.d.add("Observation", obj{
-			"id": r.nextID("obs"), "status": "final",
-			"category":          []any{concept("Vital Signs", code{sysObsCat, "vital-signs", "Vital Signs"})},
-			"code":              concept(s.display, code{sysLOINC, s.loinc, s.display}),
-			"subject":           r.patientRef(),
-			"encounter":         ref("Encounter", e.id, ""),
-			"effectiveDateTime": instant(at),
-			"performer":         []any{ref("Practitioner", e.v.clinician, practitionerName(e.v.clinician))},
-			"valueQuantity":     quantity(s.value, s.decimals, s.unit, s.ucum),
-		}, at, at)
-	}
-}
-
-// vitalSign is one vital-sign measurement before it becomes an Observation.
-type vitalSign struct {
-	loinc, display, unit, ucum string
-	value                      float64
-	decimals                   int
-}
-
-// expectedWeight is a rough median weight in kg for an age in years.
-func expectedWeight(age float64) float64 {
-	switch {
-	case age < 1:
-		return 3.5 + 6.5*age
-	case age < 2:
-		return 10 + 2.5*(age-1)
-	case age < 12:
-		return 2*age + 8
-	default:
-		return 32 + 5*(age-12)
-	}
-}
-
-// expectedHeight is a rough median height in cm for an age in years.
-func expectedHeight(age float64) float64 {
-	switch {
-	case age < 1:
-		return 50 + 25*age
-	case age < 2:
-		return 75 + 12*(age-1)
-	default:
-		return math.Min(87+6.5*(age-2), 176)
-	}
-}
-
-// restingHeartRate is a typical resting heart rate for an age in years.
-func restingHeartRate(age float64) int {
-	switch {
-	case age < 1:
-		return 125
-	case age < 3:
-		return 110
-	case age < 6:
-		return 100
-	case age < 12:
-		return 88
-	default:
-		return 76
-	}
+	return t.normal
 }

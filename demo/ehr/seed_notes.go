@@ -1,114 +1,128 @@
 package ehr
 
 import (
+	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 )
 
-// noteKind is the LOINC document type and heading of the note written for a kind of visit.
-type noteKind struct {
-	loinc, display, heading string
+// noteKind is the LOINC document type of a note.
+type noteKind struct{ loinc, display string }
+
+var (
+	kindDischarge = noteKind{"18842-5", "Discharge summary"}
+	kindConsult   = noteKind{"11488-4", "Consult note"}
+	kindProgress  = noteKind{"11506-3", "Progress note"}
+	kindED        = noteKind{"34878-9", "Emergency medicine Note"}
+	kindHP        = noteKind{"34117-2", "History and physical note"}
+)
+
+// note is one note to file: its type, author, when it was written, content and format.
+type note struct {
+	kind    noteKind
+	author  string
+	written time.Time
+	doc     document
+	format  string // text, html or pdf
 }
 
-// noteFor returns the note type of a visit: a discharge summary after an admission, a consult
-// note after a specialty visit and a progress note after an ED visit.
-func noteFor(k visitKind) noteKind {
-	switch k {
+// notes adds the visit's notes. A finished stay has its discharge summary first, then the
+// consultant's note and a progress note for the second hospital day; a stay in progress has
+// its admission history and physical and a progress note; a clinic visit has a consult note
+// and an ED visit an ED note.
+func (r *record) notes(e encounterInfo) {
+	var list []note
+	switch e.v.kind {
 	case inpatient:
-		return noteKind{"18842-5", "Discharge summary", "DISCHARGE SUMMARY"}
+		if e.inProgress() {
+			list = append(list, r.admissionNote(e))
+		} else {
+			list = append(list, r.dischargeSummary(e))
+		}
+		if e.v.consultant != "" {
+			list = append(list, r.consultNote(e, e.v.consultant, "text"))
+		}
+		if p, ok := r.progressNote(e); ok {
+			list = append(list, p)
+		}
 	case specialty:
-		return noteKind{"11488-4", "Consult note", "CONSULT NOTE"}
+		list = append(list, r.consultNote(e, e.v.clinician, orString(e.v.format, "text")))
 	default:
-		return noteKind{"11506-3", "Progress note", "EMERGENCY DEPARTMENT PROGRESS NOTE"}
+		list = append(list, r.edNote(e))
+	}
+	for _, n := range list {
+		r.fileNote(e, n)
 	}
 }
 
-// note adds the visit's clinical note as a DocumentReference and the Binary holding its text.
-// The Binary names the DocumentReference as its securityContext, as FHIR R4 intends, so that a
-// gateway can find whose note it is.
-func (r *record) note(e encounterInfo) {
-	kind := noteFor(e.v.kind)
-	written := e.end.Add(2 * time.Hour)
+// fileNote adds a note as a DocumentReference and the Binary holding its content. The Binary
+// names the DocumentReference as its securityContext, as FHIR R4 intends, so that a gateway
+// can find whose note it is; the DocumentReference names the Binary in its attachment.
+func (r *record) fileNote(e encounterInfo, n note) {
 	docID, binID := r.nextID("doc"), r.nextID("bin")
-	text := r.noteText(e, kind, written)
-	title := kind.display + " - " + e.v.typ.display
+	contentType, content := render(n)
+	hash := sha1.Sum(content)
+	title := n.doc.title
+	context := obj{
+		"encounter":       []any{ref("Encounter", e.id, "")},
+		"period":          obj{"start": dateTime(e.start)},
+		"practiceSetting": r.serviceType(e),
+	}
+	if !e.inProgress() {
+		context["period"].(obj)["end"] = dateTime(e.end)
+	}
 	r.d.add("DocumentReference", obj{
 		"id": docID, "status": "current", "docStatus": "final",
-		"type":        concept("", code{sysLOINC, kind.loinc, kind.display}),
+		"type":        concept("", code{sysLOINC, n.kind.loinc, n.kind.display}),
 		"category":    []any{concept("Clinical Note", code{sysDocCat, "clinical-note", "Clinical Note"})},
 		"subject":     r.patientRef(),
-		"date":        instant(written),
-		"author":      []any{ref("Practitioner", e.v.clinician, practitionerName(e.v.clinician))},
+		"date":        dateTime(n.written),
+		"author":      []any{ref("Practitioner", n.author, practitionerName(n.author))},
 		"custodian":   ref("Organization", "childrens-hospital", orgName("childrens-hospital")),
 		"description": title,
 		"content": []any{obj{"attachment": obj{
-			"contentType": "text/plain",
+			"contentType": contentType,
 			"language":    "en-US",
 			"url":         "Binary/" + binID,
-			"size":        len(text),
+			"size":        len(content),
+			"hash":        base64.StdEncoding.EncodeToString(hash[:]),
 			"title":       title,
-			"creation":    instant(written),
+			"creation":    dateTime(n.written),
 		}}},
-		"context": obj{
-			"encounter": []any{ref("Encounter", e.id, "")},
-			"period":    obj{"start": instant(e.start), "end": instant(e.end)},
-		},
-	}, written, written)
+		"context": context,
+	}, n.written, n.written)
 	r.d.add("Binary", obj{
 		"id":              binID,
-		"contentType":     "text/plain",
+		"contentType":     contentType,
 		"securityContext": ref("DocumentReference", docID, ""),
-		"data":            base64.StdEncoding.EncodeToString([]byte(text)),
-	}, written, written)
+		"data":            base64.StdEncoding.EncodeToString(content),
+	}, n.written, n.written)
 }
 
-// noteText writes the short synthetic note of a visit.
-func (r *record) noteText(e encounterInfo, kind noteKind, written time.Time) string {
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("%s", kind.heading)
-	line("Patient: %s %s    MRN: %s    DOB: %s", r.row.given, r.row.family, mrn(r.n), r.row.birth)
-	line("Encounter: %s, %s", e.v.typ.display, orgName(e.v.dept))
-	if e.v.kind == inpatient {
-		line("Admitted: %s    Discharged: %s", day(e.start), day(e.end))
-	} else {
-		line("Date of service: %s", day(e.start))
+// render writes a note in its format and returns the content type and bytes.
+func render(n note) (string, []byte) {
+	switch n.format {
+	case "html":
+		return "text/html", []byte(n.doc.html())
+	case "pdf":
+		return "application/pdf", pdf(n.doc.title, n.doc.lines(pdfLineChars), n.written)
+	case "text", "":
+		return "text/plain", []byte(n.doc.text())
 	}
-	line("Author: %s, MD%s", practitionerName(e.v.clinician), contactSuffix(e.v.clinician))
-	if e.v.consultant != "" {
-		line("Consultant: %s%s", practitionerName(e.v.consultant), contactSuffix(e.v.consultant))
-	}
-	line("Reason for visit: %s", e.v.reason.display)
-	line("")
-	switch e.v.kind {
-	case inpatient:
-		line("Hospital course: %s", e.v.course)
-		line("Disposition: discharged home with guardian (%s).", r.row.guardian+" "+r.row.family)
-	default:
-		line("Assessment and plan: %s", e.v.course)
-	}
-	for _, m := range e.v.meds {
-		line("Medication: %s - %s", m.text, m.dose)
-	}
-	line("Follow-up: primary care provider within 1-2 weeks; call the number above with questions.")
-	line("")
-	line("Signed electronically %s.", instant(written))
-	line("SYNTHETIC DEMO RECORD - NOT A REAL PATIENT.")
-	return b.String()
+	panic(fmt.Sprintf("ehr: seed: unknown note format %q", n.format))
 }
 
-// contactSuffix returns " (phone ..., pager ...)" for a practitioner: the "who to call" line.
-func contactSuffix(practitioner string) string {
-	for _, p := range practitionerRows() {
-		if p.id != practitioner {
-			continue
-		}
-		if p.pager != "" {
-			return fmt.Sprintf(" (phone %s, pager %s)", p.phone, p.pager)
-		}
-		return fmt.Sprintf(" (phone %s)", p.phone)
+// signedLine is the signature at the end of a note: "Jae-won Kim, MD" for a physician.
+func signedLine(author string, at time.Time) string {
+	name := practitionerName(author)
+	if p := practitionerByID(author); isPhysician(author) && p.id != "" {
+		name = p.given + " " + p.family + ", MD"
 	}
-	return ""
+	return fmt.Sprintf("Electronically signed by %s on %s.", name, localText(at))
+}
+
+// localText formats an instant as the hospital's clocks show it: "2026-03-14 09:30 EDT".
+func localText(t time.Time) string {
+	return inHospitalZone(t).Format("2006-01-02 15:04 MST")
 }

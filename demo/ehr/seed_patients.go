@@ -9,7 +9,7 @@ import (
 // patientRow is one child of the demo world. Siblings share a family name, guardian and home.
 type patientRow struct {
 	given, family, gender, birth string
-	// gp is the Patient.generalPractitioner reference of CONTRACTS.md, "" for none.
+	// gp is the Patient.generalPractitioner reference (README.md), "" for none.
 	gp string
 	// profile names the clinical story (see profiles) that generates the record.
 	profile string
@@ -17,8 +17,8 @@ type patientRow struct {
 	guardian, relation, street, phone string
 }
 
-// patientRows are child-01 … child-24 in order. The generalPractitioner column is fixed by
-// CONTRACTS.md; authorization tests depend on it exactly.
+// patientRows are child-01 … child-24 in order. The generalPractitioner column is part of
+// the demo world's fixed contract (README.md); authorization tests depend on it exactly.
 func patientRows() []patientRow {
 	const (
 		patel     = "Practitioner/dr-patel"
@@ -28,14 +28,14 @@ func patientRows() []patientRow {
 		outside   = "Practitioner/dr-outside"
 	)
 	return []patientRow{
-		{"Amelia", "Hartley", "female", "2015-03-14", patel, "asthma", "Rebecca", "mother", "12 Elm Court", "555-0140"},
+		{"Amelia", "Hartley", "female", "2015-03-14", patel, "asthma-showcase", "Rebecca", "mother", "12 Elm Court", "555-0140"},
 		{"Oliver", "Hartley", "male", "2018-07-02", patel, "pneumonia", "Rebecca", "mother", "12 Elm Court", "555-0140"},
-		{"Sofía", "Muñoz", "female", "2012-11-23", patel, "diabetes", "Javier", "father", "5 Birch Lane", "555-0141"},
+		{"Sofía", "Muñoz", "female", "2012-11-23", patel, "diabetes-showcase", "Javier", "father", "5 Birch Lane", "555-0141"},
 		{"Noah", "Bennett", "male", "2009-05-30", patel, "adhd", "Claire", "mother", "88 Oak Avenue", "555-0142"},
-		{"Ava", "Chen", "female", "2020-01-17", "PractitionerRole/role-patel-maple", "gastro", "Wei", "father", "31 Cedar Street", "555-0143"},
+		{"Ava", "Chen", "female", "2020-01-17", "PractitionerRole/role-patel-maple", "newborn-allergy-showcase", "Wei", "father", "31 Cedar Street", "555-0143"},
 		{"Lucas", "Chen", "male", "2016-09-08", "Organization/practice-maple", "cardiac", "Wei", "father", "31 Cedar Street", "555-0143"},
 		{"Isabella", "Romero", "female", "2011-04-21", okafor, "thyroid", "Lucia", "mother", "9 Willow Way", "555-0144"},
-		{"Ethan", "Romero", "male", "2014-12-03", okafor, "asthma", "Lucia", "mother", "9 Willow Way", "555-0144"},
+		{"Ethan", "Romero", "male", "2014-12-03", okafor, "asthma-admitted", "Lucia", "mother", "9 Willow Way", "555-0144"},
 		{"Chloé", "Dubois", "female", "2019-06-11", okafor, "pneumonia", "Margaux", "mother", "140 Pine Road", "555-0145"},
 		{"Liam", "O'Brien", "male", "2008-02-27", lindqvist, "diabetes", "Siobhan", "mother", "22 Harbor View", "555-0146"},
 		{"Harper", "Nakamura", "female", "2013-08-15", lindqvist, "cardiac", "Kenji", "father", "3 Dock Street", "555-0147"},
@@ -43,7 +43,7 @@ func patientRows() []patientRow {
 		{"Grace", "Andersen", "female", "2010-01-09", lindqvist, "thyroid", "Erik", "father", "15 Lighthouse Road", "555-0149"},
 		{"Henry", "Andersen", "male", "2012-06-18", lindqvist, "adhd", "Erik", "father", "15 Lighthouse Road", "555-0149"},
 		{"Aaliyah", "Washington", "female", "2017-03-29", "Organization/practice-harbor", "asthma", "Denise", "grandmother", "48 Bay Street", "555-0150"},
-		{"Elijah", "Brooks", "male", "2016-11-30", haddad, "cardiac", "Tanya", "mother", "201 Summit Avenue", "555-0151"},
+		{"Elijah", "Brooks", "male", "2016-11-30", haddad, "cardiac-admitted", "Tanya", "mother", "201 Summit Avenue", "555-0151"},
 		{"Nora", "Kowalski", "female", "2022-04-12", haddad, "pneumonia", "Piotr", "father", "19 Meadow Lane", "555-0152"},
 		{"Samuel", "Kowalski", "male", "2019-08-25", haddad, "asthma", "Piotr", "father", "19 Meadow Lane", "555-0152"},
 		{"Jonas", "Müller", "male", "2011-09-14", outside, "diabetes", "Katrin", "mother", "76 Mill Road", "555-0153"},

@@ -22,7 +22,7 @@ func TestReadAndErrors(t *testing.T) {
 		{"vread unknown version", "Patient/child-01/_history/2", nil, 404, "OperationOutcome", "", ""},
 		{"unknown id", "Patient/child-99", nil, 404, "OperationOutcome", "", ""},
 		{"unknown type", "Spaceship/child-01", nil, 404, "OperationOutcome", "", ""},
-		{"type outside the contract", "Condition?patient=child-01", nil, 404, "OperationOutcome", "", ""},
+		{"type outside the contract", "Immunization?patient=child-01", nil, 404, "OperationOutcome", "", ""},
 		{"binary as FHIR", "Binary/bin-03-1", nil, 200, "Binary", "bin-03-1", ""},
 		{"binary as content", "Binary/bin-03-1", map[string]string{"Accept": "text/plain"}, 200, "", "", "DISCHARGE SUMMARY"},
 		{"binary not searchable", "Binary?_id=bin-03-1", nil, 400, "OperationOutcome", "", ""},
