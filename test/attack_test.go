@@ -14,10 +14,10 @@ import (
 
 // The attack suite: every family of ../shared/design/THREATS.md that reaches the FHIR API,
 // as data (attack_cases_test.go), run end to end against the real binary. It depends on the
-// upstream only through the demo world of CONTRACTS.md (users, patients child-01..24, who may
-// see whom): the victims' resource ids, names and MRNs are discovered through the gateway as a
-// user who may see them, so the same table runs against any FHIR server loaded with that world
-// (test/upstream_medplum_test.go runs it against a second implementation).
+// upstream only through the demo world of demo/ehr/README.md (users, patients child-01..24,
+// who may see whom): the victims' resource ids, names and MRNs are discovered through the
+// gateway as a user who may see them, so the same table runs against any FHIR server loaded
+// with that world (test/upstream_medplum_test.go runs it against a second implementation).
 
 // attackScopes asks for every type the gateway serves.
 const attackScopes = "user/Patient.rs user/Observation.rs user/Encounter.rs user/MedicationRequest.rs " +

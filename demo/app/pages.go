@@ -56,7 +56,7 @@ func handleCSS(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(styleCSS)
 }
 
-// demoUser is one line of the home page's table of demo users (CONTRACTS.md, demo world).
+// demoUser is one line of the home page's table of demo users (demo world, demo/ehr/README.md).
 type demoUser struct {
 	Username, IdP, Who, Sees string
 }

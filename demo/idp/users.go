@@ -9,7 +9,7 @@ import (
 // DemoUsers returns the fixed demo users of the IdP with the given id: "accounts" (MyPatients
 // accounts) or "childrens" (Children's ID, the hospital SSO). Any other id has no users. The
 // subjects are fixed strings, so a user keeps their identity across restarts; the usernames and
-// Practitioner ids are those of the demo world in CONTRACTS.md.
+// Practitioner ids are those of the demo world in demo/ehr/README.md.
 func DemoUsers(idpID string) []User {
 	switch idpID {
 	case "accounts":
