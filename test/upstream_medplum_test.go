@@ -161,3 +161,18 @@ func TestAttackSuiteMedplum(t *testing.T) {
 	t.Parallel()
 	runAttackSuite(t, medplumGateway(t, startRedis(t)))
 }
+
+// TestMedplumValidatesTheDemoWorld loads the demo world into Medplum, which checks every
+// resource against its R4 structure definitions as a Medplum server does on create, and
+// requires that none fails.
+func TestMedplumValidatesTheDemoWorld(t *testing.T) {
+	t.Parallel()
+	m := startMedplumServer(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(m.log.String(), "resources loaded") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // stderr is copied to the log by its own goroutine
+	}
+	if log := m.log.String(); strings.Contains(log, "not valid R4") || !strings.Contains(log, "resources loaded") {
+		t.Errorf("Medplum did not accept the demo world:\n%s", log)
+	}
+}
