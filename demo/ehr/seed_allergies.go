@@ -106,8 +106,7 @@ func (r *record) allergyOnset(a allergyRow, plan []encounterInfo) time.Time {
 	if a.visit > 0 {
 		return plan[a.visit-1].start.Add(-time.Hour)
 	}
-	years := int(a.onsetAge)
-	return hospitalTime(r.birth.AddDate(years, int(12*(a.onsetAge-float64(years))), 0), 12, 0)
+	return hospitalTime(r.atAge(a.onsetAge), 12, 0)
 }
 
 // recordingVisit is the visit at which an allergy was recorded: the one it happened at, or

@@ -53,7 +53,7 @@ func (r *record) conditions(plan []encounterInfo) {
 			"recorder":           ref("Practitioner", ep.first.v.clinician, practitionerName(ep.first.v.clinician)),
 		}
 		if age, ok := r.p.onsetAge[ep.key]; ok {
-			res["onsetDateTime"] = day(r.birth.AddDate(int(age), int(12*(age-float64(int(age)))), 0))
+			res["onsetDateTime"] = day(r.atAge(age))
 		}
 		updated := recorded
 		status := code{sysCondClin, "active", "Active"}

@@ -85,6 +85,12 @@ func (r *record) ageAt(t time.Time) float64 {
 	return t.Sub(r.birth).Hours() / 24 / 365.25
 }
 
+// atAge returns the child's birthday-based date at an age in years (fractions are months).
+func (r *record) atAge(years float64) time.Time {
+	whole := int(years)
+	return r.birth.AddDate(whole, int(12*(years-float64(whole))), 0)
+}
+
 // weightAt, heightAt and headAt are the child's own measurements at t: the median scaled by
 // the child's factors, so that each child follows one centile through life.
 func (r *record) weightAt(t time.Time) float64 {

@@ -111,7 +111,7 @@ func (r *record) labObservation(e encounterInfo, id string, t labTest, at, issue
 	res["interpretation"] = []any{concept("", result.flag)}
 	if c := result.flag.code; c == "HH" || c == "LL" {
 		res["note"] = []any{obj{"text": fmt.Sprintf("Critical result called to %s and read back at %s.",
-			practitionerName(e.v.clinician), inHospitalZone(issued.Add(-20*time.Minute)).Format("15:04"))}}
+			practitionerName(e.unitAt(at).attending), inHospitalZone(issued.Add(-20*time.Minute)).Format("15:04"))}}
 	}
 	r.labsOf[e.id] = append(r.labsOf[e.id], result)
 	return res
