@@ -10,7 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway/redisstore/redistest"
-	"github.com/mypatients/gateway/sponsor"
 )
 
 func TestCheckPassword(t *testing.T) {
@@ -66,18 +65,18 @@ func TestPasswordHash(t *testing.T) {
 // world is a Store on a real (embedded) Redis with one sponsored staff member, jo.
 type world struct {
 	rdb      redis.UniversalClient
-	sponsors *sponsor.Store
+	sponsors *Store // the same store as logins, named for what the test does with it
 	logins   *Store
-	jo       sponsor.Staff
+	jo       Staff
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	rdb := redistest.Client(t)
-	w := &world{rdb: rdb, sponsors: sponsor.NewStore(rdb, "t:")}
-	w.logins = NewStore(rdb, "t:", w.sponsors)
-	jo := sponsor.Staff{ID: "accounts:staff-jo", Name: "Jo Rivera", Role: "RN", Email: "Jo.Rivera@example.org",
+	store := NewStore(rdb, "t:")
+	w := &world{rdb: rdb, sponsors: store, logins: store}
+	jo := Staff{ID: "accounts:staff-jo", Name: "Jo Rivera", Role: "RN", Email: "Jo.Rivera@example.org",
 		Sponsor: "accounts:u-pcp", SponsorPractitioner: "Practitioner/dr-patel"}
 	if err := w.logins.Claim(ctx, jo.Email, jo.ID); err != nil {
 		t.Fatal(err)
@@ -129,8 +128,8 @@ func TestSetupAndAuthenticate(t *testing.T) {
 		{"reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.ID) }, true},
 		{"sponsor suspended", w.jo.Email, pw, func() error { return w.sponsors.Suspend(ctx, w.jo.Sponsor) }, false},
 		{"sponsor reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.Sponsor) }, true},
-		{"suspended by sponsor", w.jo.Email, pw, func() error { return w.setStatus(ctx, sponsor.Suspended) }, false},
-		{"removed", w.jo.Email, pw, func() error { return w.setStatus(ctx, sponsor.Removed) }, false},
+		{"suspended by sponsor", w.jo.Email, pw, func() error { return w.setStatus(ctx, Suspended) }, false},
+		{"removed", w.jo.Email, pw, func() error { return w.setStatus(ctx, Removed) }, false},
 	} {
 		if tc.setup != nil {
 			if err := tc.setup(); err != nil {
@@ -162,7 +161,7 @@ func TestSetupTokenRefusals(t *testing.T) {
 	if err != nil || ttl <= SetupTTL-time.Minute || ttl > SetupTTL {
 		t.Errorf("set-up token TTL = %v, %v; want %v", ttl, err, SetupTTL)
 	}
-	if err := w.setStatus(ctx, sponsor.Removed); err != nil {
+	if err := w.setStatus(ctx, Removed); err != nil {
 		t.Fatal(err)
 	}
 	for name, token := range map[string]string{"expired": expired, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/grants"
-	"github.com/mypatients/gateway/sponsor"
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/sharing/grants"
 )
 
 // GrantReader reads the family's grants to a clinician. *grants.Store satisfies it. It is
@@ -19,13 +19,13 @@ type GrantReader interface {
 	Patients(ctx context.Context, clinician string) ([]string, error)
 }
 
-// SponsorReader reads sponsorship and account standing. *sponsor.Store satisfies it; it is
+// SponsorReader reads sponsorship and account standing. *accounts.Store satisfies it; it is
 // read on every decision, uncached, so that a suspension holds at once.
 type SponsorReader interface {
-	// Get returns the staff account of user id, or an error matching sponsor.ErrNotFound
+	// Get returns the staff account of user id, or an error matching accounts.ErrNotFound
 	// when id is not sponsored staff.
-	Get(ctx context.Context, id string) (sponsor.Staff, error)
-	// Standing returns sponsor.Active or sponsor.Suspended for any account.
+	Get(ctx context.Context, id string) (accounts.Staff, error)
+	// Standing returns accounts.Active or accounts.Suspended for any account.
 	Standing(ctx context.Context, id string) (string, error)
 }
 
@@ -61,7 +61,7 @@ type standing struct {
 // issued before the sponsor was captured keep working. With no SponsorReader configured,
 // everyone stands for themselves.
 func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing, error) {
-	st := standing{counted: c, user: sponsor.Active}
+	st := standing{counted: c, user: accounts.Active}
 	if a.sponsors == nil {
 		return st, nil
 	}
@@ -87,17 +87,17 @@ func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing,
 // staffRecord returns c's staff record, or ok == false when c is not sponsored staff. A token
 // naming a sponsor whose staff record is gone counts as a removed staff account; one naming
 // another sponsor than the record is an error.
-func (a *Authorizer) staffRecord(ctx context.Context, c gateway.Caller) (sponsor.Staff, bool, error) {
+func (a *Authorizer) staffRecord(ctx context.Context, c gateway.Caller) (accounts.Staff, bool, error) {
 	staff, err := a.sponsors.Get(ctx, c.Subject)
 	switch {
-	case errors.Is(err, sponsor.ErrNotFound) && c.Sponsor == "":
-		return sponsor.Staff{}, false, nil
-	case errors.Is(err, sponsor.ErrNotFound):
-		return sponsor.Staff{ID: c.Subject, Sponsor: c.Sponsor, Status: sponsor.Removed}, true, nil
+	case errors.Is(err, accounts.ErrNotFound) && c.Sponsor == "":
+		return accounts.Staff{}, false, nil
+	case errors.Is(err, accounts.ErrNotFound):
+		return accounts.Staff{ID: c.Subject, Sponsor: c.Sponsor, Status: accounts.Removed}, true, nil
 	case err != nil:
-		return sponsor.Staff{}, false, fmt.Errorf("authz: sponsorship of %s: %w", c.Subject, err)
+		return accounts.Staff{}, false, fmt.Errorf("authz: sponsorship of %s: %w", c.Subject, err)
 	case c.Sponsor != "" && c.Sponsor != staff.Sponsor:
-		return sponsor.Staff{}, false, fmt.Errorf("authz: the token of %s names sponsor %s, the staff record %s",
+		return accounts.Staff{}, false, fmt.Errorf("authz: the token of %s names sponsor %s, the staff record %s",
 			c.Subject, c.Sponsor, staff.Sponsor)
 	}
 	return staff, true, nil

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/authz"
-	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/redisstore"
-	"github.com/mypatients/gateway/sponsor"
+	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -20,7 +20,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	rdb := e.rdb
-	gs, ss := grants.NewStore(rdb, "test:"), sponsor.NewStore(rdb, "test:")
+	gs, ss := grants.NewStore(rdb, "test:"), accounts.NewStore(rdb, "test:")
 	e.az.UseRelationships(gs, ss)
 	basis := func(c gateway.Caller, patient string) string {
 		t.Helper()
@@ -72,7 +72,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	staffToken := staff
 	staffToken.Sponsor = pcp.Subject
 	step("token names a sponsor, no staff record", staffToken, "child-01", "staff_suspended")
-	if _, err := ss.Sponsor(ctx, sponsor.Staff{ID: staff.Subject, Sponsor: pcp.Subject, SponsorPractitioner: pcp.FHIRUser,
+	if _, err := ss.Sponsor(ctx, accounts.Staff{ID: staff.Subject, Sponsor: pcp.Subject, SponsorPractitioner: pcp.FHIRUser,
 		Name: "Rosa Garcia, RN", Role: "RN", Email: "rosa@example.org"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	if err := ss.Reinstate(ctx, pcp.Subject); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ss.SetStatus(ctx, pcp.Subject, staff.Subject, sponsor.Removed); err != nil {
+	if _, err := ss.SetStatus(ctx, pcp.Subject, staff.Subject, accounts.Removed); err != nil {
 		t.Fatal(err)
 	}
 	step("staff removed", staff, "child-01", "staff_suspended")
@@ -138,7 +138,7 @@ func BenchmarkDecideRelationships(b *testing.B) {
 				b.Fatal(err)
 			}
 			if with {
-				az.UseRelationships(grants.NewStore(rdb, "bench:"), sponsor.NewStore(rdb, "bench:"))
+				az.UseRelationships(grants.NewStore(rdb, "bench:"), accounts.NewStore(rdb, "bench:"))
 			}
 			for b.Loop() {
 				if _, err := az.Decide(ctx, pcp, readPatient("child-01")); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // Access configures patient-granted access, access requests, sponsorship and their email
-// (packages grants, invite, sponsor, patientaccess, portal, mail).
+// (packages sharing, accounts and mail). The YAML section keeps its name, access.
 type Access struct {
 	// PortalClients are the ids of the clients (in clients[]) registered as the hospital's
 	// patient portal: backend services (client_credentials, private_key_jwt, system/ scopes)

@@ -20,12 +20,10 @@ import (
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/patientportal"
-	"github.com/mypatients/gateway/grants"
-	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/mail"
-	"github.com/mypatients/gateway/patientaccess"
-	"github.com/mypatients/gateway/portal"
-	"github.com/mypatients/gateway/sponsor"
+	"github.com/mypatients/gateway/sharing"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -33,11 +31,10 @@ import (
 // build: stores read by the authorizer on every decision, the clinicians' and the patient
 // portal's APIs, and the mail outbox.
 type accessParts struct {
-	sponsors *sponsor.Store
-	logins   *accounts.Store // sponsored staff's own logins
-	setup    http.Handler    // the staff login set-up page
-	api      *patientaccess.API
-	portal   *portal.API
+	accounts *accounts.Store
+	setup    http.Handler // the staff login set-up page
+	api      *sharing.ClinicianAPI
+	portal   *sharing.PortalAPI
 	capture  *mail.Capture // demo only
 	demo     http.Handler  // the demo patient portal, demo only
 }
@@ -46,28 +43,27 @@ type accessParts struct {
 // starts the mail outbox (and in demo mode the SMTP capture and the demo sponsorship of staff
 // by pcp).
 func buildAccess(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger,
-	rdb redis.UniversalClient, up *upstream.Client, authorizer *authz.Authorizer, authn patientaccess.Authenticator,
+	rdb redis.UniversalClient, up *upstream.Client, authorizer *authz.Authorizer, authn sharing.Authenticator,
 	portalKey *rsa.PrivateKey) (*accessParts, error) {
 	prefix := cfg.Redis.KeyPrefix
-	p := &accessParts{sponsors: sponsor.NewStore(rdb, prefix)}
-	p.logins = accounts.NewStore(rdb, prefix, p.sponsors)
-	p.setup = accounts.Handler(p.logins, log)
+	p := &accessParts{accounts: accounts.NewStore(rdb, prefix)}
+	p.setup = accounts.Handler(p.accounts, log)
 	grantStore := grants.NewStore(rdb, prefix)
-	authorizer.UseRelationships(grantStore, p.sponsors)
+	authorizer.UseRelationships(grantStore, p.accounts)
 
 	outbox, err := startOutbox(cfg, run, log, rdb, p)
 	if err != nil {
 		return nil, err
 	}
-	svc := &patientaccess.Service{
-		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Sponsors: p.sponsors, Logins: p.logins, Mail: outbox,
-		EHR: patientaccess.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
+	svc := &sharing.Service{
+		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Accounts: p.accounts, Mail: outbox,
+		EHR: sharing.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
 		BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
-	p.api = &patientaccess.API{Service: svc, Authn: authn, Logger: log}
-	p.portal = &portal.API{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
+	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn, Logger: log}
+	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
 	if cfg.Demo.On() {
-		if err := seedDemoSponsorship(ctx, p.sponsors, p.logins); err != nil {
+		if err := seedDemoSponsorship(ctx, p.accounts); err != nil {
 			return nil, err
 		}
 	}
@@ -136,11 +132,11 @@ func (p *accessParts) register(mux *http.ServeMux) {
 }
 
 // auditWriter names the sponsor in every audit record of a sponsored staff user's request.
-func (p *accessParts) auditWriter(w audit.Writer) audit.Writer { return sponsorAudit{w, p.sponsors} }
+func (p *accessParts) auditWriter(w audit.Writer) audit.Writer { return sponsorAudit{w, p.accounts} }
 
 type sponsorAudit struct {
 	audit.Writer
-	sponsors *sponsor.Store
+	sponsors *accounts.Store
 }
 
 func (s sponsorAudit) Write(ctx context.Context, r audit.Record) error {
@@ -149,7 +145,7 @@ func (s sponsorAudit) Write(ctx context.Context, r audit.Record) error {
 		switch {
 		case err == nil:
 			r.Sponsor = st.Sponsor
-		case !errors.Is(err, sponsor.ErrNotFound):
+		case !errors.Is(err, accounts.ErrNotFound):
 			// Unable to say who the sponsor is: the record must not be written incomplete,
 			// and without a record no data is released.
 			return fmt.Errorf("audit: sponsor of %s: %w", r.User, err)
@@ -164,19 +160,19 @@ const (
 	demoSponsorUser = "accounts:u-pcp"
 )
 
-func seedDemoSponsorship(ctx context.Context, s *sponsor.Store, logins *accounts.Store) error {
+func seedDemoSponsorship(ctx context.Context, s *accounts.Store) error {
 	if _, err := s.Get(ctx, demoStaffUser); err == nil {
 		return nil
-	} else if !errors.Is(err, sponsor.ErrNotFound) {
+	} else if !errors.Is(err, accounts.ErrNotFound) {
 		return err
 	}
 	// Rosa signs in as the demo IdP's user "staff"; her email is claimed all the same so that
 	// no new staff account can take it as its username.
 	const email = "rosa.garcia@maple-pediatrics.example.org"
-	if err := logins.Claim(ctx, email, demoStaffUser); err != nil && !errors.Is(err, accounts.ErrUsernameTaken) {
+	if err := s.Claim(ctx, email, demoStaffUser); err != nil && !errors.Is(err, accounts.ErrUsernameTaken) {
 		return fmt.Errorf("demo sponsorship: %w", err)
 	}
-	_, err := s.Sponsor(ctx, sponsor.Staff{ID: demoStaffUser, Name: "Rosa Garcia, RN", Role: "RN",
+	_, err := s.Sponsor(ctx, accounts.Staff{ID: demoStaffUser, Name: "Rosa Garcia, RN", Role: "RN",
 		Email: email, Sponsor: demoSponsorUser, SponsorPractitioner: "Practitioner/dr-patel"}, time.Now())
 	if err != nil {
 		return fmt.Errorf("demo sponsorship: %w", err)

@@ -15,7 +15,6 @@ import (
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/redisstore"
-	"github.com/mypatients/gateway/sponsor"
 )
 
 const accountUsage = `usage: mypatients account show|suspend|reinstate [flags] USERID
@@ -24,7 +23,7 @@ const accountUsage = `usage: mypatients account show|suspend|reinstate [flags] U
 
 // accountCommand is the support team's entry point for account standing: show an account,
 // suspend it (a suspended provider's sponsored staff lose access with them) or reinstate it.
-// Suspending and reinstating write through sponsor.Store, read fresh by every request on
+// Suspending and reinstating write through accounts.Store, read fresh by every request on
 // every replica, and leave a record in the audit trail naming who did it and why.
 func accountCommand(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "suspend" && args[0] != "reinstate") {
@@ -60,10 +59,10 @@ func accountCommand(ctx context.Context, args []string, stdout io.Writer, enviro
 		return fmt.Errorf("account: %w", err)
 	}
 	defer rdb.Close()
-	sponsors := sponsor.NewStore(rdb, cfg.Redis.KeyPrefix)
+	sponsors := accounts.NewStore(rdb, cfg.Redis.KeyPrefix)
 	staff, err := sponsors.Get(ctx, id)
 	isStaff := err == nil
-	if err != nil && !errors.Is(err, sponsor.ErrNotFound) {
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
 		return fmt.Errorf("account: %w", err)
 	}
 
@@ -89,19 +88,19 @@ func accountCommand(ctx context.Context, args []string, stdout io.Writer, enviro
 			return fmt.Errorf("account %s: done, but the audit record was not stored: %w", action, err)
 		}
 	}
-	return showAccount(ctx, stdout, sponsors, accounts.NewStore(rdb, cfg.Redis.KeyPrefix, sponsors), id, staff, isStaff)
+	return showAccount(ctx, stdout, sponsors, id, staff, isStaff)
 }
 
 // showAccount prints what the support team needs to know about account id as one JSON object.
-func showAccount(ctx context.Context, out io.Writer, sponsors *sponsor.Store, logins *accounts.Store, id string, staff sponsor.Staff, isStaff bool) error {
+func showAccount(ctx context.Context, out io.Writer, sponsors *accounts.Store, id string, staff accounts.Staff, isStaff bool) error {
 	standing, err := sponsors.Standing(ctx, id)
 	if err != nil {
 		return fmt.Errorf("account: %w", err)
 	}
 	view := struct {
-		ID       string         `json:"id"`
-		Standing string         `json:"standing"`
-		Staff    *sponsor.Staff `json:"staff,omitempty"`
+		ID       string          `json:"id"`
+		Standing string          `json:"standing"`
+		Staff    *accounts.Staff `json:"staff,omitempty"`
 		// LoginSetUp says whether a staff member has chosen their password yet.
 		LoginSetUp *bool `json:"login_set_up,omitempty"`
 		// SponsorStanding is a staff member's sponsor's standing: suspended means no access.
@@ -109,7 +108,7 @@ func showAccount(ctx context.Context, out io.Writer, sponsors *sponsor.Store, lo
 	}{ID: id, Standing: standing}
 	if isStaff {
 		view.Staff = &staff
-		set, err := logins.HasPassword(ctx, staff.Email)
+		set, err := sponsors.HasPassword(ctx, staff.Email)
 		if err != nil {
 			return fmt.Errorf("account: %w", err)
 		}

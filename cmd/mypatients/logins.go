@@ -8,7 +8,6 @@ import (
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/idp"
 	"github.com/mypatients/gateway/redisstore"
-	"github.com/mypatients/gateway/sponsor"
 )
 
 // redisOptions are the configured Redis's connection options, for the parts that open their
@@ -29,8 +28,7 @@ func staffLogins(ctx context.Context, cfg *config.Config, run *runGroup, idpID s
 		return nil, err
 	}
 	run.onClose(func() { rdb.Close() })
-	prefix := cfg.Redis.KeyPrefix
-	return staffAccounts{logins: accounts.NewStore(rdb, prefix, sponsor.NewStore(rdb, prefix)), idp: idpID}, nil
+	return staffAccounts{logins: accounts.NewStore(rdb, cfg.Redis.KeyPrefix), idp: idpID}, nil
 }
 
 // staffAccounts adapts accounts.Store to the demo IdP: a staff account "<idp>:<sub>" created

@@ -90,7 +90,7 @@ func patientResource(n int, p patientRow) obj {
 		"managingOrganization": ref("Organization", "childrens-hospital", "Children's Hospital"),
 	}
 	// Whether the family has a patient-portal (MyChildren's) account; child-21, child-22 and
-	// child-24 have none (see package portal, PortalAccountExtension).
+	// child-24 have none (see sharing.PortalAccountExtension).
 	res["extension"] = []any{obj{"url": "http://childrens.example.org/fhir/StructureDefinition/patient-portal-account",
 		"valueBoolean": n != 21 && n != 22 && n != 24}}
 	if p.gp != "" {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/redisstore/redistest"
+	"github.com/mypatients/gateway/sharing/invite"
 )
 
 func newStore(t *testing.T) (*invite.Store, redis.UniversalClient) {

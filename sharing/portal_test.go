@@ -1,4 +1,4 @@
-package portal
+package sharing
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func (t tokens) Authenticate(_ context.Context, bearer string) (gateway.Caller, 
 	return c, nil
 }
 
-// TestOnlyThePortalGetsIn: the portal API admits a backend token (no user) of a registered
+// TestOnlyThePortalGetsIn: the portal PortalAPI admits a backend token (no user) of a registered
 // portal client with a system/ scope, and nothing else.
 func TestOnlyThePortalGetsIn(t *testing.T) {
 	t.Parallel()
@@ -32,7 +32,7 @@ func TestOnlyThePortalGetsIn(t *testing.T) {
 		"other-backend": {ClientID: "analytics", Scopes: []string{"system/Patient.rs"}},
 		"no-system":     {ClientID: "patient-portal", Scopes: []string{"user/Patient.rs"}},
 	}
-	api := &API{Authn: authn, Clients: []string{"patient-portal"}}
+	api := &PortalAPI{Authn: authn, Clients: []string{"patient-portal"}}
 	reached := false
 	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ gateway.Caller) {
 		reached = true

@@ -1,4 +1,4 @@
-package patientaccess
+package sharing
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package patientaccess
+package sharing
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/grants"
-	"github.com/mypatients/gateway/invite"
-	"github.com/mypatients/gateway/sponsor"
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
 )
 
 // Authenticator verifies a gateway access token; the SMART server is the real one.
@@ -23,21 +23,21 @@ type Authenticator interface {
 // InvalidInvitation is the one message for every token that cannot be redeemed.
 const InvalidInvitation = "This token and MRN do not match a valid invitation. Check both and try again, or ask the family for a new invitation."
 
-// API is the clinicians' HTTP API under /api (JSON, bearer access token of a user):
+// ClinicianAPI is the clinicians' HTTP API under /api (JSON, bearer access token of a user):
 //
 //	POST /api/invitations/redeem          {token, mrn}            "Validate a Token"
 //	POST /api/access-requests             {patient, kind, name, email, phone, practice, note}
 //	GET  /api/access-requests/signup-instructions                 printable page for families
 //	GET  /api/staff                        POST /api/staff {name, role, email}
 //	POST /api/staff/{id}/suspend | /reinstate | /remove
-type API struct {
+type ClinicianAPI struct {
 	Service *Service
 	Authn   Authenticator
 	Logger  *slog.Logger
 }
 
 // Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *ClinicianAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/invitations/redeem", a.user(a.redeem))
 	mux.HandleFunc("POST /api/access-requests", a.user(a.request))
 	mux.HandleFunc("GET /api/access-requests/signup-instructions", func(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +50,7 @@ func (a *API) Register(mux *http.ServeMux) {
 }
 
 // user authenticates the bearer token of a signed-in user (not a backend service).
-func (a *API) user(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
+func (a *ClinicianAPI) user(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || bearer == "" {
@@ -68,7 +68,7 @@ func (a *API) user(h func(http.ResponseWriter, *http.Request, gateway.Caller)) h
 	}
 }
 
-func (a *API) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
+func (a *ClinicianAPI) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in struct{ Token, MRN string }
 	if !ReadJSON(w, r, &in) {
 		return
@@ -91,7 +91,7 @@ func (a *API) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	}
 }
 
-func (a *API) request(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
+func (a *ClinicianAPI) request(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in struct {
 		Patient string `json:"patient"`
 		Kind    string `json:"kind"`
@@ -130,7 +130,7 @@ func (a *API) request(w http.ResponseWriter, r *http.Request, c gateway.Caller) 
 	WriteJSON(w, http.StatusCreated, out)
 }
 
-func (a *API) listStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
+func (a *ClinicianAPI) listStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	list, err := a.Service.ListStaff(r.Context(), c)
 	if a.staffError(w, r, err) {
 		return
@@ -138,7 +138,7 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller
 	WriteJSON(w, http.StatusOK, map[string]any{"staff": list})
 }
 
-func (a *API) createStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
+func (a *ClinicianAPI) createStaff(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
 	var in NewStaff
 	if !ReadJSON(w, r, &in) {
 		return
@@ -150,8 +150,8 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request, c gateway.Call
 	WriteJSON(w, http.StatusCreated, st)
 }
 
-func (a *API) staffAction(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
-	status := map[string]string{"suspend": sponsor.Suspended, "reinstate": sponsor.Active, "remove": sponsor.Removed}[r.PathValue("action")]
+func (a *ClinicianAPI) staffAction(w http.ResponseWriter, r *http.Request, c gateway.Caller) {
+	status := map[string]string{"suspend": accounts.Suspended, "reinstate": accounts.Active, "remove": accounts.Removed}[r.PathValue("action")]
 	if status == "" {
 		WriteError(w, http.StatusNotFound, "not_found", "Unknown action: use suspend, reinstate or remove.")
 		return
@@ -164,13 +164,13 @@ func (a *API) staffAction(w http.ResponseWriter, r *http.Request, c gateway.Call
 }
 
 // staffError answers err, if any, and reports whether it did.
-func (a *API) staffError(w http.ResponseWriter, r *http.Request, err error) bool {
+func (a *ClinicianAPI) staffError(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, ErrNoSponsorship), errors.Is(err, sponsor.ErrStaffOnly):
+	case errors.Is(err, ErrNoSponsorship), errors.Is(err, accounts.ErrStaffOnly):
 		WriteError(w, http.StatusForbidden, "no_sponsorship", "Only providers can sponsor staff; staff cannot sponsor.")
-	case errors.Is(err, sponsor.ErrNotFound), errors.Is(err, sponsor.ErrNotYours):
+	case errors.Is(err, accounts.ErrNotFound), errors.Is(err, accounts.ErrNotYours):
 		WriteError(w, http.StatusNotFound, "not_found", "You have no staff account with this id.")
 	case errors.Is(err, errInvalidInput):
 		WriteError(w, http.StatusBadRequest, "invalid_request", strings.TrimPrefix(err.Error(), errInvalidInput.Error()+": "))
@@ -180,7 +180,7 @@ func (a *API) staffError(w http.ResponseWriter, r *http.Request, err error) bool
 	return true
 }
 
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (a *ClinicianAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	logger(a.Logger).ErrorContext(r.Context(), "access API", "path", r.URL.Path, "err", err)
 	WriteError(w, http.StatusServiceUnavailable, "unavailable", "This could not be done right now. Try again later.")
 }

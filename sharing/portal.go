@@ -1,11 +1,4 @@
-// Package portal is the API the hospital's patient portal ("MyChildren's") calls to manage who
-// may see a patient: list the patient's grants and pending access requests, approve or deny a
-// request, issue an invitation token, and revoke a grant. The portal is a SMART Backend
-// Services client of the gateway (client_credentials with private_key_jwt, system/ scopes): a
-// token here stands for no user (empty Subject) and its client must be registered as a patient
-// portal. The portal authenticates the patient or guardian itself and says who acted in "by";
-// the gateway records it. The flows themselves live in package patientaccess.
-package portal
+package sharing
 
 import (
 	"errors"
@@ -14,27 +7,31 @@ import (
 	"strings"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/grants"
-	"github.com/mypatients/gateway/invite"
-	"github.com/mypatients/gateway/patientaccess"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
 )
 
-// API serves /api/portal/...:
+// PortalAPI is the API the hospital's patient portal ("MyChildren's") calls to manage who may
+// see a patient. The portal is a SMART Backend Services client of the gateway
+// (client_credentials with private_key_jwt, system/ scopes): a token here stands for no user
+// (empty Subject) and its client must be registered as a patient portal. The portal
+// authenticates the patient or guardian itself and says who acted in "by"; the gateway records
+// it. It serves:
 //
 //	GET  /api/portal/patients/{patient}/access                  grants, revoked grants, pending requests
 //	POST /api/portal/patients/{patient}/requests/{id}/approve   {by}
 //	POST /api/portal/patients/{patient}/requests/{id}/deny      {by}
 //	POST /api/portal/patients/{patient}/invitations             {mrn, email, by}
 //	POST /api/portal/patients/{patient}/grants/revoke           {clinician, by}
-type API struct {
-	Service *patientaccess.Service
-	Authn   patientaccess.Authenticator
+type PortalAPI struct {
+	Service *Service
+	Authn   Authenticator
 	// Clients are the client ids registered as the patient portal.
 	Clients []string
 }
 
 // Register adds the routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *PortalAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/portal/patients/{patient}/access", a.portal(a.list))
 	mux.HandleFunc("POST /api/portal/patients/{patient}/requests/{id}/{action}", a.portal(a.decide))
 	mux.HandleFunc("POST /api/portal/patients/{patient}/invitations", a.portal(a.invite))
@@ -43,30 +40,30 @@ func (a *API) Register(mux *http.ServeMux) {
 
 // portal admits only a backend-services token of a registered portal client with a system/
 // scope.
-func (a *API) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
+func (a *PortalAPI) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || bearer == "" {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			patientaccess.WriteError(w, http.StatusUnauthorized, "unauthenticated", "A backend-services access token is required.")
+			WriteError(w, http.StatusUnauthorized, "unauthenticated", "A backend-services access token is required.")
 			return
 		}
 		c, err := a.Authn.Authenticate(r.Context(), bearer)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			patientaccess.WriteError(w, http.StatusUnauthorized, "invalid_token", "The access token is not valid.")
+			WriteError(w, http.StatusUnauthorized, "invalid_token", "The access token is not valid.")
 			return
 		}
 		systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
 		if c.Subject != "" || !systemScope || !slices.Contains(a.Clients, c.ClientID) {
-			patientaccess.WriteError(w, http.StatusForbidden, "not_patient_portal", "Only the patient portal, as a backend service, may use this API.")
+			WriteError(w, http.StatusForbidden, "not_patient_portal", "Only the patient portal, as a backend service, may use this PortalAPI.")
 			return
 		}
 		h(w, r, c)
 	}
 }
 
-func (a *API) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	ctx, id := r.Context(), r.PathValue("patient")
 	current, err := a.Service.Grants.ForPatient(ctx, id)
 	if err != nil {
@@ -85,91 +82,91 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	}
 	// The support team handles PCP requests; the family sees only requests addressed to it.
 	pending = slices.DeleteFunc(pending, func(q grants.Request) bool { return q.Kind != grants.KindFamily })
-	patientaccess.WriteJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"patient": id, "grants": nonNil(current), "revoked": nonNil(revoked), "pending_requests": nonNil(pending)})
 }
 
-func (a *API) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	approve := map[string]*bool{"approve": ptr(true), "deny": ptr(false)}[r.PathValue("action")]
 	var in struct {
 		By string `json:"by"`
 	}
 	if approve == nil {
-		patientaccess.WriteError(w, http.StatusNotFound, "not_found", "Use approve or deny.")
+		WriteError(w, http.StatusNotFound, "not_found", "Use approve or deny.")
 		return
 	}
-	if !patientaccess.ReadJSON(w, r, &in) || !needBy(w, in.By) {
+	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
 		return
 	}
 	req, err := a.Service.Decide(r.Context(), r.PathValue("patient"), r.PathValue("id"), *approve, in.By)
 	switch {
 	case errors.Is(err, grants.ErrNotFound):
-		patientaccess.WriteError(w, http.StatusNotFound, "not_found", "This patient has no such request.")
+		WriteError(w, http.StatusNotFound, "not_found", "This patient has no such request.")
 	case errors.Is(err, grants.ErrDecided):
-		patientaccess.WriteError(w, http.StatusConflict, "already_decided", "This request was already decided.")
+		WriteError(w, http.StatusConflict, "already_decided", "This request was already decided.")
 	case err != nil:
 		a.fail(w, err)
 	default:
-		patientaccess.WriteJSON(w, http.StatusOK, req)
+		WriteJSON(w, http.StatusOK, req)
 	}
 }
 
-func (a *API) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	var in struct {
 		MRN   string `json:"mrn"`
 		Email string `json:"email"`
 		By    string `json:"by"`
 	}
-	if !patientaccess.ReadJSON(w, r, &in) || !needBy(w, in.By) {
+	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
 		return
 	}
 	token, inv, err := a.Service.Invite(r.Context(), r.PathValue("patient"), in.MRN, in.Email, in.By)
 	switch {
-	case errors.Is(err, patientaccess.ErrNoSuchPatient):
-		patientaccess.WriteError(w, http.StatusNotFound, "no_such_patient", "The hospital has no patient with this id and MRN.")
+	case errors.Is(err, ErrNoSuchPatient):
+		WriteError(w, http.StatusNotFound, "no_such_patient", "The hospital has no patient with this id and MRN.")
 	case err != nil && token == "":
 		a.fail(w, err)
 	default:
 		// The token is shown once, here, so that the portal can print it for the family to
 		// hand over; the gateway keeps only its hash.
-		patientaccess.WriteJSON(w, http.StatusCreated, map[string]any{
+		WriteJSON(w, http.StatusCreated, map[string]any{
 			"token": invite.Format(token), "mrn": inv.MRN, "expires_at": inv.ExpiresAt, "emailed": in.Email != "" && err == nil})
 	}
 }
 
-func (a *API) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
 	var in struct {
 		Clinician string `json:"clinician"`
 		By        string `json:"by"`
 	}
-	if !patientaccess.ReadJSON(w, r, &in) || !needBy(w, in.By) {
+	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
 		return
 	}
 	g, err := a.Service.Revoke(r.Context(), r.PathValue("patient"), in.Clinician, in.By)
 	switch {
 	case errors.Is(err, grants.ErrNotFound):
-		patientaccess.WriteError(w, http.StatusNotFound, "not_found", "This patient has no grant to this clinician.")
+		WriteError(w, http.StatusNotFound, "not_found", "This patient has no grant to this clinician.")
 	case err != nil:
 		a.fail(w, err)
 	default:
-		patientaccess.WriteJSON(w, http.StatusOK, g)
+		WriteJSON(w, http.StatusOK, g)
 	}
 }
 
 func needBy(w http.ResponseWriter, by string) bool {
 	if strings.TrimSpace(by) == "" || len(by) > 200 {
-		patientaccess.WriteError(w, http.StatusBadRequest, "invalid_request", `Say which portal user acted, in "by".`)
+		WriteError(w, http.StatusBadRequest, "invalid_request", `Say which portal user acted, in "by".`)
 		return false
 	}
 	return true
 }
 
-func (a *API) fail(w http.ResponseWriter, err error) {
+func (a *PortalAPI) fail(w http.ResponseWriter, err error) {
 	logger := a.Service.Logger
 	if logger != nil {
-		logger.Error("portal API", "err", err)
+		logger.Error("portal PortalAPI", "err", err)
 	}
-	patientaccess.WriteError(w, http.StatusServiceUnavailable, "unavailable", "This could not be done right now; try again later.")
+	WriteError(w, http.StatusServiceUnavailable, "unavailable", "This could not be done right now; try again later.")
 }
 
 func nonNil[T any](s []T) []T {

@@ -1,4 +1,4 @@
-package patientaccess
+package sharing
 
 import (
 	"context"
@@ -9,12 +9,11 @@ import (
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
-	"github.com/mypatients/gateway/sponsor"
 )
 
 // ErrNoSponsorship is returned when the caller may not sponsor: they are staff themselves,
 // have no Practitioner (are not a provider), or their account is suspended.
-var ErrNoSponsorship = errors.New("patientaccess: only providers in good standing can sponsor staff")
+var ErrNoSponsorship = errors.New("sharing: only providers in good standing can sponsor staff")
 
 // canSponsor checks the sponsorship privilege: a provider (a user whose identity names a
 // Practitioner), not sponsored staff, not suspended.
@@ -22,16 +21,16 @@ func (s *Service) canSponsor(ctx context.Context, c gateway.Caller) error {
 	if c.Subject == "" || c.PractitionerID() == "" {
 		return ErrNoSponsorship
 	}
-	if _, err := s.Sponsors.Get(ctx, c.Subject); err == nil {
+	if _, err := s.Accounts.Get(ctx, c.Subject); err == nil {
 		return ErrNoSponsorship
-	} else if !errors.Is(err, sponsor.ErrNotFound) {
+	} else if !errors.Is(err, accounts.ErrNotFound) {
 		return err
 	}
-	standing, err := s.Sponsors.Standing(ctx, c.Subject)
+	standing, err := s.Accounts.Standing(ctx, c.Subject)
 	if err != nil {
 		return err
 	}
-	if standing != sponsor.Active {
+	if standing != accounts.Active {
 		return ErrNoSponsorship
 	}
 	return nil
@@ -66,55 +65,55 @@ var errInvalidInput = errors.New("invalid input")
 // CreateStaff creates a staff account sponsored by c and emails the staff member a single-use
 // link to set up their login at the accounts IdP. Their username is their email address,
 // claimed before the account exists so that two staff accounts can never share a login.
-func (s *Service) CreateStaff(ctx context.Context, c gateway.Caller, n NewStaff) (sponsor.Staff, error) {
+func (s *Service) CreateStaff(ctx context.Context, c gateway.Caller, n NewStaff) (accounts.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
-		return sponsor.Staff{}, err
+		return accounts.Staff{}, err
 	}
 	if err := n.validate(); err != nil {
-		return sponsor.Staff{}, err
+		return accounts.Staff{}, err
 	}
-	id := sponsor.NewStaffID(c.IdP)
-	if err := s.Logins.Claim(ctx, n.Email, id); errors.Is(err, accounts.ErrUsernameTaken) {
-		return sponsor.Staff{}, fmt.Errorf("%w: this email address already belongs to a staff account", errInvalidInput)
+	id := accounts.NewStaffID(c.IdP)
+	if err := s.Accounts.Claim(ctx, n.Email, id); errors.Is(err, accounts.ErrUsernameTaken) {
+		return accounts.Staff{}, fmt.Errorf("%w: this email address already belongs to a staff account", errInvalidInput)
 	} else if err != nil {
-		return sponsor.Staff{}, err
+		return accounts.Staff{}, err
 	}
-	st, err := s.Sponsors.Sponsor(ctx, sponsor.Staff{ID: id, Name: n.Name, Role: n.Role, Email: n.Email,
+	st, err := s.Accounts.Sponsor(ctx, accounts.Staff{ID: id, Name: n.Name, Role: n.Role, Email: n.Email,
 		Sponsor: c.Subject, SponsorPractitioner: c.FHIRUser}, s.now())
 	if err != nil {
-		return sponsor.Staff{}, err
+		return accounts.Staff{}, err
 	}
 	sponsorName := c.Username
 	if sponsorName == "" {
 		sponsorName = "Your sponsoring provider"
 	}
 	s.event(ctx, "staff account created", "staff", st.ID, "sponsor", c.Subject)
-	token, err := s.Logins.IssueSetup(ctx, st)
+	token, err := s.Accounts.IssueSetup(ctx, st)
 	if err != nil {
-		return st, fmt.Errorf("patientaccess: set-up link for the new staff member: %w", err)
+		return st, fmt.Errorf("sharing: set-up link for the new staff member: %w", err)
 	}
 	// The link goes to the gateway itself, which serves the set-up page (package accounts).
 	setup := strings.TrimRight(s.BaseURL, "/") + accounts.SetupPath + "?token=" + token
 	if err := s.Mail.Enqueue(ctx, msgStaffWelcome(st.Email, st.Name, sponsorName, setup)); err != nil {
-		return st, fmt.Errorf("patientaccess: mail the new staff member: %w", err)
+		return st, fmt.Errorf("sharing: mail the new staff member: %w", err)
 	}
 	return st, nil
 }
 
 // ListStaff returns c's staff accounts.
-func (s *Service) ListStaff(ctx context.Context, c gateway.Caller) ([]sponsor.Staff, error) {
+func (s *Service) ListStaff(ctx context.Context, c gateway.Caller) ([]accounts.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
 		return nil, err
 	}
-	return s.Sponsors.List(ctx, c.Subject)
+	return s.Accounts.List(ctx, c.Subject)
 }
 
 // SetStaffStatus suspends, reinstates or removes one of c's staff accounts.
-func (s *Service) SetStaffStatus(ctx context.Context, c gateway.Caller, id, status string) (sponsor.Staff, error) {
+func (s *Service) SetStaffStatus(ctx context.Context, c gateway.Caller, id, status string) (accounts.Staff, error) {
 	if err := s.canSponsor(ctx, c); err != nil {
-		return sponsor.Staff{}, err
+		return accounts.Staff{}, err
 	}
-	st, err := s.Sponsors.SetStatus(ctx, c.Subject, id, status)
+	st, err := s.Accounts.SetStatus(ctx, c.Subject, id, status)
 	if err == nil {
 		s.event(ctx, "staff account status changed", "staff", id, "status", status, "sponsor", c.Subject)
 	}

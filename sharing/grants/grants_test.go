@@ -9,8 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/grants"
 	"github.com/mypatients/gateway/redisstore/redistest"
+	"github.com/mypatients/gateway/sharing/grants"
 )
 
 func newStore(t *testing.T) *grants.Store {

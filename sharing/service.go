@@ -1,12 +1,14 @@
-// Package patientaccess is how clinicians come to see patients who are not theirs through the
-// PCP rule, and how providers sponsor staff: redeeming a family's invitation token ("Validate
-// a Token"), requesting PCP access (to the support team) or access from the family (through
-// the patient portal), and creating, listing, suspending and removing staff accounts. It holds
-// the service those flows share with package portal (the patient portal's API), and the
-// clinicians' HTTP API under /api. It stores through packages grants, invite and sponsor,
-// mails through the outbox of package mail, and never decides access to data itself: that
-// stays with the policy, which reads the grants as facts.
-package patientaccess
+// Package sharing is how a clinician comes to see a patient who is not theirs through the PCP
+// rule, and how providers sponsor staff: redeeming a family's invitation token ("Validate a
+// Token"), requesting PCP access (from the support team) or access from the family (through the
+// hospital's patient portal), the family deciding requests, issuing invitations and revoking
+// grants, and creating, listing, suspending and removing staff accounts. It holds the Service
+// those flows share and both HTTP APIs over it: the clinicians' /api (ClinicianAPI) and the
+// patient portal's /api/portal (PortalAPI). Grants and access requests are stored by
+// sharing/grants, invitation tokens by sharing/invite, staff accounts by package accounts; mail
+// goes through package mail's outbox. It never decides access to data: the policy does, reading
+// the grants and sponsorship as facts.
+package sharing
 
 import (
 	"context"
@@ -18,10 +20,9 @@ import (
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
-	"github.com/mypatients/gateway/grants"
-	"github.com/mypatients/gateway/invite"
 	"github.com/mypatients/gateway/mail"
-	"github.com/mypatients/gateway/sponsor"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
 )
 
 // Mailer queues an email; *mail.Outbox is the real one.
@@ -31,13 +32,12 @@ type Mailer interface {
 
 // Service carries out the access-management flows. All fields but Logger and Now are required.
 type Service struct {
-	Grants   *grants.Store
-	Invites  *invite.Store
-	Sponsors *sponsor.Store
-	// Logins keeps sponsored staff's usernames, set-up tokens and password hashes.
-	Logins *accounts.Store
-	Mail   Mailer
-	EHR    EHR
+	Grants  *grants.Store
+	Invites *invite.Store
+	// Accounts keeps account standing, sponsored staff and their logins.
+	Accounts *accounts.Store
+	Mail     Mailer
+	EHR      EHR
 	// SupportEmail receives PCP-access requests.
 	SupportEmail string
 	// BaseURL is the gateway's public base URL, for links in emails.
@@ -72,7 +72,7 @@ func (s *Service) appURL() string {
 var fhirID = regexp.MustCompile(`^[A-Za-z0-9.-]{1,64}$`)
 
 // ErrNotClinician is returned for a caller that is not a logged-in user.
-var ErrNotClinician = errors.New("patientaccess: this needs a signed-in clinician")
+var ErrNotClinician = errors.New("sharing: this needs a signed-in clinician")
 
 // grantee returns the gateway user id a grant for c goes to: c's sponsor when c is
 // sponsored staff (staff see exactly what their sponsor sees), else c.
@@ -80,8 +80,8 @@ func (s *Service) grantee(ctx context.Context, c gateway.Caller) (string, error)
 	if c.Subject == "" {
 		return "", ErrNotClinician
 	}
-	st, err := s.Sponsors.Get(ctx, c.Subject)
-	if errors.Is(err, sponsor.ErrNotFound) {
+	st, err := s.Accounts.Get(ctx, c.Subject)
+	if errors.Is(err, accounts.ErrNotFound) {
 		return c.Subject, nil
 	}
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Service) Redeem(ctx context.Context, c gateway.Caller, token, mrn strin
 		if rerr := s.Invites.Release(ctx, token); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		return grants.Grant{}, fmt.Errorf("patientaccess: grant after redeeming: %w", err)
+		return grants.Grant{}, fmt.Errorf("sharing: grant after redeeming: %w", err)
 	}
 	s.event(ctx, "invitation redeemed; access granted", "patient", g.PatientID, "clinician", g.Clinician, "redeemed_by", c.Subject, "granted_by", g.By)
 	return g, nil
@@ -151,7 +151,7 @@ func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, pat
 		m := msgPCPRequest(s.SupportEmail, requestMail{ID: r.ID, MRN: p.MRN, Name: who.Name, User: c.Subject,
 			Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note})
 		if err := s.Mail.Enqueue(ctx, m); err != nil {
-			return r, p.PortalAccount, fmt.Errorf("patientaccess: mail the support team: %w", err)
+			return r, p.PortalAccount, fmt.Errorf("sharing: mail the support team: %w", err)
 		}
 	}
 	return r, p.PortalAccount, nil
@@ -181,11 +181,11 @@ func (s *Service) Decide(ctx context.Context, patientID, requestID string, appro
 	}
 	g := grants.Grant{PatientID: r.PatientID, MRN: r.MRN, Clinician: r.Clinician, How: grants.ViaRequest, When: s.now().UTC(), By: by}
 	if err := s.Grants.Put(ctx, g); err != nil {
-		return r, fmt.Errorf("patientaccess: grant on approval: %w", err)
+		return r, fmt.Errorf("sharing: grant on approval: %w", err)
 	}
 	if r.Email != "" {
 		if err := s.Mail.Enqueue(ctx, msgRequestApproved(r.Email, r.MRN, s.appURL())); err != nil {
-			return r, fmt.Errorf("patientaccess: mail the requester: %w", err)
+			return r, fmt.Errorf("sharing: mail the requester: %w", err)
 		}
 	}
 	return r, nil
@@ -209,7 +209,7 @@ func (s *Service) Invite(ctx context.Context, patientID, mrn, email, by string) 
 	s.event(ctx, "invitation issued", "patient", p.ID, "by", by, "emailed", email != "", "expires_at", inv.ExpiresAt)
 	if email != "" {
 		if err := s.Mail.Enqueue(ctx, msgInvitation(email, invite.Format(token), p.MRN, s.appURL())); err != nil {
-			return token, inv, fmt.Errorf("patientaccess: mail the invitation: %w", err)
+			return token, inv, fmt.Errorf("sharing: mail the invitation: %w", err)
 		}
 	}
 	return token, inv, nil

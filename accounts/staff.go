@@ -1,10 +1,4 @@
-// Package sponsor keeps sponsored staff accounts and the standing of every account: a provider
-// with sponsorship privilege creates staff accounts (nurses, referral coordinators, office
-// managers) who see exactly what their sponsor sees, no more. It stores, in Redis, each staff
-// account with its sponsor, the sponsor's staff list, and suspensions of any account. It is
-// read fresh on every request (no cache) so that a suspension holds at once on every replica.
-// It decides nothing about patients and sends no mail.
-package sponsor
+package accounts
 
 import (
 	"context"
@@ -19,18 +13,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Account and staff statuses.
-const (
-	Active    = "active"
-	Suspended = "suspended"
-	Removed   = "removed"
-)
-
-// Errors the HTTP layer maps to answers.
+// Errors of sponsorship, which the HTTP layer maps to answers.
 var (
-	ErrNotFound  = errors.New("sponsor: no such staff account")
-	ErrNotYours  = errors.New("sponsor: staff account belongs to another sponsor")
-	ErrStaffOnly = errors.New("sponsor: staff cannot sponsor")
+	ErrNotFound  = errors.New("accounts: no such staff account")
+	ErrNotYours  = errors.New("accounts: staff account belongs to another sponsor")
+	ErrStaffOnly = errors.New("accounts: staff cannot sponsor")
 )
 
 // Staff is a sponsored staff account.
@@ -49,20 +36,8 @@ type Staff struct {
 	CreatedAt           time.Time `json:"created_at"`
 }
 
-// Store keeps staff accounts and account standing in Redis.
-type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-}
-
-// NewStore returns a Store whose keys start with prefix.
-func NewStore(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix}
-}
-
-func (s *Store) staffKey(id string) string     { return s.prefix + "staff:" + id }
-func (s *Store) sponsoredBy(id string) string  { return s.prefix + "staff:by-sponsor:" + id }
-func (s *Store) suspendedKey(id string) string { return s.prefix + "account:suspended:" + id }
+func (s *Store) staffKey(id string) string    { return s.prefix + "staff:" + id }
+func (s *Store) sponsoredBy(id string) string { return s.prefix + "staff:by-sponsor:" + id }
 
 // NewStaffID returns a fresh user id for a staff account created at the accounts IdP idp.
 func NewStaffID(idp string) string { return idp + ":staff-" + strings.ToLower(rand.Text()[:16]) }
@@ -71,7 +46,7 @@ func NewStaffID(idp string) string { return idp + ":staff-" + strings.ToLower(ra
 // gets ErrStaffOnly: staff cannot sponsor.
 func (s *Store) Sponsor(ctx context.Context, st Staff, now time.Time) (Staff, error) {
 	if st.ID == "" || st.Sponsor == "" || st.SponsorPractitioner == "" || st.ID == st.Sponsor {
-		return Staff{}, errors.New("sponsor: a staff account needs an id, a sponsor and the sponsor's practitioner")
+		return Staff{}, errors.New("accounts: a staff account needs an id, a sponsor and the sponsor's practitioner")
 	}
 	if _, err := s.Get(ctx, st.Sponsor); err == nil {
 		return Staff{}, ErrStaffOnly
@@ -83,7 +58,7 @@ func (s *Store) Sponsor(ctx context.Context, st Staff, now time.Time) (Staff, er
 		return Staff{}, err
 	}
 	if err := s.rdb.SAdd(ctx, s.sponsoredBy(st.Sponsor), st.ID).Err(); err != nil {
-		return Staff{}, fmt.Errorf("sponsor: index staff: %w", err)
+		return Staff{}, fmt.Errorf("accounts: index staff: %w", err)
 	}
 	return st, nil
 }
@@ -91,10 +66,10 @@ func (s *Store) Sponsor(ctx context.Context, st Staff, now time.Time) (Staff, er
 func (s *Store) save(ctx context.Context, st Staff) error {
 	b, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("sponsor: encode: %w", err)
+		return fmt.Errorf("accounts: encode: %w", err)
 	}
 	if err := s.rdb.Set(ctx, s.staffKey(st.ID), b, 0).Err(); err != nil {
-		return fmt.Errorf("sponsor: save staff %s: %w", st.ID, err)
+		return fmt.Errorf("accounts: save staff %s: %w", st.ID, err)
 	}
 	return nil
 }
@@ -103,14 +78,14 @@ func (s *Store) save(ctx context.Context, st Staff) error {
 func (s *Store) Get(ctx context.Context, id string) (Staff, error) {
 	raw, err := s.rdb.Get(ctx, s.staffKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return Staff{}, fmt.Errorf("sponsor: %s: %w", id, ErrNotFound)
+		return Staff{}, fmt.Errorf("accounts: %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return Staff{}, fmt.Errorf("sponsor: read staff %s: %w", id, err)
+		return Staff{}, fmt.Errorf("accounts: read staff %s: %w", id, err)
 	}
 	var st Staff
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return Staff{}, fmt.Errorf("sponsor: decode staff %s: %w", id, err)
+		return Staff{}, fmt.Errorf("accounts: decode staff %s: %w", id, err)
 	}
 	return st, nil
 }
@@ -119,7 +94,7 @@ func (s *Store) Get(ctx context.Context, id string) (Staff, error) {
 func (s *Store) List(ctx context.Context, sponsor string) ([]Staff, error) {
 	ids, err := s.rdb.SMembers(ctx, s.sponsoredBy(sponsor)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("sponsor: list staff: %w", err)
+		return nil, fmt.Errorf("accounts: list staff: %w", err)
 	}
 	out := []Staff{}
 	for _, id := range ids {
@@ -140,7 +115,7 @@ func (s *Store) List(ctx context.Context, sponsor string) ([]Staff, error) {
 // Removed. A sponsor may change only their own staff (ErrNotYours).
 func (s *Store) SetStatus(ctx context.Context, sponsor, id, status string) (Staff, error) {
 	if status != Active && status != Suspended && status != Removed {
-		return Staff{}, fmt.Errorf("sponsor: unknown status %q", status)
+		return Staff{}, fmt.Errorf("accounts: unknown status %q", status)
 	}
 	st, err := s.Get(ctx, id)
 	if err != nil {
@@ -151,33 +126,4 @@ func (s *Store) SetStatus(ctx context.Context, sponsor, id, status string) (Staf
 	}
 	st.Status = status
 	return st, s.save(ctx, st)
-}
-
-// Suspend marks any account (provider or staff) suspended, for the support team; a
-// suspended sponsor's staff lose access with them.
-func (s *Store) Suspend(ctx context.Context, id string) error {
-	if err := s.rdb.Set(ctx, s.suspendedKey(id), time.Now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
-		return fmt.Errorf("sponsor: suspend %s: %w", id, err)
-	}
-	return nil
-}
-
-// Reinstate lifts an account suspension.
-func (s *Store) Reinstate(ctx context.Context, id string) error {
-	if err := s.rdb.Del(ctx, s.suspendedKey(id)).Err(); err != nil {
-		return fmt.Errorf("sponsor: reinstate %s: %w", id, err)
-	}
-	return nil
-}
-
-// Standing returns Suspended when the account id is suspended, else Active.
-func (s *Store) Standing(ctx context.Context, id string) (string, error) {
-	n, err := s.rdb.Exists(ctx, s.suspendedKey(id)).Result()
-	if err != nil {
-		return "", fmt.Errorf("sponsor: standing of %s: %w", id, err)
-	}
-	if n > 0 {
-		return Suspended, nil
-	}
-	return Active, nil
 }

@@ -1,4 +1,4 @@
-package patientaccess
+package sharing
 
 import (
 	"context"
@@ -19,7 +19,7 @@ const MRNSystem = "http://childrens.example.org/mrn"
 const PortalAccountExtension = "http://childrens.example.org/fhir/StructureDefinition/patient-portal-account"
 
 // ErrNoSuchPatient is returned when the EHR has no patient with that id or MRN.
-var ErrNoSuchPatient = errors.New("patientaccess: no such patient")
+var ErrNoSuchPatient = errors.New("sharing: no such patient")
 
 // PatientInfo is what access management needs to know about a patient: never a name.
 type PatientInfo struct {
@@ -69,10 +69,10 @@ func (e EHR) Patient(ctx context.Context, id string) (PatientInfo, error) {
 		return PatientInfo{}, ErrNoSuchPatient
 	}
 	if err != nil {
-		return PatientInfo{}, fmt.Errorf("patientaccess: read patient %q: %w", id, err)
+		return PatientInfo{}, fmt.Errorf("sharing: read patient %q: %w", id, err)
 	}
 	if p.ResourceType != "Patient" || p.ID != id {
-		return PatientInfo{}, fmt.Errorf("patientaccess: upstream answered %s/%s for Patient/%s", p.ResourceType, p.ID, id)
+		return PatientInfo{}, fmt.Errorf("sharing: upstream answered %s/%s for Patient/%s", p.ResourceType, p.ID, id)
 	}
 	return p.info(), nil
 }
@@ -86,7 +86,7 @@ func (e EHR) ByMRN(ctx context.Context, mrn string) (PatientInfo, error) {
 	}
 	q := url.Values{"identifier": {MRNSystem + "|" + mrn}}
 	if err := e.Upstream.GetJSON(ctx, "Patient", q, &b); err != nil {
-		return PatientInfo{}, fmt.Errorf("patientaccess: find patient by MRN: %w", err)
+		return PatientInfo{}, fmt.Errorf("sharing: find patient by MRN: %w", err)
 	}
 	var found []PatientInfo
 	for _, en := range b.Entry {

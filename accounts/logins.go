@@ -1,11 +1,3 @@
-// Package accounts gives sponsored staff their own password login at the MyPatients accounts
-// identity provider. When a provider sponsors a staff member, the gateway claims the staff
-// member's email address as their username and issues a single-use set-up token, mailed as a
-// link; on the set-up page (Handler) the staff member redeems it by choosing a password, which
-// is stored only as an argon2id hash. The accounts IdP then calls Authenticate, which refuses
-// suspended and removed staff and staff of a suspended sponsor. Everything lives in Redis so
-// that every replica sees a redemption or suspension at once; tokens are stored only hashed.
-// Who the staff member is and who sponsors them stays in package sponsor.
 package accounts
 
 import (
@@ -19,8 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/mypatients/gateway/sponsor"
 )
 
 // SetupTTL is how long a set-up link stays valid: long enough for a weekend, short enough
@@ -35,18 +25,6 @@ var (
 	// ErrUsernameTaken means another staff account already has this email as its username.
 	ErrUsernameTaken = errors.New("accounts: this email address is already the username of another staff account")
 )
-
-// Store keeps staff logins and set-up tokens in Redis and reads staff standing from Sponsors.
-type Store struct {
-	rdb      redis.UniversalClient
-	prefix   string
-	sponsors *sponsor.Store
-}
-
-// NewStore returns a Store whose keys start with prefix.
-func NewStore(rdb redis.UniversalClient, prefix string, sponsors *sponsor.Store) *Store {
-	return &Store{rdb: rdb, prefix: prefix, sponsors: sponsors}
-}
 
 // NormalizeUsername is how usernames compare: case- and surrounding-space-insensitive, as the
 // demo IdP's own users are, so that "Sam.Lee@…" and "sam.lee@…" are one login.
@@ -82,7 +60,7 @@ func (s *Store) Claim(ctx context.Context, username, id string) error {
 // has 130 bits of entropy (crypto/rand.Text); only its SHA-256 is stored, so a copy of Redis
 // does not hold usable links. A fast hash is right here because the token is random, not
 // chosen by a person.
-func (s *Store) IssueSetup(ctx context.Context, st sponsor.Staff) (string, error) {
+func (s *Store) IssueSetup(ctx context.Context, st Staff) (string, error) {
 	token := rand.Text()
 	if err := s.rdb.Set(ctx, s.setupKey(token), st.ID, SetupTTL).Err(); err != nil {
 		return "", fmt.Errorf("accounts: store set-up token of %s: %w", st.ID, err)
@@ -92,37 +70,37 @@ func (s *Store) IssueSetup(ctx context.Context, st sponsor.Staff) (string, error
 
 // SetupAccount returns the active staff account a set-up token is for, without using it up;
 // the page calls it to greet the user and to refuse a dead link before they type a password.
-func (s *Store) SetupAccount(ctx context.Context, token string) (sponsor.Staff, error) {
+func (s *Store) SetupAccount(ctx context.Context, token string) (Staff, error) {
 	id, err := s.rdb.Get(ctx, s.setupKey(token)).Result()
 	if errors.Is(err, redis.Nil) {
-		return sponsor.Staff{}, ErrInvalidSetup
+		return Staff{}, ErrInvalidSetup
 	}
 	if err != nil {
-		return sponsor.Staff{}, fmt.Errorf("accounts: read set-up token: %w", err)
+		return Staff{}, fmt.Errorf("accounts: read set-up token: %w", err)
 	}
 	return s.activeStaff(ctx, id)
 }
 
 // activeStaff returns staff account id when it is active, its own account is not suspended
 // and its sponsor is not suspended; otherwise ErrInvalidSetup.
-func (s *Store) activeStaff(ctx context.Context, id string) (sponsor.Staff, error) {
-	st, err := s.sponsors.Get(ctx, id)
-	if errors.Is(err, sponsor.ErrNotFound) {
-		return sponsor.Staff{}, ErrInvalidSetup
+func (s *Store) activeStaff(ctx context.Context, id string) (Staff, error) {
+	st, err := s.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Staff{}, ErrInvalidSetup
 	}
 	if err != nil {
-		return sponsor.Staff{}, err
+		return Staff{}, err
 	}
-	if st.Status != sponsor.Active {
-		return sponsor.Staff{}, ErrInvalidSetup
+	if st.Status != Active {
+		return Staff{}, ErrInvalidSetup
 	}
 	for _, acct := range []string{st.ID, st.Sponsor} {
-		standing, err := s.sponsors.Standing(ctx, acct)
+		standing, err := s.Standing(ctx, acct)
 		if err != nil {
-			return sponsor.Staff{}, err
+			return Staff{}, err
 		}
-		if standing != sponsor.Active {
-			return sponsor.Staff{}, ErrInvalidSetup
+		if standing != Active {
+			return Staff{}, ErrInvalidSetup
 		}
 	}
 	return st, nil
@@ -131,33 +109,33 @@ func (s *Store) activeStaff(ctx context.Context, id string) (sponsor.Staff, erro
 // RedeemSetup uses up token and sets password as its staff member's password. The token is
 // taken with GETDEL, one atomic step, so two concurrent posts of one link cannot both succeed.
 // The password is hashed before the token is taken, so the slow part cannot widen that race.
-func (s *Store) RedeemSetup(ctx context.Context, token, password string) (sponsor.Staff, error) {
+func (s *Store) RedeemSetup(ctx context.Context, token, password string) (Staff, error) {
 	st, err := s.SetupAccount(ctx, token)
 	if err != nil {
-		return sponsor.Staff{}, err
+		return Staff{}, err
 	}
 	if err := CheckPassword(password, st.Email); err != nil {
-		return sponsor.Staff{}, err
+		return Staff{}, err
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
-		return sponsor.Staff{}, err
+		return Staff{}, err
 	}
 	id, err := s.rdb.GetDel(ctx, s.setupKey(token)).Result()
 	if errors.Is(err, redis.Nil) || (err == nil && id != st.ID) {
-		return sponsor.Staff{}, ErrInvalidSetup
+		return Staff{}, ErrInvalidSetup
 	}
 	if err != nil {
-		return sponsor.Staff{}, fmt.Errorf("accounts: use set-up token: %w", err)
+		return Staff{}, fmt.Errorf("accounts: use set-up token: %w", err)
 	}
 	owner, err := s.rdb.HGet(ctx, s.loginKey(st.Email), "id").Result()
 	if err != nil || owner != st.ID {
 		// The username was claimed when the account was created; anything else is a bug or
 		// tampering, and must not hand another account's login to this one.
-		return sponsor.Staff{}, fmt.Errorf("accounts: username of %s is not claimed by it: %w", st.ID, errors.Join(err, ErrInvalidSetup))
+		return Staff{}, fmt.Errorf("accounts: username of %s is not claimed by it: %w", st.ID, errors.Join(err, ErrInvalidSetup))
 	}
 	if err := s.rdb.HSet(ctx, s.loginKey(st.Email), "hash", hash).Err(); err != nil {
-		return sponsor.Staff{}, fmt.Errorf("accounts: store password of %s: %w", st.ID, err)
+		return Staff{}, fmt.Errorf("accounts: store password of %s: %w", st.ID, err)
 	}
 	return st, nil
 }
@@ -165,28 +143,28 @@ func (s *Store) RedeemSetup(ctx context.Context, token, password string) (sponso
 // Authenticate returns the staff account whose username and password these are, when it may
 // sign in: active, not suspended, with a sponsor who is not suspended. Every refusal is the
 // same false, and an unknown username costs one hash verification like a wrong password.
-func (s *Store) Authenticate(ctx context.Context, username, password string) (sponsor.Staff, bool, error) {
+func (s *Store) Authenticate(ctx context.Context, username, password string) (Staff, bool, error) {
 	if len(password) > 4*MaxPasswordLength {
-		return sponsor.Staff{}, false, nil
+		return Staff{}, false, nil
 	}
 	login, err := s.rdb.HGetAll(ctx, s.loginKey(username)).Result()
 	if err != nil {
-		return sponsor.Staff{}, false, fmt.Errorf("accounts: read login: %w", err)
+		return Staff{}, false, fmt.Errorf("accounts: read login: %w", err)
 	}
 	hash := login["hash"]
 	if hash == "" {
 		verifyPassword(password, dummyHash)
-		return sponsor.Staff{}, false, nil
+		return Staff{}, false, nil
 	}
 	if !verifyPassword(password, hash) {
-		return sponsor.Staff{}, false, nil
+		return Staff{}, false, nil
 	}
 	st, err := s.activeStaff(ctx, login["id"])
 	if errors.Is(err, ErrInvalidSetup) {
-		return sponsor.Staff{}, false, nil
+		return Staff{}, false, nil
 	}
 	if err != nil {
-		return sponsor.Staff{}, false, err
+		return Staff{}, false, err
 	}
 	return st, true, nil
 }
