@@ -70,10 +70,9 @@ type world struct {
 	jo       Staff
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, rdb redis.UniversalClient) *world {
 	t.Helper()
 	ctx := context.Background()
-	rdb := redistest.Client(t)
 	store := NewStore(rdb, "t:")
 	w := &world{rdb: rdb, sponsors: store, logins: store}
 	jo := Staff{ID: "accounts:staff-jo", Name: "Jo Rivera", Role: "RN", Email: "Jo.Rivera@example.org",
@@ -91,56 +90,58 @@ func newWorld(t *testing.T) *world {
 func TestSetupAndAuthenticate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w := newWorld(t)
-	const pw = "a long phrase only jo knows"
-	if err := w.logins.Claim(ctx, "jo.rivera@EXAMPLE.org ", "accounts:staff-other"); !errors.Is(err, ErrUsernameTaken) {
-		t.Errorf("claiming a taken username (other case): %v", err)
-	}
-	token, err := w.logins.IssueSetup(ctx, w.jo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := w.rdb.Keys(ctx, "*"+token+"*").Result(); len(n) != 0 {
-		t.Errorf("the set-up token is stored in clear: %v", n)
-	}
-	if _, err := w.logins.RedeemSetup(ctx, token, "too short"); !errors.Is(err, ErrWeakPassword) {
-		t.Errorf("weak password: %v", err)
-	}
-	if _, ok, _ := w.logins.Authenticate(ctx, w.jo.Email, pw); ok {
-		t.Error("signed in before setting a password")
-	}
-	if _, err := w.logins.RedeemSetup(ctx, token, pw); err != nil {
-		t.Fatalf("redeem (a weak password must not use the token up): %v", err)
-	}
-	if _, err := w.logins.RedeemSetup(ctx, token, pw+" again"); !errors.Is(err, ErrInvalidSetup) {
-		t.Errorf("second redemption: %v", err)
-	}
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		w := newWorld(t, srv.Client)
+		const pw = "a long phrase only jo knows"
+		if err := w.logins.Claim(ctx, "jo.rivera@EXAMPLE.org ", "accounts:staff-other"); !errors.Is(err, ErrUsernameTaken) {
+			t.Errorf("claiming a taken username (other case): %v", err)
+		}
+		token, err := w.logins.IssueSetup(ctx, w.jo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := w.rdb.Keys(ctx, "*"+token+"*").Result(); len(n) != 0 {
+			t.Errorf("the set-up token is stored in clear: %v", n)
+		}
+		if _, err := w.logins.RedeemSetup(ctx, token, "too short"); !errors.Is(err, ErrWeakPassword) {
+			t.Errorf("weak password: %v", err)
+		}
+		if _, ok, _ := w.logins.Authenticate(ctx, w.jo.Email, pw); ok {
+			t.Error("signed in before setting a password")
+		}
+		if _, err := w.logins.RedeemSetup(ctx, token, pw); err != nil {
+			t.Fatalf("redeem (a weak password must not use the token up): %v", err)
+		}
+		if _, err := w.logins.RedeemSetup(ctx, token, pw+" again"); !errors.Is(err, ErrInvalidSetup) {
+			t.Errorf("second redemption: %v", err)
+		}
 
-	for _, tc := range []struct {
-		name, username, password string
-		setup                    func() error
-		ok                       bool
-	}{
-		{"right", "JO.RIVERA@example.org", pw, nil, true},
-		{"wrong password", w.jo.Email, pw + "!", nil, false},
-		{"unknown user", "nobody@example.org", pw, nil, false},
-		{"staff suspended by support", w.jo.Email, pw, func() error { return w.sponsors.Suspend(ctx, w.jo.ID) }, false},
-		{"reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.ID) }, true},
-		{"sponsor suspended", w.jo.Email, pw, func() error { return w.sponsors.Suspend(ctx, w.jo.Sponsor) }, false},
-		{"sponsor reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.Sponsor) }, true},
-		{"suspended by sponsor", w.jo.Email, pw, func() error { return w.setStatus(ctx, Suspended) }, false},
-		{"removed", w.jo.Email, pw, func() error { return w.setStatus(ctx, Removed) }, false},
-	} {
-		if tc.setup != nil {
-			if err := tc.setup(); err != nil {
-				t.Fatal(err)
+		for _, tc := range []struct {
+			name, username, password string
+			setup                    func() error
+			ok                       bool
+		}{
+			{"right", "JO.RIVERA@example.org", pw, nil, true},
+			{"wrong password", w.jo.Email, pw + "!", nil, false},
+			{"unknown user", "nobody@example.org", pw, nil, false},
+			{"staff suspended by support", w.jo.Email, pw, func() error { return w.sponsors.Suspend(ctx, w.jo.ID) }, false},
+			{"reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.ID) }, true},
+			{"sponsor suspended", w.jo.Email, pw, func() error { return w.sponsors.Suspend(ctx, w.jo.Sponsor) }, false},
+			{"sponsor reinstated", w.jo.Email, pw, func() error { return w.sponsors.Reinstate(ctx, w.jo.Sponsor) }, true},
+			{"suspended by sponsor", w.jo.Email, pw, func() error { return w.setStatus(ctx, Suspended) }, false},
+			{"removed", w.jo.Email, pw, func() error { return w.setStatus(ctx, Removed) }, false},
+		} {
+			if tc.setup != nil {
+				if err := tc.setup(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, ok, err := w.logins.Authenticate(ctx, tc.username, tc.password)
+			if err != nil || ok != tc.ok || (ok && st.ID != w.jo.ID) {
+				t.Errorf("%s: Authenticate = %v, %v, %v; want ok %v", tc.name, st.ID, ok, err, tc.ok)
 			}
 		}
-		st, ok, err := w.logins.Authenticate(ctx, tc.username, tc.password)
-		if err != nil || ok != tc.ok || (ok && st.ID != w.jo.ID) {
-			t.Errorf("%s: Authenticate = %v, %v, %v; want ok %v", tc.name, st.ID, ok, err, tc.ok)
-		}
-	}
+	})
 }
 
 func (w *world) setStatus(ctx context.Context, status string) error {
@@ -151,22 +152,24 @@ func (w *world) setStatus(ctx context.Context, status string) error {
 func TestSetupTokenRefusals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w := newWorld(t)
-	expired, _ := w.logins.IssueSetup(ctx, w.jo)
-	if err := w.rdb.Del(ctx, w.logins.setupKey(expired)).Err(); err != nil { // what Redis's expiry does
-		t.Fatal(err)
-	}
-	removed, _ := w.logins.IssueSetup(ctx, w.jo)
-	ttl, err := w.rdb.TTL(ctx, w.logins.setupKey(removed)).Result()
-	if err != nil || ttl <= SetupTTL-time.Minute || ttl > SetupTTL {
-		t.Errorf("set-up token TTL = %v, %v; want %v", ttl, err, SetupTTL)
-	}
-	if err := w.setStatus(ctx, Removed); err != nil {
-		t.Fatal(err)
-	}
-	for name, token := range map[string]string{"expired": expired, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {
-		if _, err := w.logins.RedeemSetup(ctx, token, "a long phrase only jo knows"); !errors.Is(err, ErrInvalidSetup) {
-			t.Errorf("%s token: %v", name, err)
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		w := newWorld(t, srv.Client)
+		expired, _ := w.logins.IssueSetup(ctx, w.jo)
+		if err := w.rdb.Del(ctx, w.logins.setupKey(expired)).Err(); err != nil { // what Redis's expiry does
+			t.Fatal(err)
 		}
-	}
+		removed, _ := w.logins.IssueSetup(ctx, w.jo)
+		ttl, err := w.rdb.TTL(ctx, w.logins.setupKey(removed)).Result()
+		if err != nil || ttl <= SetupTTL-time.Minute || ttl > SetupTTL {
+			t.Errorf("set-up token TTL = %v, %v; want %v", ttl, err, SetupTTL)
+		}
+		if err := w.setStatus(ctx, Removed); err != nil {
+			t.Fatal(err)
+		}
+		for name, token := range map[string]string{"expired": expired, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {
+			if _, err := w.logins.RedeemSetup(ctx, token, "a long phrase only jo knows"); !errors.Is(err, ErrInvalidSetup) {
+				t.Errorf("%s token: %v", name, err)
+			}
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 // TestSetupPageRefusals: the set-up page refuses a post without the CSRF token, a cross-site
@@ -14,56 +16,58 @@ import (
 // and sends no referrer.
 func TestSetupPageRefusals(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	token, err := w.logins.IssueSetup(context.Background(), w.jo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := Handler(w.logins, nil)
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		w := newWorld(t, srv.Client)
+		token, err := w.logins.IssueSetup(context.Background(), w.jo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := Handler(w.logins, nil)
 
-	get := httptest.NewRecorder()
-	h.ServeHTTP(get, httptest.NewRequest("GET", SetupPath+"?token="+token, nil))
-	if get.Code != http.StatusOK || get.Header().Get("Cache-Control") != "no-store" || get.Header().Get("Referrer-Policy") != "no-referrer" {
-		t.Fatalf("GET: %d %v", get.Code, get.Header())
-	}
-	cookie := get.Result().Cookies()[0]
+		get := httptest.NewRecorder()
+		h.ServeHTTP(get, httptest.NewRequest("GET", SetupPath+"?token="+token, nil))
+		if get.Code != http.StatusOK || get.Header().Get("Cache-Control") != "no-store" || get.Header().Get("Referrer-Policy") != "no-referrer" {
+			t.Fatalf("GET: %d %v", get.Code, get.Header())
+		}
+		cookie := get.Result().Cookies()[0]
 
-	post := func(csrf string, cookie *http.Cookie, header http.Header) int {
-		form := url.Values{"token": {token}, "csrf": {csrf}, "password": {"x"}, "confirm": {"y"}}
-		r := httptest.NewRequest("POST", SetupPath, strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for k, v := range header {
-			r.Header[k] = v
+		post := func(csrf string, cookie *http.Cookie, header http.Header) int {
+			form := url.Values{"token": {token}, "csrf": {csrf}, "password": {"x"}, "confirm": {"y"}}
+			r := httptest.NewRequest("POST", SetupPath, strings.NewReader(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range header {
+				r.Header[k] = v
+			}
+			if cookie != nil {
+				r.AddCookie(cookie)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			return rec.Code
 		}
-		if cookie != nil {
-			r.AddCookie(cookie)
+		for _, tc := range []struct {
+			name   string
+			csrf   string
+			cookie *http.Cookie
+			header http.Header
+			want   int
+		}{
+			{"no cookie", cookie.Value, nil, nil, http.StatusForbidden},
+			{"wrong token", "forged", cookie, nil, http.StatusForbidden},
+			{"cross-site", cookie.Value, cookie, http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+			{"same-origin, passwords differ", cookie.Value, cookie, nil, http.StatusBadRequest},
+		} {
+			if got := post(tc.csrf, tc.cookie, tc.header); got != tc.want {
+				t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+			}
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec.Code
-	}
-	for _, tc := range []struct {
-		name   string
-		csrf   string
-		cookie *http.Cookie
-		header http.Header
-		want   int
-	}{
-		{"no cookie", cookie.Value, nil, nil, http.StatusForbidden},
-		{"wrong token", "forged", cookie, nil, http.StatusForbidden},
-		{"cross-site", cookie.Value, cookie, http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
-		{"same-origin, passwords differ", cookie.Value, cookie, nil, http.StatusBadRequest},
-	} {
-		if got := post(tc.csrf, tc.cookie, tc.header); got != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		// One attempt counted above; the limit refuses the one after setupAttempts.
+		codes := map[int]int{}
+		for range setupAttempts {
+			codes[post(cookie.Value, cookie, nil)]++
 		}
-	}
-	// One attempt counted above; the limit refuses the one after setupAttempts.
-	codes := map[int]int{}
-	for range setupAttempts {
-		codes[post(cookie.Value, cookie, nil)]++
-	}
-	if codes[http.StatusTooManyRequests] != 1 || codes[http.StatusBadRequest] != setupAttempts-1 {
-		t.Errorf("attempt limit: answers %v", codes)
-	}
+		if codes[http.StatusTooManyRequests] != 1 || codes[http.StatusBadRequest] != setupAttempts-1 {
+			t.Errorf("attempt limit: answers %v", codes)
+		}
+	})
 }

@@ -1,7 +1,9 @@
-// Package audit records one entry per FHIR request: who asked, through which app, for which
-// patients and what, what was decided and why, and how it ended. Records go to a Redis stream
-// and to the JSON log. A record never holds a token, a FHIR body or any clinical value; callers
-// that cannot write their record must not release data.
+// Package audit records one entry per FHIR request, and per account action of the support
+// team: who asked, through which app, for which patients and what, what was decided and why,
+// and how it ended. Records go to a Redis stream whose key this package owns (the Trail, which
+// also reads them back for the audit command) and to the JSON log. A record never holds a
+// token, a FHIR body or any clinical value; callers that cannot write their record must not
+// release data. It decides nothing.
 package audit
 
 import (

@@ -59,39 +59,41 @@ func TestSenderRefusesBadOptions(t *testing.T) {
 // Redis; once it accepts again they are all delivered, each once.
 func TestOutboxSurvivesAnOutage(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	capture, addr := startCapture(t)
-	capture.SetFailing(true)
-	rdb := redistest.Client(t)
-	s, err := mail.NewSender(mail.SMTPOptions{Addr: addr, From: "no-reply@example.org", TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ob := mail.NewOutbox(rdb, mail.OutboxOptions{Prefix: "test:", Send: s, Backoff: 50 * time.Millisecond, Poll: 20 * time.Millisecond})
-	for _, to := range []string{"a@example.org", "b@example.org", "c@example.org"} {
-		if err := ob.Enqueue(ctx, mail.Message{To: to, Subject: "hello", Body: "hi"}); err != nil {
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		capture, addr := startCapture(t)
+		capture.SetFailing(true)
+		rdb := srv.Client
+		s, err := mail.NewSender(mail.SMTPOptions{Addr: addr, From: "no-reply@example.org", TLS: "none"})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); ob.Run(ctx) }()
-	time.Sleep(300 * time.Millisecond)
-	if n, err := ob.Pending(ctx); err != nil || n != 3 || len(capture.Messages()) != 0 {
-		t.Fatalf("during the outage: pending %d (%v), delivered %d", n, err, len(capture.Messages()))
-	}
-	capture.SetFailing(false)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(capture.Messages()) < 3 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond)
-	if got := capture.Messages(); len(got) != 3 {
-		t.Errorf("delivered %d messages after the outage, want 3", len(got))
-	}
-	if n, _ := ob.Pending(ctx); n != 0 {
-		t.Errorf("%d still pending", n)
-	}
-	cancel()
-	<-done
+		ob := mail.NewOutbox(rdb, mail.OutboxOptions{Prefix: "test:", Send: s, Backoff: 50 * time.Millisecond, Poll: 20 * time.Millisecond})
+		for _, to := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+			if err := ob.Enqueue(ctx, mail.Message{To: to, Subject: "hello", Body: "hi"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); ob.Run(ctx) }()
+		time.Sleep(300 * time.Millisecond)
+		if n, err := ob.Pending(ctx); err != nil || n != 3 || len(capture.Messages()) != 0 {
+			t.Fatalf("during the outage: pending %d (%v), delivered %d", n, err, len(capture.Messages()))
+		}
+		capture.SetFailing(false)
+		deadline := time.Now().Add(10 * time.Second)
+		for len(capture.Messages()) < 3 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if got := capture.Messages(); len(got) != 3 {
+			t.Errorf("delivered %d messages after the outage, want 3", len(got))
+		}
+		if n, _ := ob.Pending(ctx); n != 0 {
+			t.Errorf("%d still pending", n)
+		}
+		cancel()
+		<-done
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // ErrInvalidToken is returned by Authenticate for any token that must not be honoured. The
@@ -141,8 +142,8 @@ func (s *Server) Authenticate(ctx context.Context, bearer string) (gateway.Calle
 		return gateway.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	var rec tokenRecord
-	if err := s.opts.Store.GetJSON(ctx, tokenKey(c.ID), &rec); err != nil {
-		if s.opts.IsNotFound(err) {
+	if err := redisstore.GetJSON(ctx, s.rdb, s.tokenKey(c.ID), &rec); err != nil {
+		if notFound(err) {
 			return gateway.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
 		}
 		return gateway.Caller{}, fmt.Errorf("smart: look up token: %w", err)
@@ -176,14 +177,12 @@ func (s *Server) familyAlive(ctx context.Context, family string) error {
 	if family == "" {
 		return nil
 	}
-	ok, err := s.opts.Store.Exists(ctx, familyKey(family))
+	n, err := s.rdb.Exists(ctx, s.familyKey(family)).Result()
 	if err != nil {
 		return fmt.Errorf("smart: look up token family: %w", err)
 	}
-	if !ok {
+	if n == 0 {
 		return fmt.Errorf("%w: grant revoked", ErrInvalidToken)
 	}
 	return nil
 }
-
-func tokenKey(jti string) string { return "smart:token:" + jti }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/smart/scope"
 )
 
@@ -63,7 +64,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	binding := s.browserBinding(w, r)
 	req.Binding = hashSecret(binding)
 	id := newSecret()
-	if err := s.opts.Store.PutJSON(r.Context(), authRequestKey(id), req, s.opts.LoginTTL); err != nil {
+	if err := redisstore.PutJSON(r.Context(), s.rdb, s.authRequestKey(id), req, s.opts.LoginTTL); err != nil {
 		s.log.ErrorContext(r.Context(), "store authorization request", "err", err)
 		redirectError(w, r, redirectURI, state, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
 		return
@@ -122,7 +123,7 @@ func (s *Server) validateAuthorize(ctx context.Context, q url.Values, client Cli
 			return invalid("an EHR launch needs the launch scope")
 		}
 		var rec launchRecord
-		if err := s.opts.Store.TakeJSON(ctx, launchKey(launch), &rec); err != nil {
+		if err := redisstore.TakeJSON(ctx, s.rdb, s.launchKey(launch), &rec); err != nil {
 			return invalid("the launch is unknown, expired or already used")
 		}
 		if rec.ClientID != "" && rec.ClientID != client.ID {
@@ -164,5 +165,3 @@ func single(q url.Values, name string) string {
 	}
 	return ""
 }
-
-func authRequestKey(id string) string { return "smart:authreq:" + hashSecret(id) }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // jwtBearerAssertion is the only client_assertion_type (RFC 7523 §2.2).
@@ -134,7 +136,7 @@ func (s *Server) verifyAssertion(r *http.Request, c Client, tok *jwt.JSONWebToke
 	}
 	// The jti is remembered until the assertion expires: within its lifetime it can be
 	// used once (RFC 7523 §3 item 7).
-	fresh, err := s.opts.Store.PutJSONIfAbsent(r.Context(), "smart:jti:"+c.ID+":"+hashSecret(claims.ID), 1,
+	fresh, err := redisstore.PutJSONIfAbsent(r.Context(), s.rdb, s.assertionKey(c.ID, claims.ID), 1,
 		time.Until(claims.Expiry.Time())+time.Minute)
 	if err != nil {
 		return fmt.Errorf("remember jti: %w", err)

@@ -14,6 +14,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/time/rate"
+
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 func TestCacheTTL(t *testing.T) {
@@ -70,29 +72,31 @@ func TestAssertionFailuresAreRateLimited(t *testing.T) {
 	t.Parallel()
 	key, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1"}}})
-	s, hs, _ := newTestServer(t, Client{ID: "svc", JWKS: set, GrantTypes: []string{grantClientCredentials}, Scopes: []string{"system/Patient.rs"}})
-	s.limiter = newLimiter(rate.Inf, 1) // only the assertion-failure limit counts here
-	assertion := func(aud string) string {
-		signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
-		now := time.Now()
-		raw, _ := jwt.Signed(signer).Claims(jwt.Claims{Issuer: "svc", Subject: "svc", Audience: jwt.Audience{aud},
-			Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: newSecret()}).Serialize()
-		return raw
-	}
-	form := func(a string) url.Values {
-		return url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.rs"},
-			"client_assertion_type": {jwtBearerAssertion}, "client_assertion": {a}}
-	}
-	if status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", ""); status != http.StatusOK {
-		t.Fatalf("good assertion: %d %v", status, body)
-	}
-	for range 20 {
-		if status, _, _ := postToken(t, hs.URL, form(assertion("https://elsewhere")), "", ""); status != http.StatusUnauthorized {
-			t.Fatalf("bad assertion: %d", status)
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		s, hs := newTestServer(t, srv.Client, Client{ID: "svc", JWKS: set, GrantTypes: []string{grantClientCredentials}, Scopes: []string{"system/Patient.rs"}})
+		s.limiter = newLimiter(rate.Inf, 1) // only the assertion-failure limit counts here
+		assertion := func(aud string) string {
+			signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
+			now := time.Now()
+			raw, _ := jwt.Signed(signer).Claims(jwt.Claims{Issuer: "svc", Subject: "svc", Audience: jwt.Audience{aud},
+				Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: newSecret()}).Serialize()
+			return raw
 		}
-	}
-	status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", "")
-	if status != http.StatusTooManyRequests || body["error"] != errSlowDown {
-		t.Errorf("after 20 failures: %d %v, want 429 slow_down", status, body)
-	}
+		form := func(a string) url.Values {
+			return url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Patient.rs"},
+				"client_assertion_type": {jwtBearerAssertion}, "client_assertion": {a}}
+		}
+		if status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", ""); status != http.StatusOK {
+			t.Fatalf("good assertion: %d %v", status, body)
+		}
+		for range 20 {
+			if status, _, _ := postToken(t, hs.URL, form(assertion("https://elsewhere")), "", ""); status != http.StatusUnauthorized {
+				t.Fatalf("bad assertion: %d", status)
+			}
+		}
+		status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", "")
+		if status != http.StatusTooManyRequests || body["error"] != errSlowDown {
+			t.Errorf("after 20 failures: %d %v, want 429 slow_down", status, body)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // pending is an authorization between login and the app's code: the patient picker and
@@ -124,11 +125,11 @@ func (s *Server) loadPending(w http.ResponseWriter, r *http.Request, take bool) 
 		showError(w, http.StatusForbidden, "This form was not sent from the browser that signed in, or it has expired.")
 		return "", "", p, false
 	}
-	get := s.opts.Store.GetJSON
+	get := redisstore.GetJSON
 	if take {
-		get = s.opts.Store.TakeJSON
+		get = redisstore.TakeJSON
 	}
-	if err := get(r.Context(), pendingKey(id), &p); err != nil {
+	if err := get(r.Context(), s.rdb, s.pendingKey(id), &p); err != nil {
 		s.loginStoreError(w, r, err)
 		return "", "", p, false
 	}
@@ -140,7 +141,7 @@ func (s *Server) loadPending(w http.ResponseWriter, r *http.Request, take bool) 
 }
 
 func (s *Server) savePending(w http.ResponseWriter, r *http.Request, id string, p pending) bool {
-	if err := s.opts.Store.PutJSON(r.Context(), pendingKey(id), p, s.opts.LoginTTL); err != nil {
+	if err := redisstore.PutJSON(r.Context(), s.rdb, s.pendingKey(id), p, s.opts.LoginTTL); err != nil {
 		s.loginStoreError(w, r, err)
 		return false
 	}
@@ -151,5 +152,3 @@ func (s *Server) savePending(w http.ResponseWriter, r *http.Request, id string, 
 func csrfToken(pendingID, binding string) string {
 	return hashSecret("csrf\x00" + pendingID + "\x00" + binding)
 }
-
-func pendingKey(id string) string { return "smart:pending:" + hashSecret(id) }

@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	s, _, _ := newTestServer(t)
+	s, _ := newTestServer(t, redistest.Embedded(t).Client)
 	api := s.CORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	tests := []struct {
 		name, method, path, origin string

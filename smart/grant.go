@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // launchContext is what a token's app is launched with (SMART scopes-and-launch-context.md
@@ -76,7 +78,7 @@ func (s *Server) issueAccessToken(ctx context.Context, g grant, scopes []string,
 	}
 	rec := tokenRecord{Subject: sub, ClientID: g.ClientID, Expires: exp, IssuedAt: now, Family: family, Scopes: scopes,
 		Context: g.Context, FHIRUser: g.User.FHIRUser, Backend: g.Backend}
-	if err := s.opts.Store.PutJSON(ctx, tokenKey(jti), rec, ttl); err != nil {
+	if err := redisstore.PutJSON(ctx, s.rdb, s.tokenKey(jti), rec, ttl); err != nil {
 		return issued{}, fmt.Errorf("record access token: %w", err)
 	}
 	return issued{token: token, jti: jti, ttl: ttl}, nil

@@ -3,6 +3,8 @@ package smart
 import (
 	"net/http"
 	"strings"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // handleIntrospect is RFC 7662 token introspection with SMART's additions
@@ -57,7 +59,7 @@ func (s *Server) describe(r *http.Request, raw string) (map[string]any, bool) {
 		return nil, false
 	}
 	var rec tokenRecord
-	if err := s.opts.Store.GetJSON(r.Context(), tokenKey(claims.ID), &rec); err != nil {
+	if err := redisstore.GetJSON(r.Context(), s.rdb, s.tokenKey(claims.ID), &rec); err != nil {
 		return nil, false
 	}
 	body := map[string]any{

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // launchRecord is an EHR launch context, created by the EHR before it opens the app and
@@ -63,7 +65,7 @@ func (s *Server) handleCreateLaunch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	launch := newSecret()
-	if err := s.opts.Store.PutJSON(r.Context(), launchKey(launch), rec, s.opts.LaunchTTL); err != nil {
+	if err := redisstore.PutJSON(r.Context(), s.rdb, s.launchKey(launch), rec, s.opts.LaunchTTL); err != nil {
 		s.log.ErrorContext(r.Context(), "store launch", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": errTemporarilyUnavailable, "error_description": "try again later"})
 		return
@@ -122,5 +124,3 @@ func (s *Server) launchCreator(r *http.Request) (Client, bool) {
 	sum := sha256.Sum256([]byte(secret))
 	return c, subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(c.SecretSHA256)) == 1
 }
-
-func launchKey(launch string) string { return "smart:launch:" + hashSecret(launch) }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // idp is one upstream OpenID Provider, discovered on first use.
@@ -64,7 +66,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 	}
 	reqID := r.URL.Query().Get("request")
 	var req authRequest
-	if err := s.opts.Store.GetJSON(r.Context(), authRequestKey(reqID), &req); err != nil {
+	if err := redisstore.GetJSON(r.Context(), s.rdb, s.authRequestKey(reqID), &req); err != nil {
 		s.loginStoreError(w, r, err)
 		return
 	}
@@ -82,7 +84,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 	state, flow := newSecret(), loginFlow{
 		IdP: p.conf.ID, RequestID: reqID, Nonce: newSecret(), Verifier: oauth2.GenerateVerifier(), Binding: req.Binding,
 	}
-	if err := s.opts.Store.PutJSON(r.Context(), loginFlowKey(state), flow, s.opts.LoginTTL); err != nil {
+	if err := redisstore.PutJSON(r.Context(), s.rdb, s.loginFlowKey(state), flow, s.opts.LoginTTL); err != nil {
 		s.loginStoreError(w, r, err)
 		return
 	}
@@ -101,7 +103,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		showError(w, http.StatusBadRequest, "This sign-in response is not valid.")
 		return
 	}
-	if err := s.opts.Store.TakeJSON(r.Context(), loginFlowKey(q.Get("state")), &flow); err != nil {
+	if err := redisstore.TakeJSON(r.Context(), s.rdb, s.loginFlowKey(q.Get("state")), &flow); err != nil {
 		s.loginStoreError(w, r, err)
 		return
 	}
@@ -120,7 +122,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req authRequest
-	if err := s.opts.Store.TakeJSON(r.Context(), authRequestKey(flow.RequestID), &req); err != nil {
+	if err := redisstore.TakeJSON(r.Context(), s.rdb, s.authRequestKey(flow.RequestID), &req); err != nil {
 		s.loginStoreError(w, r, err)
 		return
 	}
@@ -184,12 +186,10 @@ func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code stri
 // loginStoreError answers a failed store lookup during login: an expired or reused flow is
 // the user's to restart; a store fault is ours.
 func (s *Server) loginStoreError(w http.ResponseWriter, r *http.Request, err error) {
-	if s.opts.IsNotFound(err) {
+	if notFound(err) {
 		showError(w, http.StatusBadRequest, "This sign-in link has expired or was already used.")
 		return
 	}
 	s.log.ErrorContext(r.Context(), "login state store", "err", err)
 	showError(w, http.StatusServiceUnavailable, "MyPatients cannot sign you in right now. Try again in a few minutes.")
 }
-
-func loginFlowKey(state string) string { return "smart:login:" + hashSecret(state) }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/smart/scope"
 )
 
@@ -20,7 +21,7 @@ type refreshRecord struct {
 // again with every use (RFC 9700 §4.14.2: refresh tokens expire when not used).
 func (s *Server) issueRefreshToken(ctx context.Context, g grant, family string) (string, error) {
 	rt := newSecret()
-	if err := s.opts.Store.PutJSON(ctx, refreshKey(rt), refreshRecord{Grant: g, Family: family}, s.opts.RefreshTokenTTL); err != nil {
+	if err := redisstore.PutJSON(ctx, s.rdb, s.refreshKey(rt), refreshRecord{Grant: g, Family: family}, s.opts.RefreshTokenTTL); err != nil {
 		return "", fmt.Errorf("store refresh token: %w", err)
 	}
 	return rt, nil
@@ -41,7 +42,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, client Client) 
 	var err error
 	next := raw
 	if client.Public {
-		if err := s.opts.Store.PutJSON(ctx, rotatedKey(raw), rec.Family, s.opts.RefreshTokenTTL); err != nil {
+		if err := redisstore.PutJSON(ctx, s.rdb, s.rotatedKey(raw), rec.Family, s.opts.RefreshTokenTTL); err != nil {
 			s.storeFault(w, r, "remember rotated refresh token", err)
 			return
 		}
@@ -49,11 +50,11 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, client Client) 
 			s.storeFault(w, r, "rotate refresh token", err)
 			return
 		}
-	} else if err := s.opts.Store.PutJSON(ctx, refreshKey(raw), rec, s.opts.RefreshTokenTTL); err != nil {
+	} else if err := redisstore.PutJSON(ctx, s.rdb, s.refreshKey(raw), rec, s.opts.RefreshTokenTTL); err != nil {
 		s.storeFault(w, r, "extend refresh token", err)
 		return
 	}
-	if err := s.opts.Store.PutJSON(ctx, familyKey(rec.Family), client.ID, s.familyTTL()); err != nil {
+	if err := redisstore.PutJSON(ctx, s.rdb, s.familyKey(rec.Family), client.ID, s.familyTTL()); err != nil {
 		s.storeFault(w, r, "extend grant family", err)
 		return
 	}
@@ -72,10 +73,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, client Client) 
 // reuse means it leaked (RFC 9700 §4.14.2).
 func (s *Server) revokeRotated(r *http.Request, raw string) {
 	var family string
-	if err := s.opts.Store.GetJSON(r.Context(), rotatedKey(raw), &family); err != nil {
+	if err := redisstore.GetJSON(r.Context(), s.rdb, s.rotatedKey(raw), &family); err != nil {
 		return
 	}
-	if err := s.opts.Store.Delete(r.Context(), familyKey(family)); err != nil {
+	if err := s.rdb.Del(r.Context(), s.familyKey(family)).Err(); err != nil {
 		s.log.ErrorContext(r.Context(), "revoke family of a reused refresh token", "err", err)
 		return
 	}
@@ -93,7 +94,7 @@ func (s *Server) validateRefresh(r *http.Request, client Client, raw string) (re
 	if raw == "" {
 		return rec, nil, &oauthError{status: http.StatusBadRequest, code: errInvalidRequest, description: "refresh_token is required"}
 	}
-	err := s.opts.Store.GetJSON(ctx, refreshKey(raw), &rec)
+	err := redisstore.GetJSON(ctx, s.rdb, s.refreshKey(raw), &rec)
 	if err == nil && (rec.Grant.ClientID != client.ID || s.familyAlive(ctx, rec.Family) != nil) {
 		return rec, nil, invalidGrant
 	}
@@ -108,10 +109,10 @@ func (s *Server) validateRefresh(r *http.Request, client Client, raw string) (re
 		scopes = asked
 	}
 	if err == nil && client.Public {
-		err = s.opts.Store.TakeJSON(ctx, refreshKey(raw), &rec)
+		err = redisstore.TakeJSON(ctx, s.rdb, s.refreshKey(raw), &rec)
 	}
 	if err != nil {
-		if !s.opts.IsNotFound(err) {
+		if !notFound(err) {
 			s.log.ErrorContext(ctx, "read refresh token", "err", err)
 			return rec, nil, &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
 		}
@@ -137,8 +138,8 @@ func sentClientCredentials(r *http.Request) bool {
 func (s *Server) refreshTokenClient(r *http.Request) (Client, *oauthError) {
 	raw := single(r.PostForm, "refresh_token")
 	var rec refreshRecord
-	if err := s.opts.Store.GetJSON(r.Context(), refreshKey(raw), &rec); err != nil {
-		if s.opts.IsNotFound(err) {
+	if err := redisstore.GetJSON(r.Context(), s.rdb, s.refreshKey(raw), &rec); err != nil {
+		if notFound(err) {
 			s.revokeRotated(r, raw)
 			return Client{}, &oauthError{status: http.StatusBadRequest, code: errInvalidGrant, description: "the refresh token is invalid, expired, revoked or was issued to another client"}
 		}
@@ -154,6 +155,3 @@ func (s *Server) refreshTokenClient(r *http.Request) (Client, *oauthError) {
 // familyTTL is how long a grant lives without use: long enough for its refresh token and
 // for every access token issued from it.
 func (s *Server) familyTTL() time.Duration { return max(s.opts.RefreshTokenTTL, s.opts.AccessTokenTTL) }
-
-func refreshKey(rt string) string { return "smart:refresh:" + hashSecret(rt) }
-func rotatedKey(rt string) string { return "smart:refresh-used:" + hashSecret(rt) }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 // putGrantCode stores a code for the public app with g's scopes and context.
@@ -17,7 +20,7 @@ func putGrantCode(t *testing.T, s *Server, scopes string, ctx *launchContext) st
 	rec := authCode{RedirectURI: "https://app.example.org/cb", CodeChallenge: pkceS256(verifier), Grant: grant{
 		ClientID: "app", Scopes: strings.Fields(scopes), Context: ctx,
 		User: loggedInUser{Subject: "accounts:u-pcp", Username: "pcp", IdP: "accounts", FHIRUser: "Practitioner/dr-patel"}}}
-	if err := s.opts.Store.PutJSON(context.Background(), codeKey(code), rec, time.Minute); err != nil {
+	if err := redisstore.PutJSON(context.Background(), s.rdb, s.codeKey(code), rec, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	return code
@@ -25,75 +28,79 @@ func putGrantCode(t *testing.T, s *Server, scopes string, ctx *launchContext) st
 
 func TestRefreshRotationAndReuse(t *testing.T) {
 	t.Parallel()
-	s, hs, _ := newTestServer(t)
-	code := putGrantCode(t, s, "patient/*.rs offline_access", &launchContext{Patient: "child-01", NeedPatientBanner: true})
-	status, body, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
-	if status != http.StatusOK || body["refresh_token"] == nil || body["patient"] != "child-01" {
-		t.Fatalf("code: %d %v", status, body)
-	}
-	first := body["refresh_token"].(string)
-	refresh := func(rt string, extra url.Values) (int, map[string]any) {
-		f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
-		for k, v := range extra {
-			f[k] = v
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		s, hs := newTestServer(t, srv.Client)
+		code := putGrantCode(t, s, "patient/*.rs offline_access", &launchContext{Patient: "child-01", NeedPatientBanner: true})
+		status, body, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
+		if status != http.StatusOK || body["refresh_token"] == nil || body["patient"] != "child-01" {
+			t.Fatalf("code: %d %v", status, body)
 		}
-		status, body, _ := postToken(t, hs.URL, f, "", "")
-		return status, body
-	}
-	status, second := refresh(first, nil)
-	if status != http.StatusOK || second["refresh_token"] == first || second["patient"] != "child-01" {
-		t.Fatalf("refresh: %d %v", status, second)
-	}
-	if status, b := refresh(second["refresh_token"].(string), url.Values{"scope": {"patient/*.rs user/*.rs"}}); status != http.StatusBadRequest || b["error"] != errInvalidScope {
-		t.Errorf("wider scope: %d %v", status, b)
-	}
-	// A wider scope spent nothing: the token still works.
-	status, third := refresh(second["refresh_token"].(string), nil)
-	if status != http.StatusOK {
-		t.Fatalf("refresh after a refused wider scope: %d %v", status, third)
-	}
-	second = third
-	// Reusing the first token revokes the family.
-	if status, b := refresh(first, nil); status != http.StatusBadRequest || b["error"] != errInvalidGrant {
-		t.Errorf("reuse: %d %v", status, b)
-	}
-	if _, err := s.Authenticate(context.Background(), second["access_token"].(string)); err == nil {
-		t.Error("an access token of a revoked family still authenticates")
-	}
+		first := body["refresh_token"].(string)
+		refresh := func(rt string, extra url.Values) (int, map[string]any) {
+			f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+			for k, v := range extra {
+				f[k] = v
+			}
+			status, body, _ := postToken(t, hs.URL, f, "", "")
+			return status, body
+		}
+		status, second := refresh(first, nil)
+		if status != http.StatusOK || second["refresh_token"] == first || second["patient"] != "child-01" {
+			t.Fatalf("refresh: %d %v", status, second)
+		}
+		if status, b := refresh(second["refresh_token"].(string), url.Values{"scope": {"patient/*.rs user/*.rs"}}); status != http.StatusBadRequest || b["error"] != errInvalidScope {
+			t.Errorf("wider scope: %d %v", status, b)
+		}
+		// A wider scope spent nothing: the token still works.
+		status, third := refresh(second["refresh_token"].(string), nil)
+		if status != http.StatusOK {
+			t.Fatalf("refresh after a refused wider scope: %d %v", status, third)
+		}
+		second = third
+		// Reusing the first token revokes the family.
+		if status, b := refresh(first, nil); status != http.StatusBadRequest || b["error"] != errInvalidGrant {
+			t.Errorf("reuse: %d %v", status, b)
+		}
+		if _, err := s.Authenticate(context.Background(), second["access_token"].(string)); err == nil {
+			t.Error("an access token of a revoked family still authenticates")
+		}
+	})
 }
 
 func TestIntrospectAndRevoke(t *testing.T) {
 	t.Parallel()
-	s, hs, _ := newTestServer(t)
-	code := putGrantCode(t, s, "openid fhirUser patient/*.rs", &launchContext{Patient: "child-01", Encounter: "e1"})
-	_, tok, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
-	at := tok["access_token"].(string)
-	post := func(path string, f url.Values, user, pass string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+path, strings.NewReader(f.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if user != "" {
-			req.SetBasicAuth(user, pass)
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		s, hs := newTestServer(t, srv.Client)
+		code := putGrantCode(t, s, "openid fhirUser patient/*.rs", &launchContext{Patient: "child-01", Encounter: "e1"})
+		_, tok, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
+		at := tok["access_token"].(string)
+		post := func(path string, f url.Values, user, pass string) (int, map[string]any) {
+			req, _ := http.NewRequest(http.MethodPost, hs.URL+path, strings.NewReader(f.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if user != "" {
+				req.SetBasicAuth(user, pass)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&b)
+			return resp.StatusCode, b
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		status, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret")
+		if status != http.StatusOK || b["active"] != true || b["patient"] != "child-01" || b["encounter"] != "e1" || b["fhirUser"] != "Practitioner/dr-patel" || b["client_id"] != "app" {
+			t.Fatalf("introspect: %d %v", status, b)
 		}
-		defer resp.Body.Close()
-		var b map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&b)
-		return resp.StatusCode, b
-	}
-	status, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret")
-	if status != http.StatusOK || b["active"] != true || b["patient"] != "child-01" || b["encounter"] != "e1" || b["fhirUser"] != "Practitioner/dr-patel" || b["client_id"] != "app" {
-		t.Fatalf("introspect: %d %v", status, b)
-	}
-	if status, _ := post("/oauth/introspect", url.Values{"token": {at}}, "app", ""); status != http.StatusUnauthorized {
-		t.Errorf("a public client may not introspect: %d", status)
-	}
-	if status, _ := post("/oauth/revoke", url.Values{"token": {at}, "client_id": {"app"}}, "", ""); status != http.StatusOK {
-		t.Fatalf("revoke: %d", status)
-	}
-	if _, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret"); len(b) != 1 || b["active"] != false {
-		t.Errorf("after revocation: %v", b)
-	}
+		if status, _ := post("/oauth/introspect", url.Values{"token": {at}}, "app", ""); status != http.StatusUnauthorized {
+			t.Errorf("a public client may not introspect: %d", status)
+		}
+		if status, _ := post("/oauth/revoke", url.Values{"token": {at}, "client_id": {"app"}}, "", ""); status != http.StatusOK {
+			t.Fatalf("revoke: %d", status)
+		}
+		if _, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret"); len(b) != 1 || b["active"] != false {
+			t.Errorf("after revocation: %v", b)
+		}
+	})
 }

@@ -2,6 +2,8 @@ package smart
 
 import (
 	"net/http"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // handleRevoke is RFC 7009 token revocation. The client authenticates as at the token
@@ -32,18 +34,18 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if claims, verr := s.tokens.verify(raw, s.opts.Now()); verr == nil && claims.ClientID == client.ID {
 		var rec tokenRecord
-		if s.opts.Store.GetJSON(ctx, tokenKey(claims.ID), &rec) == nil && rec.Family != "" {
-			err = s.opts.Store.Delete(ctx, familyKey(rec.Family))
+		if redisstore.GetJSON(ctx, s.rdb, s.tokenKey(claims.ID), &rec) == nil && rec.Family != "" {
+			err = s.rdb.Del(ctx, s.familyKey(rec.Family)).Err()
 		}
 		if err == nil {
-			err = s.opts.Store.Delete(ctx, tokenKey(claims.ID))
+			err = s.rdb.Del(ctx, s.tokenKey(claims.ID)).Err()
 		}
 	} else {
 		var rec refreshRecord
-		if s.opts.Store.GetJSON(ctx, refreshKey(raw), &rec) == nil && rec.Grant.ClientID == client.ID {
-			err = s.opts.Store.Delete(ctx, familyKey(rec.Family))
+		if redisstore.GetJSON(ctx, s.rdb, s.refreshKey(raw), &rec) == nil && rec.Grant.ClientID == client.ID {
+			err = s.rdb.Del(ctx, s.familyKey(rec.Family)).Err()
 			if err == nil {
-				err = s.opts.Store.Delete(ctx, refreshKey(raw))
+				err = s.rdb.Del(ctx, s.refreshKey(raw)).Err()
 			}
 		}
 	}

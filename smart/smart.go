@@ -16,23 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
 	"github.com/mypatients/gateway"
 )
-
-// Store keeps the server's short-lived state: pending authorizations, logins in progress,
-// authorization codes and the records of issued tokens. *redisstore.Store implements it; a
-// missing key is an error for which IsNotFound returns true.
-type Store interface {
-	PutJSON(ctx context.Context, key string, v any, ttl time.Duration) error
-	GetJSON(ctx context.Context, key string, v any) error
-	TakeJSON(ctx context.Context, key string, v any) error
-	Exists(ctx context.Context, key string) (bool, error)
-	// PutJSONIfAbsent stores v only when key does not exist and reports whether it did.
-	PutJSONIfAbsent(ctx context.Context, key string, v any, ttl time.Duration) (bool, error)
-	Delete(ctx context.Context, key string) error
-}
 
 // Client is a registered SMART app.
 type Client struct {
@@ -81,11 +69,11 @@ type Options struct {
 	// BaseURL is the gateway's public base URL; the issuer of its tokens. The FHIR base, and
 	// so the audience of access tokens, is BaseURL + "/fhir".
 	BaseURL string
-	Store   Store
-	// IsNotFound reports whether a Store error means the key does not exist.
-	IsNotFound func(error) bool
-	Clients    []Client
-	IdPs       []IdP
+	// Redis keeps the server's short-lived state, under KeyPrefix (see state.go).
+	Redis     redis.UniversalClient
+	KeyPrefix string
+	Clients   []Client
+	IdPs      []IdP
 	// SigningKey signs access tokens (RS256).
 	SigningKey     *rsa.PrivateKey
 	AccessTokenTTL time.Duration
@@ -107,6 +95,7 @@ type Options struct {
 
 // Server is the SMART authorization server.
 type Server struct {
+	state
 	opts     Options
 	fhirBase string
 	clients  map[string]Client
@@ -125,8 +114,8 @@ type Server struct {
 // New checks opts and returns a Server. Identity providers are discovered lazily, on the first
 // login through each, so that the gateway starts even while an IdP is down.
 func New(opts Options) (*Server, error) {
-	if opts.Store == nil || opts.IsNotFound == nil || opts.SigningKey == nil {
-		return nil, errors.New("smart: Store, IsNotFound and SigningKey are required")
+	if opts.Redis == nil || opts.SigningKey == nil {
+		return nil, errors.New("smart: Redis and SigningKey are required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -142,6 +131,7 @@ func New(opts Options) (*Server, error) {
 	setDuration(&opts.LaunchTTL, 5*time.Minute)
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Server{
+		state:    state{rdb: opts.Redis, prefix: opts.KeyPrefix},
 		opts:     opts,
 		fhirBase: opts.BaseURL + "/fhir",
 		clients:  map[string]Client{},

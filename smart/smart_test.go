@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mypatients/gateway/redisstore"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
@@ -36,16 +36,14 @@ func signingKey(t *testing.T) *rsa.PrivateKey {
 	return testKey
 }
 
-// newTestServer returns a Server on an embedded Redis behind a real HTTP server.
-func newTestServer(t *testing.T, extra ...Client) (*Server, *httptest.Server, *redisstore.Store) {
+// newTestServer returns a Server keeping its state in rdb, behind a real HTTP server.
+func newTestServer(t *testing.T, rdb redis.UniversalClient, extra ...Client) (*Server, *httptest.Server) {
 	t.Helper()
-	rdb := redistest.Client(t)
-	store := redisstore.New(rdb, "test:")
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	s, err := New(Options{
-		BaseURL: hs.URL, Store: store, IsNotFound: func(err error) bool { return errors.Is(err, redisstore.ErrNotFound) },
+		BaseURL: hs.URL, Redis: rdb, KeyPrefix: "test:",
 		Clients: append([]Client{
 			{ID: "app", Name: "Test app", Public: true, RedirectURIs: []string{"https://app.example.org/cb", "http://127.0.0.1:8765/callback"}},
 			{ID: "conf", Public: false, SecretSHA256: hashSecret("s3cret"), RedirectURIs: []string{"https://conf.example.org/cb"}},
@@ -59,7 +57,7 @@ func newTestServer(t *testing.T, extra ...Client) (*Server, *httptest.Server, *r
 		t.Fatal(err)
 	}
 	s.Register(mux)
-	return s, hs, store
+	return s, hs
 }
 
 // noFollow is an HTTP client that shows redirects instead of following them.
@@ -67,7 +65,7 @@ var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) 
 
 func TestDiscovery(t *testing.T) {
 	t.Parallel()
-	_, hs, _ := newTestServer(t)
+	_, hs := newTestServer(t, redistest.Embedded(t).Client)
 	for _, path := range []string{"/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration"} {
 		resp, err := http.Get(hs.URL + path)
 		if err != nil {
@@ -104,64 +102,66 @@ func authorizeURL(base string, mod func(url.Values)) string {
 
 func TestAuthorize(t *testing.T) {
 	t.Parallel()
-	_, hs, _ := newTestServer(t)
-	tests := []struct {
-		name      string
-		mod       func(url.Values)
-		wantPage  int    // status of an error page that must not redirect
-		wantError string // error code redirected to the client
-	}{
-		{"valid request shows the sign-in page", nil, http.StatusOK, ""},
-		{"unknown client", func(q url.Values) { q.Set("client_id", "evil") }, http.StatusBadRequest, ""},
-		{"redirect with trailing slash", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb/") }, http.StatusBadRequest, ""},
-		{"redirect with extra query", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb?x=1") }, http.StatusBadRequest, ""},
-		{"redirect with case change", func(q url.Values) { q.Set("redirect_uri", "https://APP.example.org/cb") }, http.StatusBadRequest, ""},
-		{"missing redirect", func(q url.Values) { q.Del("redirect_uri") }, http.StatusBadRequest, ""},
-		{"loopback port may vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/callback") }, http.StatusOK, ""},
-		{"loopback path may not vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/other") }, http.StatusBadRequest, ""},
-		{"wrong aud", func(q url.Values) { q.Set("aud", "https://evil.example.org/fhir") }, 0, errInvalidRequest},
-		{"aud with trailing slash is the same base", func(q url.Values) { q.Set("aud", hs.URL+"/fhir/") }, http.StatusOK, ""},
-		{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") }, 0, errInvalidRequest},
-		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") }, 0, errInvalidRequest},
-		{"token response type", func(q url.Values) { q.Set("response_type", "token") }, 0, errUnsupportedResponseType},
-		{"only write scopes", func(q url.Values) { q.Set("scope", "user/Patient.write user/*.cud") }, 0, errInvalidScope},
-		{"repeated state", func(q url.Values) { q.Add("state", "other") }, 0, errInvalidRequest},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp, err := noFollow.Get(authorizeURL(hs.URL, tt.mod))
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if tt.wantError == "" {
-				if resp.StatusCode != tt.wantPage || resp.Header.Get("Location") != "" {
-					t.Fatalf("status %d location %q, want page %d without redirect", resp.StatusCode, resp.Header.Get("Location"), tt.wantPage)
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		_, hs := newTestServer(t, srv.Client)
+		tests := []struct {
+			name      string
+			mod       func(url.Values)
+			wantPage  int    // status of an error page that must not redirect
+			wantError string // error code redirected to the client
+		}{
+			{"valid request shows the sign-in page", nil, http.StatusOK, ""},
+			{"unknown client", func(q url.Values) { q.Set("client_id", "evil") }, http.StatusBadRequest, ""},
+			{"redirect with trailing slash", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb/") }, http.StatusBadRequest, ""},
+			{"redirect with extra query", func(q url.Values) { q.Set("redirect_uri", "https://app.example.org/cb?x=1") }, http.StatusBadRequest, ""},
+			{"redirect with case change", func(q url.Values) { q.Set("redirect_uri", "https://APP.example.org/cb") }, http.StatusBadRequest, ""},
+			{"missing redirect", func(q url.Values) { q.Del("redirect_uri") }, http.StatusBadRequest, ""},
+			{"loopback port may vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/callback") }, http.StatusOK, ""},
+			{"loopback path may not vary", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:49152/other") }, http.StatusBadRequest, ""},
+			{"wrong aud", func(q url.Values) { q.Set("aud", "https://evil.example.org/fhir") }, 0, errInvalidRequest},
+			{"aud with trailing slash is the same base", func(q url.Values) { q.Set("aud", hs.URL+"/fhir/") }, http.StatusOK, ""},
+			{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") }, 0, errInvalidRequest},
+			{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") }, 0, errInvalidRequest},
+			{"token response type", func(q url.Values) { q.Set("response_type", "token") }, 0, errUnsupportedResponseType},
+			{"only write scopes", func(q url.Values) { q.Set("scope", "user/Patient.write user/*.cud") }, 0, errInvalidScope},
+			{"repeated state", func(q url.Values) { q.Add("state", "other") }, 0, errInvalidRequest},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp, err := noFollow.Get(authorizeURL(hs.URL, tt.mod))
+				if err != nil {
+					t.Fatal(err)
 				}
-				if resp.Header.Get("Referrer-Policy") != "no-referrer" {
-					t.Error("page without Referrer-Policy: no-referrer")
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if tt.wantError == "" {
+					if resp.StatusCode != tt.wantPage || resp.Header.Get("Location") != "" {
+						t.Fatalf("status %d location %q, want page %d without redirect", resp.StatusCode, resp.Header.Get("Location"), tt.wantPage)
+					}
+					if resp.Header.Get("Referrer-Policy") != "no-referrer" {
+						t.Error("page without Referrer-Policy: no-referrer")
+					}
+					if tt.wantPage == http.StatusOK && !strings.Contains(string(body), "/login/accounts?request=") {
+						t.Errorf("sign-in page does not offer the IdP: %s", body)
+					}
+					return
 				}
-				if tt.wantPage == http.StatusOK && !strings.Contains(string(body), "/login/accounts?request=") {
-					t.Errorf("sign-in page does not offer the IdP: %s", body)
+				loc, err := resp.Location()
+				if resp.StatusCode != http.StatusSeeOther || err != nil {
+					t.Fatalf("status %d, want a 303 redirect with error %s", resp.StatusCode, tt.wantError)
 				}
-				return
-			}
-			loc, err := resp.Location()
-			if resp.StatusCode != http.StatusSeeOther || err != nil {
-				t.Fatalf("status %d, want a 303 redirect with error %s", resp.StatusCode, tt.wantError)
-			}
-			if got := loc.Query().Get("error"); got != tt.wantError {
-				t.Errorf("error = %q, want %q", got, tt.wantError)
-			}
-			if tt.name != "repeated state" && loc.Query().Get("state") != "a&b+c%d" {
-				t.Errorf("state = %q, want it echoed exactly", loc.Query().Get("state"))
-			}
-			if !strings.HasPrefix(loc.String(), "https://app.example.org/cb?") || loc.Query().Get("code") != "" {
-				t.Errorf("redirect %s", loc)
-			}
-		})
-	}
+				if got := loc.Query().Get("error"); got != tt.wantError {
+					t.Errorf("error = %q, want %q", got, tt.wantError)
+				}
+				if tt.name != "repeated state" && loc.Query().Get("state") != "a&b+c%d" {
+					t.Errorf("state = %q, want it echoed exactly", loc.Query().Get("state"))
+				}
+				if !strings.HasPrefix(loc.String(), "https://app.example.org/cb?") || loc.Query().Get("code") != "" {
+					t.Errorf("redirect %s", loc)
+				}
+			})
+		}
+	})
 }
 
 func TestOfferScopes(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 // TestThrottleSharedByTokenEndpoints floods the introspection endpoint from one address:
@@ -13,7 +15,7 @@ import (
 // which share the address's budget.
 func TestThrottleSharedByTokenEndpoints(t *testing.T) {
 	t.Parallel()
-	_, hs, _ := newTestServer(t)
+	_, hs := newTestServer(t, redistest.Embedded(t).Client)
 	post := func(path string) (int, string) {
 		resp, err := http.Post(hs.URL+path, "application/x-www-form-urlencoded", strings.NewReader(url.Values{"token": {"x"}}.Encode()))
 		if err != nil {

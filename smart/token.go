@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/mypatients/gateway/redisstore"
 )
 
 // authCode is what an authorization code stands for, stored under the code's hash. It binds
@@ -23,7 +25,7 @@ type authCode struct {
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req authRequest, g grant) {
 	code := newSecret()
 	rec := authCode{RedirectURI: req.RedirectURI, CodeChallenge: req.CodeChallenge, Grant: g}
-	if err := s.opts.Store.PutJSON(r.Context(), codeKey(code), rec, s.opts.CodeTTL); err != nil {
+	if err := redisstore.PutJSON(r.Context(), s.rdb, s.codeKey(code), rec, s.opts.CodeTTL); err != nil {
 		s.log.ErrorContext(r.Context(), "store authorization code", "err", err)
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
 		return
@@ -114,8 +116,8 @@ func (s *Server) redeemCode(w http.ResponseWriter, r *http.Request, client Clien
 		return
 	}
 	var rec authCode
-	if err := s.opts.Store.TakeJSON(ctx, codeKey(code), &rec); err != nil {
-		if !s.opts.IsNotFound(err) {
+	if err := redisstore.TakeJSON(ctx, s.rdb, s.codeKey(code), &rec); err != nil {
+		if !notFound(err) {
 			s.storeFault(w, r, "take authorization code", err)
 			return
 		}
@@ -132,11 +134,11 @@ func (s *Server) redeemCode(w http.ResponseWriter, r *http.Request, client Clien
 	}
 	g := rec.Grant
 	family := newSecret()
-	if err := s.opts.Store.PutJSON(ctx, familyKey(family), g.ClientID, s.familyTTL()); err != nil {
+	if err := redisstore.PutJSON(ctx, s.rdb, s.familyKey(family), g.ClientID, s.familyTTL()); err != nil {
 		s.storeFault(w, r, "record grant family", err)
 		return
 	}
-	if err := s.opts.Store.PutJSON(ctx, usedCodeKey(code), family, s.familyTTL()); err != nil {
+	if err := redisstore.PutJSON(ctx, s.rdb, s.usedCodeKey(code), family, s.familyTTL()); err != nil {
 		s.storeFault(w, r, "remember used code", err)
 		return
 	}
@@ -169,10 +171,10 @@ func (s *Server) redeemCode(w http.ResponseWriter, r *http.Request, client Clien
 // revokeReplayed revokes the grant issued for a code that is presented again.
 func (s *Server) revokeReplayed(r *http.Request, code string) {
 	var family string
-	if err := s.opts.Store.TakeJSON(r.Context(), usedCodeKey(code), &family); err != nil {
+	if err := redisstore.TakeJSON(r.Context(), s.rdb, s.usedCodeKey(code), &family); err != nil {
 		return
 	}
-	if err := s.opts.Store.Delete(r.Context(), familyKey(family)); err != nil {
+	if err := s.rdb.Del(r.Context(), s.familyKey(family)).Err(); err != nil {
 		s.log.ErrorContext(r.Context(), "revoke tokens of a replayed code", "err", err)
 		return
 	}
@@ -200,7 +202,3 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
-
-func codeKey(code string) string     { return "smart:code:" + hashSecret(code) }
-func usedCodeKey(code string) string { return "smart:code-used:" + hashSecret(code) }
-func familyKey(id string) string     { return "smart:family:" + hashSecret(id) }

@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/audit"
-	"github.com/mypatients/gateway/redisstore"
 )
 
 const accountUsage = `usage: mypatients account show|suspend|reinstate [flags] USERID
@@ -82,7 +80,7 @@ func accountCommand(ctx context.Context, args []string, stdout io.Writer, enviro
 		if isStaff {
 			rec.Sponsor = staff.Sponsor
 		}
-		trail := audit.NewTrail(redisstore.New(rdb, cfg.Redis.KeyPrefix), cfg.Audit.Stream, cfg.Audit.MaxLen, slog.New(slog.DiscardHandler))
+		trail := audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen})
 		if err := trail.Write(ctx, rec); err != nil {
 			// The change is made; say plainly that its record is missing so someone adds it.
 			return fmt.Errorf("account %s: done, but the audit record was not stored: %w", action, err)

@@ -85,16 +85,13 @@ func auditCommand(ctx context.Context, args []string, stdout io.Writer, environ 
 		return fmt.Errorf("audit: %w", err)
 	}
 	defer rdb.Close()
-	msgs, err := redisstore.New(rdb, cfg.Redis.KeyPrefix).Entries(ctx, cfg.Audit.Stream, *count)
+	trail := audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream})
+	records, err := trail.Records(ctx, *count)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(stdout)
-	for _, m := range msgs {
-		r, err := audit.Decode(m.Values)
-		if err != nil {
-			return fmt.Errorf("audit entry %s: %w", m.ID, err)
-		}
+	for _, r := range records {
 		if err := enc.Encode(r); err != nil {
 			return err
 		}

@@ -76,7 +76,6 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	run.onClose(func() { rdb.Close() })
-	store := redisstore.New(rdb, cfg.Redis.KeyPrefix)
 
 	up, err := upstream.New(upstream.Options{
 		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken,
@@ -97,7 +96,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	portalKey := addDemoPortal(cfg, log) // demo patient portal client: access.go
 	picker := &patientPicker{}
 	sm, err := smart.New(smart.Options{
-		BaseURL: cfg.BaseURL, Store: store, IsNotFound: isNotFound,
+		BaseURL: cfg.BaseURL, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix,
 		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
 		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
@@ -112,7 +111,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
 		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: authorizer,
-		Audit: acc.auditWriter(audit.NewTrail(store, cfg.Audit.Stream, cfg.Audit.MaxLen, log)), Logger: log, MaxCount: 100,
+		Audit: acc.auditWriter(audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log})), Logger: log, MaxCount: 100,
 		SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()},
 		PageKey:            pageKey(cfg),
 	})
@@ -155,8 +154,6 @@ func pageKey(cfg *config.Config) []byte {
 	}
 	return []byte(cfg.Tokens.PageKey)
 }
-
-func isNotFound(err error) bool { return errors.Is(err, redisstore.ErrNotFound) }
 
 func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
 	var out []smart.IdP
