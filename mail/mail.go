@@ -107,3 +107,12 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	}
 	return nil
 }
+
+// Unconfigured is the Deliverer of a gateway with no SMTP server: it fails every send, so that
+// messages stay queued (with backoff) until a server is configured and the gateway restarted.
+type Unconfigured struct{}
+
+// Send fails.
+func (Unconfigured) Send(context.Context, Message) error {
+	return errors.New("no SMTP server configured (access.mail.smtp_addr)")
+}

@@ -54,6 +54,8 @@ type tokenRecord struct {
 	Context  *launchContext `json:"context,omitempty"`
 	FHIRUser string         `json:"fhir_user,omitempty"`
 	Backend  bool           `json:"backend,omitempty"`
+	// Sponsor is a staff user's sponsor, captured at sign-in; never in the JWT itself.
+	Sponsor string `json:"sponsor,omitempty"`
 }
 
 // tokenSigner signs and verifies access tokens with one RSA key.
@@ -164,10 +166,11 @@ func (s *Server) Authenticate(ctx context.Context, bearer string) (gateway.Calle
 		TokenID:   c.ID,
 		Patient:   c.Patient,
 		Encounter: c.Encounter,
+		Sponsor:   rec.Sponsor,
 	}
 	if c.Backend {
 		// A backend service acts for no user: an empty Subject tells every consumer so.
-		caller.Subject, caller.IdP, caller.Username, caller.FHIRUser = "", "", "", ""
+		caller.Subject, caller.IdP, caller.Username, caller.FHIRUser, caller.Sponsor = "", "", "", "", ""
 	}
 	return caller, nil
 }

@@ -56,7 +56,7 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 // the same user, the same app, only the right to search patients.
 func (s *Server) pickerCaller(req authRequest, user loggedInUser) gateway.Caller {
 	return gateway.Caller{Subject: user.Subject, Username: user.Username, IdP: user.IdP, FHIRUser: user.FHIRUser,
-		ClientID: req.ClientID, Scopes: []string{"user/Patient.rs"}, TokenID: "picker-" + newSecret()[:12]}
+		Sponsor: user.Sponsor, ClientID: req.ClientID, Scopes: []string{"user/Patient.rs"}, TokenID: "picker-" + newSecret()[:12]}
 }
 
 // handlePickPatient takes the picker's choice, which must be one of the patients offered.

@@ -77,7 +77,7 @@ func (s *Server) issueAccessToken(ctx context.Context, g grant, scopes []string,
 		return issued{}, err
 	}
 	rec := tokenRecord{Subject: sub, ClientID: g.ClientID, Expires: exp, IssuedAt: now, Family: family, Scopes: scopes,
-		Context: g.Context, FHIRUser: g.User.FHIRUser, Backend: g.Backend}
+		Context: g.Context, FHIRUser: g.User.FHIRUser, Backend: g.Backend, Sponsor: g.User.Sponsor}
 	if err := redisstore.PutJSON(ctx, s.rdb, s.tokenKey(jti), rec, ttl); err != nil {
 		return issued{}, fmt.Errorf("record access token: %w", err)
 	}

@@ -136,6 +136,11 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"})
 		return
 	}
+	if user.Sponsor, err = s.sponsorOf(r.Context(), user.Subject); err != nil {
+		s.log.ErrorContext(r.Context(), "look up the sponsor of a signed-in user", "err", err)
+		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
+		return
+	}
 	s.afterLogin(w, r, req, user, binding.Value)
 }
 
@@ -145,6 +150,8 @@ type loggedInUser struct {
 	Username string `json:"username"`
 	IdP      string `json:"idp"`
 	FHIRUser string `json:"fhir_user,omitempty"`
+	// Sponsor is, for sponsored staff, their sponsor's user id (see Options.Sponsors).
+	Sponsor string `json:"sponsor,omitempty"`
 }
 
 // exchange redeems the IdP's code with the flow's PKCE verifier and verifies the ID token.
@@ -181,6 +188,20 @@ func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code stri
 		u.FHIRUser = fu
 	}
 	return u, nil
+}
+
+// sponsorOf returns the sponsor of a staff user, or "" for everyone else. A staff account's
+// sponsor never changes, so it is captured once, at sign-in, and carried by the grant into
+// every token issued from it, refreshed ones included.
+func (s *Server) sponsorOf(ctx context.Context, user string) (string, error) {
+	if s.opts.Sponsors == nil {
+		return "", nil
+	}
+	sponsor, err := s.opts.Sponsors.SponsorOf(ctx, user)
+	if err != nil {
+		return "", fmt.Errorf("smart: sponsor of %s: %w", user, err)
+	}
+	return sponsor, nil
 }
 
 // loginStoreError answers a failed store lookup during login: an expired or reused flow is

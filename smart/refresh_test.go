@@ -3,11 +3,15 @@ package smart
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/redisstore/redistest"
@@ -103,4 +107,66 @@ func TestIntrospectAndRevoke(t *testing.T) {
 			t.Errorf("after revocation: %v", b)
 		}
 	})
+}
+
+// TestSponsorCarriedIntoTokens: a staff user's sponsor, captured at sign-in, is in every token
+// issued from the grant, refreshed ones too, and only in the store's record of it, never in
+// the JWT the app holds.
+func TestSponsorCarriedIntoTokens(t *testing.T) {
+	t.Parallel()
+	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
+		s, hs := newTestServer(t, srv.Client)
+		code := newSecret()
+		rec := authCode{RedirectURI: "https://app.example.org/cb", CodeChallenge: pkceS256(verifier), Grant: grant{
+			ClientID: "app", Scopes: []string{"user/*.rs", "offline_access"},
+			User: loggedInUser{Subject: "accounts:u-staff", Username: "staff", IdP: "accounts", Sponsor: "accounts:u-pcp"}}}
+		if err := redisstore.PutJSON(context.Background(), s.rdb, s.codeKey(code), rec, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
+		if status != http.StatusOK {
+			t.Fatalf("code: %d %v", status, body)
+		}
+		f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}
+		status, refreshed, _ := postToken(t, hs.URL, f, "", "")
+		if status != http.StatusOK {
+			t.Fatalf("refresh: %d %v", status, refreshed)
+		}
+		for name, b := range map[string]map[string]any{"code": body, "refresh": refreshed} {
+			at := b["access_token"].(string)
+			c, err := s.Authenticate(context.Background(), at)
+			if err != nil || c.Sponsor != "accounts:u-pcp" || c.Subject != "accounts:u-staff" {
+				t.Errorf("%s: caller %+v, %v; want staff sponsored by pcp", name, c, err)
+			}
+			tok, err := jwt.ParseSigned(at, []jose.SignatureAlgorithm{jose.RS256})
+			var claims map[string]any
+			if err != nil || tok.UnsafeClaimsWithoutVerification(&claims) != nil || claims["sponsor"] != nil {
+				t.Errorf("%s: the JWT names the sponsor or does not parse: %v %v", name, claims, err)
+			}
+		}
+	})
+}
+
+type sponsorsFunc func(context.Context, string) (string, error)
+
+func (f sponsorsFunc) SponsorOf(ctx context.Context, user string) (string, error) {
+	return f(ctx, user)
+}
+
+// TestSponsorOf: without a sponsor directory nobody is staff; a directory that cannot answer
+// is an error, never "not staff".
+func TestSponsorOf(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestServer(t, redistest.Embedded(t).Client)
+	if got, err := s.sponsorOf(context.Background(), "accounts:u-staff"); got != "" || err != nil {
+		t.Errorf("no directory: %q, %v", got, err)
+	}
+	s.opts.Sponsors = sponsorsFunc(func(context.Context, string) (string, error) { return "accounts:u-pcp", nil })
+	if got, err := s.sponsorOf(context.Background(), "accounts:u-staff"); got != "accounts:u-pcp" || err != nil {
+		t.Errorf("staff: %q, %v", got, err)
+	}
+	s.opts.Sponsors = sponsorsFunc(func(context.Context, string) (string, error) { return "", errors.New("redis down") })
+	if _, err := s.sponsorOf(context.Background(), "accounts:u-staff"); err == nil {
+		t.Error("a failed lookup reads as not staff")
+	}
 }

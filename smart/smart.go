@@ -55,6 +55,12 @@ type PatientLister interface {
 	ListPatients(ctx context.Context, c gateway.Caller) ([]PatientSummary, error)
 }
 
+// Sponsors says who sponsors a staff user; *accounts.Store implements it.
+type Sponsors interface {
+	// SponsorOf returns the user id of user's sponsor, or "" when user is not sponsored staff.
+	SponsorOf(ctx context.Context, user string) (string, error)
+}
+
 // IdP is an OpenID Provider clinicians log in with.
 type IdP struct {
 	ID, Name, Issuer       string
@@ -84,6 +90,9 @@ type Options struct {
 	RefreshTokenTTL time.Duration
 	BackendTokenTTL time.Duration
 	LaunchTTL       time.Duration
+	// Sponsors is asked, when a user signs in, who sponsors them; the answer goes with every
+	// token issued from that sign-in (Caller.Sponsor). Without it nobody is staff.
+	Sponsors Sponsors
 	// Patients feeds the standalone patient picker; without it launch/patient is refused.
 	Patients PatientLister
 	// HTTPClient is used to talk to the identity providers.

@@ -138,3 +138,11 @@ func demoCommand(ctx context.Context, args []string, stdout io.Writer, environ [
 	fmt.Fprintln(stdout, tok.AccessToken)
 	return nil
 }
+
+// redisOptions are the configured Redis's connection options.
+func redisOptions(cfg *config.Config) redisstore.Options {
+	return redisstore.Options{
+		URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
+		Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+	}
+}

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/app"
 	"github.com/mypatients/gateway/demo/ehr"
@@ -30,74 +33,102 @@ var demoIdPs = []struct{ id, name string }{
 	{"childrens", "Children's ID"},
 }
 
-// startDemo starts the embedded stand-in of every part the configuration leaves empty and
-// points the configuration at it.
-func startDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, error) {
+// startDemoRedis starts, when the configuration names no Redis, the embedded one and points
+// the configuration at it. It returns the world demo mode is building.
+func startDemoRedis(cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, error) {
 	w := &demoWorld{}
-	if cfg.Redis.Embedded() {
-		emb, err := redisstore.StartEmbedded(cfg.Demo.RedisAddr)
-		if err != nil {
-			return nil, err
-		}
-		run.onClose(emb.Close)
-		cfg.Redis.URL, w.redisURL = emb.URL(), emb.URL()
-		log.Warn("using the embedded in-process Redis: sessions, tokens and the audit trail are NOT durable and vanish when the gateway stops", "url", emb.URL())
+	if !cfg.Redis.Embedded() {
+		return w, nil
+	}
+	emb, err := redisstore.StartEmbedded(cfg.Demo.RedisAddr)
+	if err != nil {
+		return nil, err
+	}
+	run.onClose(emb.Close)
+	cfg.Redis.URL, w.redisURL = emb.URL(), emb.URL()
+	log.Warn("using the embedded in-process Redis: sessions, tokens and the audit trail are NOT durable and vanish when the gateway stops", "url", emb.URL())
+	return w, nil
+}
+
+// start starts the embedded stand-in of every other part the configuration leaves empty, points
+// the configuration at it, and makes the demo user staff a staff account sponsored by pcp.
+func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient) error {
+	accts := accounts.NewStore(rdb, cfg.Redis.KeyPrefix)
+	if err := idp.SeedDemoSponsorship(ctx, accts); err != nil {
+		return err
 	}
 	if cfg.Upstream.URL == "" {
-		ln, err := net.Listen("tcp", cfg.Demo.EHRAddr)
-		if err != nil {
-			return nil, fmt.Errorf("demo EHR: listen on %s: %w", cfg.Demo.EHRAddr, err)
+		if err := w.startEHR(cfg, run, log); err != nil {
+			return err
 		}
-		token := randomToken()
-		base := "http://" + ln.Addr().String() + "/fhir"
-		srv, err := ehr.NewServer(ehr.Seed(), ehr.Options{BaseURL: base, BearerToken: token, DefaultCount: 20, MaxCount: 100, Logger: log.With("part", "demo-ehr")})
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		run.serve(ln, srv, log)
-		cfg.Upstream.URL, cfg.Upstream.BearerToken, w.ehrBase = base, token, base
-		log.Info("demo EHR listening (synthetic data only)", "fhir_base", base)
 	}
 	if len(cfg.IdentityProviders) == 0 {
-		w.password = cfg.Demo.Password
-		if w.password == "" {
-			w.password, w.generatedPassword = randomToken()[:16], true
+		if err := w.startIdPs(ctx, cfg, run, log, accts); err != nil {
+			return err
 		}
-		addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
-		staff, err := staffLogins(ctx, cfg, run, "accounts") // sponsored staff's own logins: access.go
-		if err != nil {
-			return nil, err
-		}
-		outside := map[string]idp.Accounts{"accounts": staff}
-		for _, d := range demoIdPs {
-			p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, outside[d.id], run, log)
-			if err != nil {
-				return nil, err
-			}
-			cfg.IdentityProviders = append(cfg.IdentityProviders, p)
-		}
-		cfg.Complete() // defaults for the IdPs just added
-		w.idps = cfg.IdentityProviders
 	}
 	if cfg.Demo.AppAddr != "off" {
-		ln, err := net.Listen("tcp", cfg.Demo.AppAddr)
-		if err != nil {
-			return nil, fmt.Errorf("demo app: listen on %s: %w", cfg.Demo.AppAddr, err)
-		}
-		h, err := app.New(app.Options{
-			Addr: ln.Addr().String(), ClientID: config.DemoClientID,
-			RedirectURI: "http://" + ln.Addr().String() + "/callback", GatewayBase: cfg.BaseURL,
-			Logger: log.With("part", "demo-app"),
-		})
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		run.serve(ln, h, log)
-		w.appURL = "http://" + ln.Addr().String()
+		return w.startApp(cfg, run, log)
 	}
-	return w, nil
+	return nil
+}
+
+func (w *demoWorld) startEHR(cfg *config.Config, run *runGroup, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Demo.EHRAddr)
+	if err != nil {
+		return fmt.Errorf("demo EHR: listen on %s: %w", cfg.Demo.EHRAddr, err)
+	}
+	token := randomToken()
+	base := "http://" + ln.Addr().String() + "/fhir"
+	srv, err := ehr.NewServer(ehr.Seed(), ehr.Options{BaseURL: base, BearerToken: token, DefaultCount: 20, MaxCount: 100, Logger: log.With("part", "demo-ehr")})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	run.serve(ln, srv, log)
+	cfg.Upstream.URL, cfg.Upstream.BearerToken, w.ehrBase = base, token, base
+	log.Info("demo EHR listening (synthetic data only)", "fhir_base", base)
+	return nil
+}
+
+// startIdPs starts the demo identity providers. The accounts IdP also signs in the staff
+// accounts its users sponsor, with the passwords they chose on the set-up page.
+func (w *demoWorld) startIdPs(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, accts *accounts.Store) error {
+	w.password = cfg.Demo.Password
+	if w.password == "" {
+		w.password, w.generatedPassword = randomToken()[:16], true
+	}
+	addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
+	outside := map[string]idp.Accounts{"accounts": idp.StaffAccounts(accts, "accounts")}
+	for _, d := range demoIdPs {
+		p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, outside[d.id], run, log)
+		if err != nil {
+			return err
+		}
+		cfg.IdentityProviders = append(cfg.IdentityProviders, p)
+	}
+	cfg.Complete() // defaults for the IdPs just added
+	w.idps = cfg.IdentityProviders
+	return nil
+}
+
+func (w *demoWorld) startApp(cfg *config.Config, run *runGroup, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Demo.AppAddr)
+	if err != nil {
+		return fmt.Errorf("demo app: listen on %s: %w", cfg.Demo.AppAddr, err)
+	}
+	h, err := app.New(app.Options{
+		Addr: ln.Addr().String(), ClientID: config.DemoClientID,
+		RedirectURI: "http://" + ln.Addr().String() + "/callback", GatewayBase: cfg.BaseURL,
+		Logger: log.With("part", "demo-app"),
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	run.serve(ln, h, log)
+	w.appURL = "http://" + ln.Addr().String()
+	return nil
 }
 
 func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, password string, accts idp.Accounts, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {

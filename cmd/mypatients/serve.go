@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/demo/ehr"
+	"github.com/mypatients/gateway/demo/patientportal"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/smart"
 	"github.com/mypatients/gateway/upstream"
 )
@@ -37,19 +44,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	var run runGroup
 	defer run.close()
 
-	var demo *demoWorld
-	if cfg.Demo.On() {
-		if demo, err = startDemo(ctx, cfg, &run, log); err != nil {
-			return err
-		}
-	}
-	handler, err := build(ctx, cfg, &run, log)
-	if err != nil {
-		return err
-	}
+	// The gateway's own address is taken first, so that no part started below on a free port
+	// can take it.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	run.onClose(func() { ln.Close() })
+	demo, rdb, err := startRedisAndDemo(ctx, cfg, &run, log)
+	if err != nil {
+		return err
+	}
+	handler, err := build(ctx, cfg, &run, log, rdb)
+	if err != nil {
+		return err
 	}
 	run.serve(ln, handler, log)
 	log.Info("gateway listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "demo", cfg.Demo.On())
@@ -65,18 +73,39 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	}
 }
 
-// build constructs the gateway's parts from a complete configuration and returns its HTTP
-// handler. Everything it starts is registered with run for shutdown.
-func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (http.Handler, error) {
-	rdb, err := redisstore.Open(ctx, redisstore.Options{
-		URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
-		Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
-	})
+// startRedisAndDemo connects to Redis, in demo mode after starting the embedded stand-ins of
+// the parts the configuration leaves empty.
+func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, redis.UniversalClient, error) {
+	if !cfg.Demo.On() {
+		rdb, err := openRedis(ctx, cfg, run)
+		return nil, rdb, err
+	}
+	demo, err := startDemoRedis(cfg, run, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb, err := openRedis(ctx, cfg, run)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := demo.start(ctx, cfg, run, log, rdb); err != nil {
+		return nil, nil, err
+	}
+	return demo, rdb, nil
+}
+
+func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.UniversalClient, error) {
+	rdb, err := redisstore.Open(ctx, redisOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
 	run.onClose(func() { rdb.Close() })
+	return rdb, nil
+}
 
+// build constructs the gateway's parts from a complete configuration and returns its HTTP
+// handler. Everything it starts is registered with run for shutdown.
+func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient) (http.Handler, error) {
 	up, err := upstream.New(upstream.Options{
 		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken,
 		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
@@ -88,41 +117,45 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	accts, grantStore := accounts.NewStore(rdb, cfg.Redis.KeyPrefix), grants.NewStore(rdb, cfg.Redis.KeyPrefix)
+	authorizer.UseRelationships(grantStore, accts)
 	key, err := loadSigningKey(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	addDemoLauncher(cfg, log)
-	portalKey := addDemoPortal(cfg, log) // demo patient portal client: access.go
+	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
 	picker := &patientPicker{}
 	sm, err := smart.New(smart.Options{
 		BaseURL: cfg.BaseURL, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix,
 		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
 		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Patients: picker, Logger: log,
+		Sponsors: accts, Patients: picker, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
-	acc, err := buildAccess(ctx, cfg, run, log, rdb, up, authorizer, sm, portalKey) // grants, sponsorship, mail: access.go
+	shared, err := buildSharing(cfg, run, log, rdb, up, accts, grantStore, sm, portalKey)
 	if err != nil {
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
 		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: authorizer,
-		Audit: acc.auditWriter(audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log})), Logger: log, MaxCount: 100,
-		SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()},
-		PageKey:            pageKey(cfg),
+		Audit:  audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log}),
+		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()}, PageKey: pageKey(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
 	picker.api = proxy
+	return routes(cfg, rdb, sm, shared, sm.CORS(proxy)), nil
+}
+
+// routes puts the parts on their paths.
+func routes(cfg *config.Config, rdb redis.UniversalClient, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	sm.Register(mux)
-	acc.register(mux)
-	fhirAPI := sm.CORS(proxy)
+	shared.register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := rdb.Ping(r.Context()).Err(); err != nil {
 			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
@@ -144,7 +177,21 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}), nil
+	})
+}
+
+// registerDemoClients adds, in demo mode, the demo EHR (a launch creator) and the demo patient
+// portal (a backend service) to the configured clients, and returns the portal's key (nil
+// when the demo portal is off).
+func registerDemoClients(cfg *config.Config, log *slog.Logger) *rsa.PrivateKey {
+	if secret := ehr.RegisterLauncher(cfg); secret != "" {
+		log.Info("demo EHR launcher registered; create launches with POST /smart/launch", "client_id", ehr.LauncherID, "secret", secret)
+	}
+	key, err := patientportal.Register(cfg)
+	if err != nil {
+		log.Error("the demo patient portal is off", "err", err)
+	}
+	return key
 }
 
 // pageKey returns the configured paging-link key, or nil for a random one per process.
@@ -153,17 +200,6 @@ func pageKey(cfg *config.Config) []byte {
 		return nil
 	}
 	return []byte(cfg.Tokens.PageKey)
-}
-
-func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
-	var out []smart.IdP
-	for _, p := range ps {
-		out = append(out, smart.IdP{
-			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
-			Scopes: p.Scopes, FHIRUserClaim: p.FHIRUserClaim,
-		})
-	}
-	return out
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

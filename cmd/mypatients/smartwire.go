@@ -2,44 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
-	"slices"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/smart"
 )
-
-// demoLauncherID is the demo EHR's launch client (POST /smart/launch with HTTP Basic).
-const demoLauncherID = "demo-ehr"
-
-// addDemoLauncher registers demo-ehr as a launch creator in demo mode, with the secret from
-// demo.launcher_secret or a generated one, which it prints.
-func addDemoLauncher(cfg *config.Config, log *slog.Logger) {
-	if !cfg.Demo.On() || slices.ContainsFunc(cfg.Clients, func(c config.Client) bool { return c.ID == demoLauncherID }) {
-		return
-	}
-	secret := cfg.Demo.LauncherSecret
-	if secret == "" {
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
-		secret = base64.RawURLEncoding.EncodeToString(b)
-		log.Info("demo EHR launcher registered; create launches with POST /smart/launch", "client_id", demoLauncherID, "secret", secret)
-	}
-	sum := sha256.Sum256([]byte(secret))
-	cfg.Clients = append(cfg.Clients, config.Client{
-		ID: demoLauncherID, Name: "Demo EHR", Type: "confidential", SecretSHA256: hex.EncodeToString(sum[:]),
-		TokenEndpointAuthMethod: config.AuthClientSecretBasic, GrantTypes: []string{}, LaunchCreator: true,
-	})
-}
 
 func smartClients(cs []config.Client) []smart.Client {
 	var out []smart.Client
@@ -48,6 +19,17 @@ func smartClients(cs []config.Client) []smart.Client {
 			ID: c.ID, Name: c.Name, Public: c.Type == "public", SecretSHA256: c.SecretSHA256,
 			JWKS: c.JWKSJSON(), JWKSURL: c.JWKSURL,
 			RedirectURIs: c.RedirectURIs, Scopes: c.Scopes, GrantTypes: c.GrantTypes, LaunchCreator: c.LaunchCreator,
+		})
+	}
+	return out
+}
+
+func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
+	var out []smart.IdP
+	for _, p := range ps {
+		out = append(out, smart.IdP{
+			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+			Scopes: p.Scopes, FHIRUserClaim: p.FHIRUserClaim,
 		})
 	}
 	return out

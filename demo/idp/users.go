@@ -22,7 +22,7 @@ func DemoUsers(idpID string) []User {
 				Email: "ingrid.lindqvist@harbor-family.example.org", FHIRUser: "Practitioner/dr-lindqvist"},
 			{Subject: "u-specialist", Username: "specialist", Name: "Dr. Claire Moreau",
 				Email: "claire.moreau@lakeside-cardiology.example.org", FHIRUser: "Practitioner/dr-moreau"},
-			// Staff have no Practitioner resource; a later issue lets pcp sponsor them.
+			// Staff have no Practitioner resource; pcp sponsors them (SeedDemoSponsorship).
 			{Subject: "u-staff", Username: "staff", Name: "Rosa Garcia, RN",
 				Email: "rosa.garcia@maple-pediatrics.example.org"},
 		}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/demo/patientportal"
+	"github.com/mypatients/gateway/mail"
+	"github.com/mypatients/gateway/sharing"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
+	"github.com/mypatients/gateway/upstream"
+)
+
+// sharingParts are the HTTP surfaces of access sharing and accounts: the clinicians' and the
+// patient portal's APIs, the staff login set-up page, and in demo mode the mail capture page
+// and the demo patient portal.
+type sharingParts struct {
+	api     *sharing.ClinicianAPI
+	portal  *sharing.PortalAPI
+	setup   http.Handler
+	capture *mail.Capture // demo only
+	demo    http.Handler  // demo only
+}
+
+// buildSharing builds the sharing service over its stores and starts the mail outbox.
+func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client,
+	accts *accounts.Store, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey) (*sharingParts, error) {
+	p := &sharingParts{setup: accounts.Handler(accts, log)}
+	outbox, err := startOutbox(cfg, run, log, rdb, p)
+	if err != nil {
+		return nil, err
+	}
+	svc := &sharing.Service{
+		Grants: grantStore, Invites: invite.NewStore(rdb, cfg.Redis.KeyPrefix), Accounts: accts, Mail: outbox,
+		EHR: sharing.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
+		BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
+	}
+	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn, Logger: log}
+	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
+	if portalKey != nil {
+		p.demo, err = patientportal.New(patientportal.Options{GatewayBase: cfg.BaseURL, Prefix: "/demo/portal",
+			ClientID: patientportal.ClientID, KeyID: patientportal.KeyID, Key: portalKey})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("demo patient portal (plays MyChildren's as a backend-services client)", "page", cfg.BaseURL+"/demo/portal/")
+	}
+	return p, nil
+}
+
+// startOutbox starts the worker that delivers queued mail. Without an SMTP server, demo mode
+// captures mail in process; outside demo mode mail waits in the outbox until one is configured.
+func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, p *sharingParts) (*mail.Outbox, error) {
+	m := cfg.Access.Mail
+	if m.SMTPAddr == "" && cfg.Demo.On() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("demo mail capture: %w", err)
+		}
+		p.capture = mail.StartCapture(ln)
+		run.onClose(func() { _ = p.capture.Close() })
+		m.SMTPAddr, m.TLS = ln.Addr().String(), "none"
+		log.Info("demo mail is captured, not sent", "smtp", m.SMTPAddr, "page", cfg.BaseURL+"/demo/mail")
+	}
+	var send mail.Deliverer = mail.Unconfigured{}
+	if m.SMTPAddr != "" {
+		s, err := mail.NewSender(mail.SMTPOptions{Addr: m.SMTPAddr, From: m.From, Username: m.Username, Password: m.Password, TLS: m.TLS})
+		if err != nil {
+			return nil, err
+		}
+		send = s
+	} else {
+		log.Warn("access.mail.smtp_addr is not set: notifications wait in the Redis outbox until it is")
+	}
+	outbox := mail.NewOutbox(rdb, mail.OutboxOptions{Prefix: cfg.Redis.KeyPrefix, Send: send, Logger: log.With("part", "mail")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); outbox.Run(ctx) }()
+	run.onClose(func() { cancel(); <-done })
+	return outbox, nil
+}
+
+// register adds the routes to mux.
+func (p *sharingParts) register(mux *http.ServeMux) {
+	p.api.Register(mux)
+	p.portal.Register(mux)
+	mux.Handle(accounts.SetupPath, p.setup)
+	if p.capture != nil {
+		mux.Handle("GET /demo/mail", p.capture)
+	}
+	if p.demo != nil {
+		mux.Handle("/demo/portal/", p.demo)
+	}
+}
