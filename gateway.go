@@ -15,6 +15,10 @@ import (
 // checked (a store was down): the answer is then "try again", never "sign in again".
 var ErrInvalidToken = errors.New("invalid access token")
 
+// ErrForbidden is what an error wraps when the rules refuse a request outright: the FHIR API
+// would answer it 403 (the policy, the token's scopes or the gateway's own rules).
+var ErrForbidden = errors.New("forbidden")
+
 // Caller is the clinician and app behind one FHIR request, as established by a verified access
 // token. Nothing in it comes from the request itself.
 type Caller struct {

@@ -3,7 +3,6 @@ package fhirproxy
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,8 +13,8 @@ import (
 
 // ErrForbidden is wrapped by the error of SearchAs when the FHIR API would have answered the
 // same search 403 Forbidden: the policy, the token's scopes or the gateway's own rules do not
-// allow it.
-var ErrForbidden = errors.New("forbidden")
+// allow it. It is gateway.ErrForbidden, so that callers need not import this package.
+var ErrForbidden = gateway.ErrForbidden
 
 // SearchAs searches resourceType with query as c, a caller the gateway has already
 // authenticated (the standalone-launch patient picker acts as the clinician logging in). It
@@ -66,45 +65,4 @@ func (h *Handler) parseSearch(u *url.URL) (*fhirRequest, *refusal) {
 		return nil, badRequest("%q is not a resource type to search.", clip(strings.TrimPrefix(u.Path, h.public.Path+"/")))
 	}
 	return req, nil
-}
-
-// PatientSummary is what a patient list shows of one Patient.
-type PatientSummary struct {
-	ID string
-	// Name is the first name's given names and family name, or the id when there is none.
-	Name      string
-	BirthDate string
-}
-
-// PatientSummaries lists, through SearchAs, the patients a search of Patient with query finds
-// for c: exactly those the clinician's own search would release.
-func (h *Handler) PatientSummaries(ctx context.Context, c gateway.Caller, query url.Values) ([]PatientSummary, error) {
-	resources, err := h.SearchAs(ctx, c, "Patient", query)
-	if err != nil {
-		return nil, err
-	}
-	var out []PatientSummary
-	for _, raw := range resources {
-		var r struct {
-			ResourceType string `json:"resourceType"`
-			ID           string `json:"id"`
-			BirthDate    string `json:"birthDate"`
-			Name         []struct {
-				Given  []string `json:"given"`
-				Family string   `json:"family"`
-			} `json:"name"`
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return nil, fmt.Errorf("fhirproxy: patient summaries: %w", err)
-		}
-		if r.ResourceType != "Patient" || r.ID == "" {
-			continue
-		}
-		name := r.ID
-		if len(r.Name) > 0 {
-			name = strings.TrimSpace(strings.Join(r.Name[0].Given, " ") + " " + r.Name[0].Family)
-		}
-		out = append(out, PatientSummary{ID: r.ID, Name: name, BirthDate: r.BirthDate})
-	}
-	return out, nil
 }

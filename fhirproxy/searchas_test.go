@@ -139,19 +139,3 @@ func TestSearchAsWithoutAuditReturnsNothing(t *testing.T) {
 		t.Errorf("got %d resources, error %v; want none and a failure", len(got), err)
 	}
 }
-
-func TestPatientSummaries(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	got, err := e.h.PatientSummaries(context.Background(), testCallers["tok-pcp"], url.Values{"_id": {"child-05"}})
-	want := []PatientSummary{{ID: "child-05", Name: "Eva Maria Elm", BirthDate: "2019-04-02"}, {ID: "child-02", Name: "child-02"}}
-	if err != nil || !slices.Equal(got, want) {
-		t.Errorf("summaries %+v, %v; want %+v", got, err, want)
-	}
-	if _, err := e.h.PatientSummaries(context.Background(), testCallers["tok-specialist"], url.Values{"_id": {"child-05"}}); !errors.Is(err, ErrForbidden) {
-		t.Errorf("refused listing: %v, want ErrForbidden", err)
-	}
-	if len(e.audit.records()) != 2 {
-		t.Errorf("%d audit records, want one per listing", len(e.audit.records()))
-	}
-}

@@ -1,7 +1,6 @@
 package smart
 
 import (
-	"context"
 	"crypto"
 	"crypto/rsa"
 	"encoding/base64"
@@ -14,7 +13,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/redisstore"
 )
 
 // ErrInvalidToken is returned by Authenticate for any token that must not be honoured. The
@@ -133,59 +131,4 @@ func (t *tokenSigner) verify(raw string, now time.Time) (accessClaims, error) {
 		return c, errors.New("missing jti, sub or exp")
 	}
 	return c, nil
-}
-
-// Authenticate verifies a bearer access token and returns the caller it stands for. Besides
-// the signature and claims, the token's record must still be in the store: revocation deletes
-// it, and a store that cannot answer fails closed.
-func (s *Server) Authenticate(ctx context.Context, bearer string) (gateway.Caller, error) {
-	c, err := s.tokens.verify(bearer, s.opts.Now())
-	if err != nil {
-		return gateway.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
-	}
-	var rec tokenRecord
-	if err := redisstore.GetJSON(ctx, s.rdb, s.tokenKey(c.ID), &rec); err != nil {
-		if notFound(err) {
-			return gateway.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
-		}
-		return gateway.Caller{}, fmt.Errorf("smart: look up token: %w", err)
-	}
-	if rec.Subject != c.Subject || rec.ClientID != c.ClientID {
-		return gateway.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
-	}
-	if err := s.familyAlive(ctx, rec.Family); err != nil {
-		return gateway.Caller{}, err
-	}
-	caller := gateway.Caller{
-		Subject:   c.Subject,
-		Username:  c.Username,
-		IdP:       c.IdP,
-		FHIRUser:  c.FHIRUser,
-		ClientID:  c.ClientID,
-		Scopes:    strings.Fields(c.Scope),
-		TokenID:   c.ID,
-		Patient:   c.Patient,
-		Encounter: c.Encounter,
-		Sponsor:   rec.Sponsor,
-	}
-	if c.Backend {
-		// A backend service acts for no user: an empty Subject tells every consumer so.
-		caller.Subject, caller.IdP, caller.Username, caller.FHIRUser, caller.Sponsor = "", "", "", "", ""
-	}
-	return caller, nil
-}
-
-// familyAlive checks that the grant family of a token has not been revoked.
-func (s *Server) familyAlive(ctx context.Context, family string) error {
-	if family == "" {
-		return nil
-	}
-	n, err := s.rdb.Exists(ctx, s.familyKey(family)).Result()
-	if err != nil {
-		return fmt.Errorf("smart: look up token family: %w", err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: grant revoked", ErrInvalidToken)
-	}
-	return nil
 }

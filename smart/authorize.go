@@ -59,7 +59,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, redirectURI, state, oerr)
 		return
 	}
-	req.RedirectURI, req.State, req.Created = redirectURI, state, s.opts.Now()
+	req.RedirectURI, req.State, req.Created = redirectURI, state, s.now()
 
 	binding := s.browserBinding(w, r)
 	req.Binding = hashSecret(binding)
@@ -151,7 +151,7 @@ func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) string {
 	http.SetCookie(w, &http.Cookie{
 		Name: bindingCookie, Value: v, Path: "/login/",
 		MaxAge: int(s.opts.LoginTTL.Seconds()), HttpOnly: true,
-		Secure: strings.HasPrefix(s.opts.BaseURL, "https://"),
+		Secure: strings.HasPrefix(s.baseURL, "https://"),
 		// Lax: the cookie must come back on the IdP's top-level redirect to our callback.
 		SameSite: http.SameSiteLaxMode,
 	})

@@ -122,7 +122,7 @@ func (s *Server) verifyAssertion(r *http.Request, c Client, tok *jwt.JSONWebToke
 	if err := tok.Claims(key.Key, &claims); err != nil {
 		return fmt.Errorf("signature: %w", err)
 	}
-	now := s.opts.Now()
+	now := s.now()
 	if err := claims.ValidateWithLeeway(jwt.Expected{
 		Issuer: c.ID, Subject: c.ID, AnyAudience: jwt.Audience{s.tokenEndpoint()}, Time: now,
 	}, 30*time.Second); err != nil {
@@ -181,5 +181,3 @@ func (s *Server) clientKey(r *http.Request, c Client, kid, alg string) (jose.JSO
 	}
 	return k, err
 }
-
-func (s *Server) tokenEndpoint() string { return s.opts.BaseURL + "/oauth/token" }

@@ -27,9 +27,9 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the EHR launched this app for another user"})
 		return
 	}
-	p := pending{Req: req, User: user, AuthTime: s.opts.Now()}
+	p := pending{Req: req, User: user, AuthTime: s.now()}
 	if req.NeedPicker {
-		pts, err := s.opts.Patients.ListPatients(r.Context(), s.pickerCaller(req, user))
+		pts, err := s.listPatients(r.Context(), s.pickerCaller(req, user))
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "list patients for the picker", "err", err)
 			redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "the patient list is not available"})

@@ -29,7 +29,7 @@ var scopesSupported = []string{
 // handleSMARTConfiguration serves the SMART discovery document (SMART App Launch 2.2,
 // conformance.md §"Using .well-known"). It lists only what the server really supports.
 func (s *Server) handleSMARTConfiguration(w http.ResponseWriter, r *http.Request) {
-	base := s.opts.BaseURL
+	base := s.baseURL
 	doc := map[string]any{
 		"issuer":                                           base,
 		"jwks_uri":                                         base + "/.well-known/jwks.json",
@@ -51,7 +51,7 @@ func (s *Server) handleSMARTConfiguration(w http.ResponseWriter, r *http.Request
 // handleOpenIDConfiguration is OpenID Connect Discovery 1.0 §3 for the gateway as the issuer
 // of id_tokens (SMART scopes-and-launch-context.md §sso-openid-connect).
 func (s *Server) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Request) {
-	base := s.opts.BaseURL
+	base := s.baseURL
 	publicJSON(w, map[string]any{
 		"issuer":                                base,
 		"authorization_endpoint":                base + "/oauth/authorize",
@@ -72,24 +72,7 @@ func (s *Server) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Reques
 
 // handleJWKS publishes the public key that verifies the gateway's access and id tokens.
 func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	publicJSON(w, s.tokens.jwks())
-}
-
-// OAuthURIsExtension is the SMART oauth-uris extension for the CapabilityStatement's
-// rest.security (conformance.md, deprecated but read by fhirclient and Inferno STU1).
-func (s *Server) OAuthURIsExtension() json.RawMessage {
-	base := s.opts.BaseURL
-	ext := map[string]any{
-		"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
-		"extension": []map[string]string{
-			{"url": "authorize", "valueUri": base + "/oauth/authorize"},
-			{"url": "token", "valueUri": s.tokenEndpoint()},
-			{"url": "introspect", "valueUri": base + "/oauth/introspect"},
-			{"url": "revoke", "valueUri": base + "/oauth/revoke"},
-		},
-	}
-	b, _ := json.Marshal(ext)
-	return b
+	publicJSON(w, s.signer.jwks())
 }
 
 // styleSheet is the smart_style_url document (scopes-and-launch-context.md §"Styling"); its

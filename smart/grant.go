@@ -54,7 +54,7 @@ type issued struct {
 // issueAccessToken signs an access token for g with scopes and records it; family ties it
 // to its refresh-token family, whose deletion revokes it too.
 func (s *Server) issueAccessToken(ctx context.Context, g grant, scopes []string, family string, ttl time.Duration) (issued, error) {
-	now := s.opts.Now()
+	now := s.now()
 	jti := newSecret()
 	exp := now.Add(ttl)
 	sub := g.User.Subject
@@ -72,7 +72,7 @@ func (s *Server) issueAccessToken(ctx context.Context, g grant, scopes []string,
 	if g.Context != nil {
 		c.Patient, c.Encounter = g.Context.Patient, g.Context.Encounter
 	}
-	token, err := s.tokens.sign(c)
+	token, err := s.signer.sign(c)
 	if err != nil {
 		return issued{}, err
 	}
@@ -113,5 +113,5 @@ func (s *Server) addContext(body map[string]any, ctx *launchContext) {
 	}
 	body["fhirContext"] = fc
 	body["need_patient_banner"] = ctx.NeedPatientBanner
-	body["smart_style_url"] = s.style.url(s.opts.BaseURL)
+	body["smart_style_url"] = s.style.url(s.baseURL)
 }

@@ -21,10 +21,10 @@ type idTokenClaims struct {
 // idToken signs an id_token for g: iss is the issuer of the discovery documents, aud the
 // client, sub the gateway user id; fhirUser only when the fhirUser scope was granted.
 func (s *Server) idToken(g grant, ttl time.Duration) (string, error) {
-	now := s.opts.Now()
+	now := s.now()
 	c := idTokenClaims{
 		Claims: jwt.Claims{
-			Issuer: s.opts.BaseURL, Subject: g.User.Subject, Audience: jwt.Audience{g.ClientID},
+			Issuer: s.baseURL, Subject: g.User.Subject, Audience: jwt.Audience{g.ClientID},
 			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl)),
 		},
 		Nonce: g.Nonce, Username: g.User.Username,
@@ -35,7 +35,7 @@ func (s *Server) idToken(g grant, ttl time.Duration) (string, error) {
 	if g.has("fhirUser") {
 		c.FHIRUser = g.User.FHIRUser
 	}
-	raw, err := jwt.Signed(s.tokens.idSigner).Claims(c).Serialize()
+	raw, err := jwt.Signed(s.signer.idSigner).Claims(c).Serialize()
 	if err != nil {
 		return "", fmt.Errorf("smart: sign id_token: %w", err)
 	}

@@ -54,7 +54,7 @@ func (s *Server) describe(r *http.Request, raw string) (map[string]any, bool) {
 	if err != nil {
 		return nil, false
 	}
-	claims, err := s.tokens.verify(raw, s.opts.Now())
+	claims, err := s.signer.verify(raw, s.now())
 	if err != nil {
 		return nil, false
 	}
@@ -69,7 +69,7 @@ func (s *Server) describe(r *http.Request, raw string) (map[string]any, bool) {
 		"exp":        claims.Expiry.Time().Unix(),
 		"iat":        rec.IssuedAt.Unix(),
 		"token_type": "Bearer",
-		"iss":        s.opts.BaseURL,
+		"iss":        s.baseURL,
 		"sub":        claims.Subject,
 		"aud":        s.fhirBase,
 	}

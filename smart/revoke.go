@@ -32,7 +32,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	var err error
-	if claims, verr := s.tokens.verify(raw, s.opts.Now()); verr == nil && claims.ClientID == client.ID {
+	if claims, verr := s.signer.verify(raw, s.now()); verr == nil && claims.ClientID == client.ID {
 		var rec tokenRecord
 		if redisstore.GetJSON(ctx, s.rdb, s.tokenKey(claims.ID), &rec) == nil && rec.Family != "" {
 			err = s.rdb.Del(ctx, s.familyKey(rec.Family)).Err()

@@ -1,25 +1,25 @@
 // Package smart is the gateway's SMART App Launch authorization server and its OpenID Connect
 // client of the identity providers clinicians log in with. It serves discovery, the authorize
-// endpoint, the identity-provider login and callback, the token endpoint and the JWKS, and it
-// verifies the access tokens it issued for the FHIR API. Each endpoint lives in its own file and
-// follows Parse → Validate → Create → Respond. It decides who the user is and what the app was
-// granted, never which patients the user may see: that is authz's job.
+// endpoint, the identity-provider login and callback, the patient picker and consent pages, EHR
+// launch, the token endpoint (code, refresh, client_credentials), introspection, revocation and
+// the JWKS. Tokens, built first and on its own, signs, records and checks the access tokens:
+// every surface of the gateway authenticates callers through it. Each endpoint lives in its own
+// file and follows Parse → Validate → Create → Respond; its short-lived state is in Redis under
+// keys it owns (state.go). It decides who the user is and what the app was granted, never which
+// patients the user may see: that is authz's job. It imports neither the FHIR API nor any store
+// of other concerns: the picker searches through PatientSearcher, the sponsor of staff comes
+// through Sponsors.
 package smart
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
-
-	"github.com/mypatients/gateway"
 )
 
 // Client is a registered SMART app.
@@ -44,17 +44,6 @@ type Client struct {
 	LaunchCreator bool
 }
 
-// PatientSummary is one patient offered by the standalone-launch patient picker.
-type PatientSummary struct {
-	ID, Name, BirthDate string
-}
-
-// PatientLister lists the patients a clinician may see, through the gateway's one
-// authorized and audited path to data (the FHIR API's own search).
-type PatientLister interface {
-	ListPatients(ctx context.Context, c gateway.Caller) ([]PatientSummary, error)
-}
-
 // Sponsors says who sponsors a staff user; *accounts.Store implements it.
 type Sponsors interface {
 	// SponsorOf returns the user id of user's sponsor, or "" when user is not sponsored staff.
@@ -72,16 +61,11 @@ type IdP struct {
 
 // Options configures a Server.
 type Options struct {
-	// BaseURL is the gateway's public base URL; the issuer of its tokens. The FHIR base, and
-	// so the audience of access tokens, is BaseURL + "/fhir".
-	BaseURL string
-	// Redis keeps the server's short-lived state, under KeyPrefix (see state.go).
-	Redis     redis.UniversalClient
-	KeyPrefix string
-	Clients   []Client
-	IdPs      []IdP
-	// SigningKey signs access tokens (RS256).
-	SigningKey     *rsa.PrivateKey
+	// Tokens signs, records and checks the access tokens; its base URL, Redis and clock are
+	// the Server's too.
+	Tokens         *Tokens
+	Clients        []Client
+	IdPs           []IdP
 	AccessTokenTTL time.Duration
 	CodeTTL        time.Duration
 	LoginTTL       time.Duration
@@ -94,23 +78,19 @@ type Options struct {
 	// token issued from that sign-in (Caller.Sponsor). Without it nobody is staff.
 	Sponsors Sponsors
 	// Patients feeds the standalone patient picker; without it launch/patient is refused.
-	Patients PatientLister
+	Patients PatientSearcher
 	// HTTPClient is used to talk to the identity providers.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	// Now returns the current time; tests may set it.
-	Now func() time.Time
 }
 
 // Server is the SMART authorization server.
 type Server struct {
-	state
+	*Tokens
 	opts     Options
-	fhirBase string
 	clients  map[string]Client
 	idps     map[string]*idp
 	idpOrder []string
-	tokens   *tokenSigner
 	limiter  *limiter
 	// assertFails limits failed client assertions per client id.
 	assertFails *limiter
@@ -123,14 +103,11 @@ type Server struct {
 // New checks opts and returns a Server. Identity providers are discovered lazily, on the first
 // login through each, so that the gateway starts even while an IdP is down.
 func New(opts Options) (*Server, error) {
-	if opts.Redis == nil || opts.SigningKey == nil {
-		return nil, errors.New("smart: Redis and SigningKey are required")
+	if opts.Tokens == nil {
+		return nil, errors.New("smart: Tokens are required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
@@ -138,14 +115,12 @@ func New(opts Options) (*Server, error) {
 	setDuration(&opts.RefreshTokenTTL, 30*24*time.Hour)
 	setDuration(&opts.BackendTokenTTL, 5*time.Minute)
 	setDuration(&opts.LaunchTTL, 5*time.Minute)
-	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Server{
-		state:    state{rdb: opts.Redis, prefix: opts.KeyPrefix},
-		opts:     opts,
-		fhirBase: opts.BaseURL + "/fhir",
-		clients:  map[string]Client{},
-		idps:     map[string]*idp{},
-		log:      opts.Logger,
+		Tokens:  opts.Tokens,
+		opts:    opts,
+		clients: map[string]Client{},
+		idps:    map[string]*idp{},
+		log:     opts.Logger,
 		// Token redemption: a code is 256 random bits, so this only keeps floods off Redis.
 		limiter: newLimiter(rate.Every(100*time.Millisecond), 20),
 		// A client whose assertions keep failing from one address gets 20 tries, then one
@@ -155,32 +130,35 @@ func New(opts Options) (*Server, error) {
 		origins:     map[string]bool{},
 		style:       newStyleSheet(),
 	}
-	for _, c := range opts.Clients {
+	if err := s.addClients(opts.Clients); err != nil {
+		return nil, err
+	}
+	return s, s.addIdPs(opts.IdPs)
+}
+
+func (s *Server) addClients(cs []Client) error {
+	for _, c := range cs {
 		if err := c.check(); err != nil {
-			return nil, err
+			return err
 		}
 		s.clients[c.ID] = c
 		for _, o := range c.origins() {
 			s.origins[o] = true
 		}
 	}
-	for _, p := range opts.IdPs {
-		if _, dup := s.idps[p.ID]; dup {
-			return nil, fmt.Errorf("smart: identity provider %q registered twice", p.ID)
-		}
-		s.idps[p.ID] = &idp{conf: p, redirectURL: opts.BaseURL + "/login/" + p.ID + "/callback", httpClient: opts.HTTPClient}
-		s.idpOrder = append(s.idpOrder, p.ID)
-	}
-	signer, err := newTokenSigner(opts.SigningKey, opts.BaseURL, s.fhirBase)
-	if err != nil {
-		return nil, err
-	}
-	s.tokens = signer
-	return s, nil
+	return nil
 }
 
-// FHIRBase returns the FHIR base URL, the audience of the access tokens.
-func (s *Server) FHIRBase() string { return s.fhirBase }
+func (s *Server) addIdPs(ps []IdP) error {
+	for _, p := range ps {
+		if _, dup := s.idps[p.ID]; dup {
+			return fmt.Errorf("smart: identity provider %q registered twice", p.ID)
+		}
+		s.idps[p.ID] = &idp{conf: p, redirectURL: s.baseURL + "/login/" + p.ID + "/callback", httpClient: s.opts.HTTPClient}
+		s.idpOrder = append(s.idpOrder, p.ID)
+	}
+	return nil
+}
 
 // Register adds the server's endpoints to mux.
 func (s *Server) Register(mux *http.ServeMux) {

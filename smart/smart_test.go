@@ -42,15 +42,19 @@ func newTestServer(t *testing.T, rdb redis.UniversalClient, extra ...Client) (*S
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
+	tokens, err := NewTokens(TokenOptions{BaseURL: hs.URL, SigningKey: signingKey(t), Redis: rdb, KeyPrefix: "test:"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err := New(Options{
-		BaseURL: hs.URL, Redis: rdb, KeyPrefix: "test:",
+		Tokens: tokens,
 		Clients: append([]Client{
 			{ID: "app", Name: "Test app", Public: true, RedirectURIs: []string{"https://app.example.org/cb", "http://127.0.0.1:8765/callback"}},
 			{ID: "conf", Public: false, SecretSHA256: hashSecret("s3cret"), RedirectURIs: []string{"https://conf.example.org/cb"}},
 			{ID: "ehr", SecretSHA256: hashSecret("ehr-secret"), LaunchCreator: true, GrantTypes: []string{}},
 		}, extra...),
-		IdPs:       []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x", FHIRUserClaim: "fhirUser"}},
-		SigningKey: signingKey(t), AccessTokenTTL: time.Hour, CodeTTL: time.Minute, LoginTTL: 10 * time.Minute,
+		IdPs:           []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x", FHIRUserClaim: "fhirUser"}},
+		AccessTokenTTL: time.Hour, CodeTTL: time.Minute, LoginTTL: 10 * time.Minute,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

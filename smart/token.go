@@ -31,7 +31,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req authReque
 		return
 	}
 	s.log.InfoContext(r.Context(), "authorized", "user", g.User.Subject, "client", g.ClientID, "scope", strings.Join(g.Scopes, " "))
-	q := url.Values{"code": {code}, "iss": {s.opts.BaseURL}}
+	q := url.Values{"code": {code}, "iss": {s.baseURL}}
 	if req.State != "" {
 		q.Set("state", req.State)
 	}

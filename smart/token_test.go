@@ -156,7 +156,7 @@ func TestAuthenticateRejects(t *testing.T) {
 			t.Fatal(err)
 		}
 		sign := func(c accessClaims) string {
-			tok, err := s.tokens.sign(c)
+			tok, err := s.signer.sign(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,12 +172,12 @@ func TestAuthenticateRejects(t *testing.T) {
 		otherClient := good
 		otherClient.ClientID = "conf"
 		// An ID-token-like JWT signed by the same key but without typ at+jwt.
-		plainSigner, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: s.tokens.key, KeyID: s.tokens.kid}}, nil)
-		good.Issuer, good.Audience = s.tokens.issuer, jwt.Audience{s.tokens.audience}
+		plainSigner, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: s.signer.key, KeyID: s.signer.kid}}, nil)
+		good.Issuer, good.Audience = s.signer.issuer, jwt.Audience{s.signer.audience}
 		untyped, _ := jwt.Signed(plainSigner).Claims(good).Serialize()
 		wrongAud := good
 		wrongAud.Audience = jwt.Audience{"https://other.example.org/fhir"}
-		typedSigner, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: s.tokens.key, KeyID: s.tokens.kid}}, (&jose.SignerOptions{}).WithType(accessTokenType))
+		typedSigner, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: s.signer.key, KeyID: s.signer.kid}}, (&jose.SignerOptions{}).WithType(accessTokenType))
 		wrongAudTok, _ := jwt.Signed(typedSigner).Claims(wrongAud).Serialize()
 		goodTok := sign(good)
 		tampered := goodTok[:len(goodTok)-6] + "AAAAAA"

@@ -123,31 +123,34 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
-	picker := &patientPicker{}
-	sm, err := smart.New(smart.Options{
-		BaseURL: cfg.BaseURL, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix,
-		Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
-		SigningKey: key, AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
-		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Sponsors: accts, Patients: picker, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	shared, err := buildSharing(cfg, run, log, rdb, up, accts, grantStore, sm, portalKey)
+	// The token check comes first: the FHIR API takes it, and the SMART server takes the FHIR
+	// API for its patient picker.
+	tokens, err := smart.NewTokens(smart.TokenOptions{BaseURL: cfg.BaseURL, SigningKey: key, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix})
 	if err != nil {
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: sm.FHIRBase(), Authn: sm, Authz: authorizer,
+		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer,
 		Audit:  audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log}),
-		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{sm.OAuthURIsExtension()}, PageKey: pageKey(cfg),
+		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: pageKey(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
-	picker.api = proxy
+	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
+	sm, err := smart.New(smart.Options{
+		Tokens: tokens, Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
+		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
+		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
+		Sponsors: accts, Patients: proxy, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	shared, err := buildSharing(cfg, run, log, rdb, up, accts, grantStore, tokens, portalKey)
+	if err != nil {
+		return nil, err
+	}
 	return routes(cfg, rdb, sm, shared, sm.CORS(proxy)), nil
 }
 
