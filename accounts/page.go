@@ -1,29 +1,27 @@
 package accounts
 
 import (
-	"bytes"
-	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+
+	"github.com/mypatients/gateway/web"
 )
 
 // SetupPath is where the set-up page is served; the emailed link is
 // <gateway base URL>/account/setup?token=<token>.
 const SetupPath = "/account/setup"
 
-// csrfCookie carries the double-submit CSRF token; the form repeats it in a hidden field.
-const csrfCookie = "mp_setup_csrf"
+// csrf is the form's double-submit token, its cookie limited to the set-up page.
+var csrf = web.CSRF{Cookie: "mp_setup_csrf", Path: SetupPath}
 
 const maxFormBytes = 16 << 10
 
-const pageHead = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>Set up your MyPatients login</title></head><body>`
-
-var pages = template.Must(template.Must(template.New("form").Parse(pageHead + `
+var formPage = template.Must(template.New("form").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Set up your MyPatients login</title>
+<style>` + web.Style + `</style></head><body>
 <h1>Set up your MyPatients login</h1>
 <p>Hello {{.Name}}. Your username is <strong>{{.Username}}</strong>.</p>
 <p>Choose a password of at least {{.Min}} characters. A long phrase you can remember is best;
@@ -40,16 +38,11 @@ no mix of symbols is required. Very common passwords are refused.</p>
 <button type="submit">Set password</button>
 </form>
 </body></html>
-`)).New("message").Parse(pageHead + `
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
-</body></html>
 `))
 
 type pageData struct {
 	Name, Username, Token, CSRF, Error string
 	Min                                int
-	Title, Message                     string
 }
 
 // Messages of the page.
@@ -95,10 +88,7 @@ func (p *page) show(w http.ResponseWriter, r *http.Request) {
 	if p.failed(w, r, err) {
 		return
 	}
-	csrf := rand.Text()
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: SetupPath, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	p.render(w, http.StatusOK, "form", pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: csrf})
+	p.form(w, http.StatusOK, pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: csrf.Issue(w, r)})
 }
 
 func (p *page) submit(w http.ResponseWriter, r *http.Request) {
@@ -107,9 +97,7 @@ func (p *page) submit(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusBadRequest, "Bad request", msgBadForm)
 		return
 	}
-	c, err := r.Cookie(csrfCookie)
-	form := r.PostForm.Get("csrf")
-	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) != 1 {
+	if !csrf.Check(r) {
 		p.message(w, http.StatusForbidden, "Form expired", msgBadForm)
 		return
 	}
@@ -128,16 +116,16 @@ func (p *page) submit(w http.ResponseWriter, r *http.Request) {
 	if p.failed(w, r, err) {
 		return
 	}
-	again := pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: form}
+	again := pageData{Name: st.Name, Username: NormalizeUsername(st.Email), Token: token, CSRF: r.PostForm.Get("csrf")}
 	if password != r.PostForm.Get("confirm") {
 		again.Error = msgMismatch
-		p.render(w, http.StatusBadRequest, "form", again)
+		p.form(w, http.StatusBadRequest, again)
 		return
 	}
 	st, err = p.store.RedeemSetup(r.Context(), token, password)
 	if errors.Is(err, ErrWeakPassword) {
 		again.Error = err.Error()
-		p.render(w, http.StatusBadRequest, "form", again)
+		p.form(w, http.StatusBadRequest, again)
 		return
 	}
 	if p.failed(w, r, err) {
@@ -163,28 +151,15 @@ func (p *page) failed(w http.ResponseWriter, r *http.Request, err error) bool {
 }
 
 func (p *page) message(w http.ResponseWriter, status int, title, msg string) {
-	p.render(w, status, "message", pageData{Title: title, Message: msg})
+	web.WriteMessage(w, status, web.Message{Title: title, Text: msg})
 }
 
-// render writes a page with the headers every set-up page carries: never cached (it holds a
-// live token), no referrer (the URL holds the token), no framing, no script, posts only to us.
-func (p *page) render(w http.ResponseWriter, status int, name string, data pageData) {
+// form writes the set-up form. Like every page it is never cached (it holds a live token),
+// sends no referrer (the URL holds the token), cannot be framed, runs no script and posts only
+// to us (package web).
+func (p *page) form(w http.ResponseWriter, status int, data pageData) {
 	data.Min = MinPasswordLength
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		p.log.Error("render set-up page", "part", "accounts", "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	web.Write(w, status, formPage, data)
 }
 
 // sourceIP is the address the connection comes from, the key of the attempt limit.

@@ -97,7 +97,7 @@ func searchRoles(ctx context.Context, up *upstream.Client, query url.Values) ([]
 		if err := json.Unmarshal(r, &role); err != nil {
 			return nil, fmt.Errorf("authz: decode PractitionerRole: %w", err)
 		}
-		if validID(role.ID) {
+		if gateway.ValidID(role.ID) {
 			roles = append(roles, role)
 		}
 	}
@@ -162,7 +162,7 @@ func (a *Authorizer) patientFacts(ctx context.Context, ids []string) (map[string
 // upstream does not have, and an id that cannot exist, get empty facts: the decision must
 // look the same as for an existing patient of someone else.
 func (a *Authorizer) patientPCP(ctx context.Context, id string) (PCP, error) {
-	if !validID(id) {
+	if !gateway.ValidID(id) {
 		a.log.DebugContext(ctx, "authz: patient id is not a FHIR id; no facts", "patient", id)
 		return PCP{Practitioners: []string{}, Organizations: []string{}}, nil
 	}

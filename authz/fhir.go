@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -44,14 +44,6 @@ type (
 	}
 )
 
-// fhirID is the FHIR R4 id syntax; "." and ".." are excluded as well, because they would be
-// path segments rather than ids in an upstream URL.
-var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
-
-func validID(id string) bool {
-	return fhirID.MatchString(id) && id != "." && id != ".."
-}
-
 // maxSearchPages bounds how many pages of one fact search are followed; a practice larger
 // than this is a configuration problem to surface, not to paper over.
 const maxSearchPages = 20
@@ -78,7 +70,7 @@ func normalizeRef(base *url.URL, ref string, types ...string) (typ, id string, o
 	if len(parts) == 4 && parts[2] == "_history" {
 		parts = parts[:2]
 	}
-	if len(parts) != 2 || !validID(parts[1]) {
+	if len(parts) != 2 || !gateway.ValidID(parts[1]) {
 		return "", "", false
 	}
 	for _, t := range types {

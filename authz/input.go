@@ -135,7 +135,7 @@ func tokenScopes(granted []string) []Scope {
 // with a valid id, or "".
 func practitionerRef(c gateway.Caller) string {
 	id := c.PractitionerID()
-	if id == "" || !validID(id) {
+	if id == "" || !gateway.ValidID(id) {
 		return ""
 	}
 	return "Practitioner/" + id

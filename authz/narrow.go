@@ -115,7 +115,7 @@ func (a *Authorizer) grantedPatients(ctx context.Context, principal string) ([]s
 	if err != nil {
 		return nil, fmt.Errorf("authz: granted patients of %s: %w", principal, err)
 	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return !validID(id) })
+	ids = slices.DeleteFunc(ids, func(id string) bool { return !gateway.ValidID(id) })
 	return sortedSet(ids), nil
 }
 
@@ -138,7 +138,7 @@ func (a *Authorizer) patientIDs(ctx context.Context, query url.Values, limit int
 		var p struct {
 			ID string `json:"id"`
 		}
-		if err := json.Unmarshal(raw, &p); err != nil || !validID(p.ID) {
+		if err := json.Unmarshal(raw, &p); err != nil || !gateway.ValidID(p.ID) {
 			return nil, fmt.Errorf("authz: list patients: an entry without a valid id")
 		}
 		ids = append(ids, p.ID)

@@ -3,7 +3,6 @@ package mail
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mypatients/gateway/web"
 )
 
 // Captured is one message a Capture server received.
@@ -130,11 +131,7 @@ var capturePage = template.Must(template.New("mail").Parse(`<!doctype html>
 func (c *Capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	msgs := c.Messages()
 	slices.Reverse(msgs)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := capturePage.Execute(w, msgs); err != nil && !errors.Is(err, http.ErrHandlerTimeout) {
-		http.Error(w, "cannot render", http.StatusInternalServerError)
-	}
+	web.Write(w, http.StatusOK, capturePage, msgs)
 }
 
 // decodeBody undoes quoted-printable or base64, which go-mail may choose for the body.

@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"fmt"
+	"html/template"
 
 	"github.com/mypatients/gateway/mail"
 )
@@ -70,6 +71,8 @@ Choose your password here (the link works once, for 72 hours):
 type requestMail struct {
 	ID, MRN, Name, User, Email, Phone, Practice, Note string
 }
+
+var signupPage = template.Must(template.New("signup").Parse(SignupInstructions))
 
 // SignupInstructions is the printable page a clinician hands a family with no patient-portal
 // account. It names no patient.

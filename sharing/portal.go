@@ -1,7 +1,7 @@
 package sharing
 
 import (
-	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,134 +39,120 @@ func (a *PortalAPI) Register(mux *http.ServeMux) {
 }
 
 // portal admits only a backend-services token of a registered portal client with a system/
-// scope.
-func (a *PortalAPI) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller)) http.HandlerFunc {
+// scope, and answers the handler's error, if any.
+func (a *PortalAPI) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || bearer == "" {
-			w.Header().Set("WWW-Authenticate", "Bearer")
-			WriteError(w, http.StatusUnauthorized, "unauthenticated", "A backend-services access token is required.")
-			return
+		c, err := authenticate(r, a.Authn)
+		if err == nil && !a.isPortal(c) {
+			err = errNotPortal
 		}
-		c, err := a.Authn.Authenticate(r.Context(), bearer)
+		if err == nil {
+			err = h(w, r, c)
+		}
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			WriteError(w, http.StatusUnauthorized, "invalid_token", "The access token is not valid.")
-			return
+			writeError(w, r, a.logger(), err)
 		}
-		systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
-		if c.Subject != "" || !systemScope || !slices.Contains(a.Clients, c.ClientID) {
-			WriteError(w, http.StatusForbidden, "not_patient_portal", "Only the patient portal, as a backend service, may use this PortalAPI.")
-			return
-		}
-		h(w, r, c)
 	}
 }
 
-func (a *PortalAPI) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) isPortal(c gateway.Caller) bool {
+	systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
+	return c.Subject == "" && systemScope && slices.Contains(a.Clients, c.ClientID)
+}
+
+func (a *PortalAPI) logger() *slog.Logger {
+	if a.Service == nil {
+		return nil
+	}
+	return a.Service.Logger
+}
+
+func (a *PortalAPI) list(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
 	ctx, id := r.Context(), r.PathValue("patient")
 	current, err := a.Service.Grants.ForPatient(ctx, id)
 	if err != nil {
-		a.fail(w, err)
-		return
+		return err
 	}
 	revoked, err := a.Service.Grants.Revoked(ctx, id)
 	if err != nil {
-		a.fail(w, err)
-		return
+		return err
 	}
 	pending, err := a.Service.Grants.RequestsForPatient(ctx, id, grants.Pending)
 	if err != nil {
-		a.fail(w, err)
-		return
+		return err
 	}
 	// The support team handles PCP requests; the family sees only requests addressed to it.
 	pending = slices.DeleteFunc(pending, func(q grants.Request) bool { return q.Kind != grants.KindFamily })
-	WriteJSON(w, http.StatusOK, map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"patient": id, "grants": nonNil(current), "revoked": nonNil(revoked), "pending_requests": nonNil(pending)})
+	return nil
 }
 
-func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
 	approve := map[string]*bool{"approve": ptr(true), "deny": ptr(false)}[r.PathValue("action")]
 	var in struct {
 		By string `json:"by"`
 	}
 	if approve == nil {
-		WriteError(w, http.StatusNotFound, "not_found", "Use approve or deny.")
-		return
+		return refuse(errUnknownAction, "Use approve or deny.")
 	}
-	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
-		return
+	if err := readBy(w, r, &in, &in.By); err != nil {
+		return err
 	}
 	req, err := a.Service.Decide(r.Context(), r.PathValue("patient"), r.PathValue("id"), *approve, in.By)
-	switch {
-	case errors.Is(err, grants.ErrNotFound):
-		WriteError(w, http.StatusNotFound, "not_found", "This patient has no such request.")
-	case errors.Is(err, grants.ErrDecided):
-		WriteError(w, http.StatusConflict, "already_decided", "This request was already decided.")
-	case err != nil:
-		a.fail(w, err)
-	default:
-		WriteJSON(w, http.StatusOK, req)
+	if err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, req)
+	return nil
 }
 
-func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
 	var in struct {
 		MRN   string `json:"mrn"`
 		Email string `json:"email"`
 		By    string `json:"by"`
 	}
-	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
-		return
+	if err := readBy(w, r, &in, &in.By); err != nil {
+		return err
 	}
 	token, inv, err := a.Service.Invite(r.Context(), r.PathValue("patient"), in.MRN, in.Email, in.By)
-	switch {
-	case errors.Is(err, ErrNoSuchPatient):
-		WriteError(w, http.StatusNotFound, "no_such_patient", "The hospital has no patient with this id and MRN.")
-	case err != nil && token == "":
-		a.fail(w, err)
-	default:
-		// The token is shown once, here, so that the portal can print it for the family to
-		// hand over; the gateway keeps only its hash.
-		WriteJSON(w, http.StatusCreated, map[string]any{
-			"token": invite.Format(token), "mrn": inv.MRN, "expires_at": inv.ExpiresAt, "emailed": in.Email != "" && err == nil})
+	if token == "" {
+		return err
 	}
+	// The token is shown once, here, so that the portal can print it for the family to hand
+	// over; the gateway keeps only its hash. A mail that could not be queued is told by
+	// "emailed": the invitation stands.
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"token": invite.Format(token), "mrn": inv.MRN, "expires_at": inv.ExpiresAt, "emailed": in.Email != "" && err == nil})
+	return nil
 }
 
-func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) {
+func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
 	var in struct {
 		Clinician string `json:"clinician"`
 		By        string `json:"by"`
 	}
-	if !ReadJSON(w, r, &in) || !needBy(w, in.By) {
-		return
+	if err := readBy(w, r, &in, &in.By); err != nil {
+		return err
 	}
 	g, err := a.Service.Revoke(r.Context(), r.PathValue("patient"), in.Clinician, in.By)
-	switch {
-	case errors.Is(err, grants.ErrNotFound):
-		WriteError(w, http.StatusNotFound, "not_found", "This patient has no grant to this clinician.")
-	case err != nil:
-		a.fail(w, err)
-	default:
-		WriteJSON(w, http.StatusOK, g)
+	if err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
 }
 
-func needBy(w http.ResponseWriter, by string) bool {
-	if strings.TrimSpace(by) == "" || len(by) > 200 {
-		WriteError(w, http.StatusBadRequest, "invalid_request", `Say which portal user acted, in "by".`)
-		return false
+// readBy reads the body into v and requires *by, the portal user who acted.
+func readBy(w http.ResponseWriter, r *http.Request, v any, by *string) error {
+	if err := readJSON(w, r, v); err != nil {
+		return err
 	}
-	return true
-}
-
-func (a *PortalAPI) fail(w http.ResponseWriter, err error) {
-	logger := a.Service.Logger
-	if logger != nil {
-		logger.Error("portal PortalAPI", "err", err)
+	if strings.TrimSpace(*by) == "" || len(*by) > 200 {
+		return refuse(errInvalidInput, `Say which portal user acted, in "by".`)
 	}
-	WriteError(w, http.StatusServiceUnavailable, "unavailable", "This could not be done right now; try again later.")
+	return nil
 }
 
 func nonNil[T any](s []T) []T {

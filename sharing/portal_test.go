@@ -3,6 +3,7 @@ package sharing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,14 +11,18 @@ import (
 	"github.com/mypatients/gateway"
 )
 
-// tokens stands in for the SMART server's token check: each bearer string is a caller. The
-// real check runs end to end in test/grants_test.go.
+// tokens stands in for the SMART server's token check: each bearer string is a caller, and
+// "down" is a token store that cannot answer. The real check runs end to end in
+// test/grants_test.go.
 type tokens map[string]gateway.Caller
 
 func (t tokens) Authenticate(_ context.Context, bearer string) (gateway.Caller, error) {
+	if bearer == "down" {
+		return gateway.Caller{}, errors.New("redis: connection refused")
+	}
 	c, ok := t[bearer]
 	if !ok {
-		return gateway.Caller{}, errors.New("unknown token")
+		return gateway.Caller{}, fmt.Errorf("%w: unknown token", gateway.ErrInvalidToken)
 	}
 	return c, nil
 }
@@ -34,9 +39,10 @@ func TestOnlyThePortalGetsIn(t *testing.T) {
 	}
 	api := &PortalAPI{Authn: authn, Clients: []string{"patient-portal"}}
 	reached := false
-	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ gateway.Caller) {
+	h := api.portal(func(w http.ResponseWriter, _ *http.Request, _ gateway.Caller) error {
 		reached = true
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 	for _, tc := range []struct {
 		bearer string
@@ -45,6 +51,7 @@ func TestOnlyThePortalGetsIn(t *testing.T) {
 		{"portal", http.StatusNoContent},
 		{"", http.StatusUnauthorized},
 		{"forged", http.StatusUnauthorized},
+		{"down", http.StatusServiceUnavailable},
 		{"portal-user", http.StatusForbidden},
 		{"other-backend", http.StatusForbidden},
 		{"no-system", http.StatusForbidden},

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/mypatients/gateway"
@@ -68,11 +67,17 @@ func (s *Service) appURL() string {
 	return s.BaseURL
 }
 
-// fhirID is the FHIR id datatype.
-var fhirID = regexp.MustCompile(`^[A-Za-z0-9.-]{1,64}$`)
-
-// ErrNotClinician is returned for a caller that is not a logged-in user.
-var ErrNotClinician = errors.New("sharing: this needs a signed-in clinician")
+// Errors of the flows, each answered in its own way by the APIs (answer.go).
+var (
+	// ErrNotClinician is returned for a caller that is not a logged-in user.
+	ErrNotClinician = errors.New("sharing: this needs a signed-in clinician")
+	// ErrInvalidPatientID is returned for a patient id that is not a FHIR id.
+	ErrInvalidPatientID = errors.New("sharing: not a patient id")
+	// ErrNoSuchRequest is returned when the patient has no such access request to decide.
+	ErrNoSuchRequest = errors.New("sharing: no such request for this patient")
+	// ErrNoSuchGrant is returned when the patient has no grant to the clinician to revoke.
+	ErrNoSuchGrant = errors.New("sharing: no such grant for this patient")
+)
 
 // grantee returns the gateway user id a grant for c goes to: c's sponsor when c is
 // sponsored staff (staff see exactly what their sponsor sees), else c.
@@ -129,8 +134,8 @@ func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, pat
 	if err != nil {
 		return grants.Request{}, false, err
 	}
-	if !fhirID.MatchString(patientID) {
-		return grants.Request{}, false, ErrNoSuchPatient
+	if !gateway.ValidID(patientID) {
+		return grants.Request{}, false, ErrInvalidPatientID
 	}
 	p, err := s.EHR.Patient(ctx, patientID)
 	if errors.Is(err, ErrNoSuchPatient) {
@@ -161,17 +166,20 @@ func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, pat
 // Approval grants the patient to the request's clinician and emails the requester.
 func (s *Service) Decide(ctx context.Context, patientID, requestID string, approve bool, by string) (grants.Request, error) {
 	r, err := s.Grants.GetRequest(ctx, requestID)
+	if errors.Is(err, grants.ErrNotFound) || err == nil && (r.PatientID != patientID || r.Kind != grants.KindFamily) {
+		return grants.Request{}, ErrNoSuchRequest // none, or not this patient's to decide
+	}
 	if err != nil {
 		return grants.Request{}, err
-	}
-	if r.PatientID != patientID || r.Kind != grants.KindFamily {
-		return grants.Request{}, grants.ErrNotFound // not this patient's to decide
 	}
 	status := grants.Denied
 	if approve {
 		status = grants.Approved
 	}
 	r, err = s.Grants.Decide(ctx, requestID, status, by, s.now())
+	if errors.Is(err, grants.ErrNotFound) {
+		return r, fmt.Errorf("%w: %w", ErrNoSuchRequest, err) // expired meanwhile
+	}
 	if err != nil {
 		return r, err
 	}
@@ -218,6 +226,9 @@ func (s *Service) Invite(ctx context.Context, patientID, mrn, email, by string) 
 // Revoke ends the patient's grant to clinician on behalf of the portal user by.
 func (s *Service) Revoke(ctx context.Context, patientID, clinician, by string) (grants.Grant, error) {
 	g, err := s.Grants.Revoke(ctx, patientID, clinician, by, s.now())
+	if errors.Is(err, grants.ErrNotFound) {
+		return g, fmt.Errorf("%w: %w", ErrNoSuchGrant, err)
+	}
 	if err != nil {
 		return g, err
 	}

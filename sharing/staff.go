@@ -55,12 +55,10 @@ func (n NewStaff) validate() error {
 		problems = append(problems, "an email address")
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: a staff account needs %s", errInvalidInput, strings.Join(problems, ", "))
+		return refuse(errInvalidInput, "a staff account needs "+strings.Join(problems, ", "))
 	}
 	return nil
 }
-
-var errInvalidInput = errors.New("invalid input")
 
 // CreateStaff creates a staff account sponsored by c and emails the staff member a single-use
 // link to set up their login at the accounts IdP. Their username is their email address,
@@ -74,7 +72,7 @@ func (s *Service) CreateStaff(ctx context.Context, c gateway.Caller, n NewStaff)
 	}
 	id := accounts.NewStaffID(c.IdP)
 	if err := s.Accounts.Claim(ctx, n.Email, id); errors.Is(err, accounts.ErrUsernameTaken) {
-		return accounts.Staff{}, fmt.Errorf("%w: this email address already belongs to a staff account", errInvalidInput)
+		return accounts.Staff{}, refuse(errInvalidInput, "this email address already belongs to a staff account")
 	} else if err != nil {
 		return accounts.Staff{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/smart/scope"
+	"github.com/mypatients/gateway/web"
 )
 
 // authRequest is a validated authorization request waiting for the user to log in.
@@ -78,8 +79,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = client.ID
 	}
-	pageHeaders(w)
-	_ = chooserPage.Execute(w, struct {
+	web.Write(w, http.StatusOK, chooserPage, struct {
 		Client string
 		IdPs   []chooserIdP
 	}{name, choices})

@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/mypatients/gateway/smart/scope"
+	"github.com/mypatients/gateway/web"
 )
 
 var pickerPage = template.Must(template.New("picker").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Choose a patient</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>` + pageStyle + `</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>` + web.Style + `</style></head>
 <body><h1>Choose a patient</h1>
 <p><strong>{{.Client}}</strong> will open the record of the patient you choose. You see only patients you may open.</p>
 <form method="post" action="/login/patient">
@@ -21,7 +22,7 @@ var pickerPage = template.Must(template.New("picker").Parse(`<!doctype html>
 
 var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Allow access?</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>` + pageStyle + `</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>` + web.Style + `</style></head>
 <body><h1>Allow {{.Client}}?</h1>
 <p>Signed in as <strong>{{.User}}</strong>.{{if .Patient}} Patient: <strong>{{.Patient}}</strong>.{{end}}
 Untick anything you do not want the app to have. MyPatients only ever lets apps read.</p>
@@ -42,11 +43,9 @@ func (s *Server) clientName(id string) string {
 }
 
 func (s *Server) showPicker(w http.ResponseWriter, id, binding string, p pending) {
-	pageHeaders(w)
-	allowFormRedirect(w, p.Req.RedirectURI)
-	_ = pickerPage.Execute(w, map[string]any{
+	web.Write(w, http.StatusOK, pickerPage, map[string]any{
 		"Client": s.clientName(p.Req.ClientID), "Pending": id, "CSRF": csrfToken(id, binding), "Patients": p.Patients,
-	})
+	}, p.Req.RedirectURI)
 }
 
 func (s *Server) showConsent(w http.ResponseWriter, id, binding string, p pending) {
@@ -67,12 +66,10 @@ func (s *Server) showConsent(w http.ResponseWriter, id, binding string, p pendin
 	if user == "" {
 		user = p.User.Subject
 	}
-	pageHeaders(w)
-	allowFormRedirect(w, p.Req.RedirectURI)
-	_ = consentPage.Execute(w, map[string]any{
+	web.Write(w, http.StatusOK, consentPage, map[string]any{
 		"Client": s.clientName(p.Req.ClientID), "User": user, "Patient": patient,
 		"Pending": id, "CSRF": csrfToken(id, binding), "Scopes": choices,
-	})
+	}, p.Req.RedirectURI)
 }
 
 // describeScope says what a scope lets the app do, in a clinician's words.

@@ -1,9 +1,10 @@
 package smart
 
 import (
+	"errors"
 	"net/http"
-	"strings"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/redisstore"
 )
 
@@ -21,8 +22,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, oerr)
 		return
 	}
-	if !s.introspectionCaller(r) {
-		writeTokenError(w, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "authenticate as a confidential client or with a bearer token"})
+	if oerr := s.introspectionCaller(r); oerr != nil {
+		writeTokenError(w, oerr)
 		return
 	}
 	raw := single(r.PostForm, "token")
@@ -38,14 +39,26 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// introspectionCaller reports whether the request may introspect.
-func (s *Server) introspectionCaller(r *http.Request) bool {
-	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		_, err := s.Authenticate(r.Context(), strings.TrimSpace(bearer))
-		return err == nil
+// introspectionCaller checks that the request may introspect: a bearer access token of ours,
+// or a confidential client. A token that cannot be checked (the store is down) is a 503, as
+// on every surface.
+func (s *Server) introspectionCaller(r *http.Request) *oauthError {
+	unauthorized := &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "authenticate as a confidential client or with a bearer token"}
+	if bearer, err := gateway.BearerToken(r.Header); err == nil {
+		_, err := s.Authenticate(r.Context(), bearer)
+		switch {
+		case errors.Is(err, gateway.ErrInvalidToken):
+			return unauthorized
+		case err != nil:
+			s.log.ErrorContext(r.Context(), "check the bearer token of an introspection", "err", err)
+			return &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
+		}
+		return nil
 	}
-	c, oerr := s.authenticateClient(r)
-	return oerr == nil && !c.Public
+	if c, oerr := s.authenticateClient(r); oerr != nil || c.Public {
+		return unauthorized
+	}
+	return nil
 }
 
 // describe returns the introspection answer for an active access token.

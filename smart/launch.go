@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/redisstore"
 )
 
@@ -37,10 +38,8 @@ type launchRequest struct {
 	FHIRContext       []fhirContextItem `json:"fhir_context"`
 }
 
-var (
-	fhirID      = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
-	relativeRef = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}$`)
-)
+// typeName is a FHIR resource type's name, for the references of fhirContext.
+var typeName = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}$`)
 
 // handleCreateLaunch lets a registered EHR (a confidential client with launch_creator)
 // create a launch context: Parse → Validate → Create → Respond 201 {"launch", "expires_in"}.
@@ -48,26 +47,24 @@ var (
 func (s *Server) handleCreateLaunch(w http.ResponseWriter, r *http.Request) {
 	noStore(w.Header())
 	if _, ok := s.launchCreator(r); !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="mypatients launch"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": errInvalidClient, "error_description": "authenticate as a registered launch creator with HTTP Basic"})
+		writeTokenError(w, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "authenticate as a registered launch creator with HTTP Basic"})
 		return
 	}
 	var req launchRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": errInvalidRequest, "error_description": "the body must be a JSON launch object: " + err.Error()})
+		writeTokenError(w, &oauthError{status: http.StatusBadRequest, code: errInvalidRequest, description: "the body must be a JSON launch object: " + err.Error()})
 		return
 	}
 	rec, msg := s.validateLaunch(req)
 	if msg != "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": errInvalidRequest, "error_description": msg})
+		writeTokenError(w, &oauthError{status: http.StatusBadRequest, code: errInvalidRequest, description: msg})
 		return
 	}
 	launch := newSecret()
 	if err := redisstore.PutJSON(r.Context(), s.rdb, s.launchKey(launch), rec, s.opts.LaunchTTL); err != nil {
-		s.log.ErrorContext(r.Context(), "store launch", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": errTemporarilyUnavailable, "error_description": "try again later"})
+		s.storeFault(w, r, "store launch", err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"launch": launch, "expires_in": int(s.opts.LaunchTTL.Seconds())})
@@ -75,10 +72,10 @@ func (s *Server) handleCreateLaunch(w http.ResponseWriter, r *http.Request) {
 
 // validateLaunch checks a launch request and returns its record, or a message.
 func (s *Server) validateLaunch(req launchRequest) (launchRecord, string) {
-	if !fhirID.MatchString(req.Patient) {
+	if !gateway.ValidID(req.Patient) {
 		return launchRecord{}, "patient must be a FHIR id"
 	}
-	if req.Encounter != "" && !fhirID.MatchString(req.Encounter) {
+	if req.Encounter != "" && !gateway.ValidID(req.Encounter) {
 		return launchRecord{}, "encounter must be a FHIR id"
 	}
 	if req.ClientID != "" {
@@ -89,10 +86,10 @@ func (s *Server) validateLaunch(req launchRequest) (launchRecord, string) {
 	for _, fc := range req.FHIRContext {
 		// scopes-and-launch-context.md §fhirContext: relative references; Patient and
 		// Encounter only with a role other than "launch" (those go in patient/encounter).
-		if !relativeRef.MatchString(fc.Reference) {
+		t, id, _ := strings.Cut(fc.Reference, "/")
+		if !typeName.MatchString(t) || !gateway.ValidID(id) {
 			return launchRecord{}, "fhir_context references must be relative, Type/id"
 		}
-		t := strings.SplitN(fc.Reference, "/", 2)[0]
 		if (t == "Patient" || t == "Encounter") && (fc.Role == "" || fc.Role == "launch") {
 			return launchRecord{}, "fhir_context may hold Patient or Encounter only with a role other than launch"
 		}

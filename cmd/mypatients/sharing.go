@@ -44,7 +44,7 @@ func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis
 		EHR: sharing.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
 		BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
-	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn, Logger: log}
+	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn}
 	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
 	if portalKey != nil {
 		p.demo, err = patientportal.New(patientportal.Options{GatewayBase: cfg.BaseURL, Prefix: "/demo/portal",

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/mypatients/gateway/web"
 )
 
 // Guardian is who acts in the demo portal: the portal authenticates its own users and tells
@@ -103,13 +105,7 @@ func (p *portal) back(w http.ResponseWriter, r *http.Request, patient string, st
 	http.Redirect(w, r, p.prefix+"/?"+url.Values{"patient": {patient}, "msg": {msg}}.Encode(), http.StatusSeeOther)
 }
 
-func render(w http.ResponseWriter, v view) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := page.Execute(w, v); err != nil {
-		http.Error(w, "cannot render the page", http.StatusInternalServerError)
-	}
-}
+func render(w http.ResponseWriter, v view) { web.Write(w, http.StatusOK, page, v) }
 
 var page = template.Must(template.New("portal").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MyChildren's (demo patient portal)</title>

@@ -1,0 +1,128 @@
+package sharing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/sharing/grants"
+	"github.com/mypatients/gateway/sharing/invite"
+)
+
+// Authenticator verifies a gateway access token (smart.Tokens). An error wrapping
+// gateway.ErrInvalidToken means the token must not be honoured; any other error means it could
+// not be checked.
+type Authenticator interface {
+	Authenticate(ctx context.Context, bearer string) (gateway.Caller, error)
+}
+
+// Refusals the handlers find themselves, before the service is asked. A refusal made with
+// refuse carries its message for the caller.
+var (
+	errInvalidInput  = errors.New("invalid input")
+	errUnknownAction = errors.New("unknown action")
+	errNotPortal     = errors.New("sharing: not the patient portal")
+)
+
+// refusal is an error whose message is written for the caller as it is.
+type refusal struct {
+	kind    error
+	message string
+}
+
+func (r refusal) Error() string { return r.kind.Error() + ": " + r.message }
+func (r refusal) Unwrap() error { return r.kind }
+
+func refuse(kind error, message string) error { return refusal{kind: kind, message: message} }
+
+// answers is every refusal of the clinicians' and the patient portal's APIs with its one
+// answer; the first entry the error matches wins. An empty message takes the refusal's own.
+var answers = []struct {
+	err           error
+	status        int
+	code, message string
+}{
+	{gateway.ErrNoToken, http.StatusUnauthorized, "unauthenticated", "A bearer access token is required."},
+	{gateway.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", "The access token is not valid; sign in again."},
+	{errNotPortal, http.StatusForbidden, "not_patient_portal", "Only the patient portal, as a backend service, may use this API."},
+	{errInvalidInput, http.StatusBadRequest, "invalid_request", ""},
+	{errUnknownAction, http.StatusNotFound, "not_found", ""},
+	{ErrInvalidPatientID, http.StatusBadRequest, "invalid_request", "A patient id is 1 to 64 letters, digits, '-' and '.'."},
+	{invite.ErrInvalid, http.StatusBadRequest, "invalid_invitation", InvalidInvitation},
+	{invite.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "Too many attempts. Try again in an hour."},
+	{ErrNoSponsorship, http.StatusForbidden, "no_sponsorship", "Only providers can sponsor staff; staff cannot sponsor."},
+	{accounts.ErrStaffOnly, http.StatusForbidden, "no_sponsorship", "Only providers can sponsor staff; staff cannot sponsor."},
+	{accounts.ErrNotFound, http.StatusNotFound, "not_found", "You have no staff account with this id."},
+	{accounts.ErrNotYours, http.StatusNotFound, "not_found", "You have no staff account with this id."},
+	{ErrNoSuchRequest, http.StatusNotFound, "not_found", "This patient has no such request."},
+	{ErrNoSuchGrant, http.StatusNotFound, "not_found", "This patient has no grant to this clinician."},
+	{grants.ErrDecided, http.StatusConflict, "already_decided", "This request was already decided."},
+	{ErrNoSuchPatient, http.StatusNotFound, "no_such_patient", "The hospital has no patient with this id and MRN."},
+}
+
+// writeError answers err: the refusal's own answer, or for anything else (a store or the EHR
+// down, a token that could not be checked) 503, logged, with nothing of the cause.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	for _, a := range answers {
+		if !errors.Is(err, a.err) {
+			continue
+		}
+		msg := a.message
+		if ref, ok := errors.AsType[refusal](err); ok && msg == "" {
+			msg = ref.message
+		}
+		switch a.err {
+		case gateway.ErrNoToken:
+			w.Header().Set("WWW-Authenticate", "Bearer")
+		case gateway.ErrInvalidToken:
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		case invite.ErrRateLimited:
+			w.Header().Set("Retry-After", "3600")
+		}
+		writeJSON(w, a.status, map[string]string{"error": a.code, "message": msg})
+		return
+	}
+	logger(log).ErrorContext(r.Context(), "sharing API", "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": "This could not be done right now. Try again later."})
+}
+
+// authenticate returns the caller of r's bearer token (RFC 6750: the Authorization header
+// only), or the error writeError answers: no token, an invalid one, or one that could not be
+// checked.
+func authenticate(r *http.Request, authn Authenticator) (gateway.Caller, error) {
+	bearer, err := gateway.BearerToken(r.Header)
+	if err != nil {
+		return gateway.Caller{}, err
+	}
+	return authn.Authenticate(r.Context(), bearer)
+}
+
+// readJSON decodes a small JSON body into v.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return refuse(errInvalidInput, fmt.Sprintf("The body must be a JSON object with the documented fields (%v).", err))
+	}
+	return nil
+}
+
+// writeJSON writes v with status, never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
+}

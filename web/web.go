@@ -1,0 +1,85 @@
+// Package web is what every HTML page of the gateway shares: the one page writer, Write, with
+// the security headers (a Content-Security-Policy that loads nothing and forbids framing,
+// X-Frame-Options DENY, no-store, no referrer, nosniff), the plain-message page, and the
+// double-submit CSRF token of forms that post back. Pages are plain HTML without scripts:
+// smart's sign-in, picker, consent and error pages, accounts' set-up page, the mail capture
+// page, the demo patient portal and the printable sign-up instructions all write through it.
+// It knows nothing of what a page says and must not import any other package of ours.
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Write renders t with data and writes it with status and the security headers. The page is
+// rendered first, so that a template error is a plain 500, never half a page.
+//
+// The page may use inline styles and post its forms to the gateway, and nothing else: no
+// script, no image, no frame, no other origin. formTargets are URIs whose origins the page's
+// forms may end at too: browsers apply form-action to the redirects that follow a post (CSP
+// Level 3 §6.3.1), and the consent form ends in a redirect to the app. Pages hold live state
+// (login flows, set-up tokens, patient lists), so they are never cached, framed or named in a
+// Referer (RFC 9700 §4.2.4: an authorization response must not leak through Referer).
+func Write(w http.ResponseWriter, status int, t *template.Template, data any, formTargets ...string) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		slog.Error("web: render page", "page", t.Name(), "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+
+		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// origins returns the CSP source of each URI: its scheme and host, or its scheme alone (a
+// private-use scheme such as com.example.app:).
+func origins(uris []string) []string {
+	var out []string
+	for _, uri := range uris {
+		u, err := url.Parse(uri)
+		switch {
+		case err != nil || u.Scheme == "":
+		case u.Host != "":
+			out = append(out, u.Scheme+"://"+u.Host)
+		default:
+			out = append(out, u.Scheme+":")
+		}
+	}
+	return out
+}
+
+// Message is the plain-message page: a title, a sentence, and a note below it.
+type Message struct {
+	Title, Text, Note string
+}
+
+// Style is the look of the gateway's own pages, for their <style> element.
+const Style = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}
+a.idp{display:block;margin:.6rem 0;padding:.8rem 1rem;border:1px solid #8895a7;border-radius:6px;text-decoration:none;color:#0b3d91}
+a.idp:hover{background:#eef3fb}.muted{color:#57606a;font-size:.9rem}`
+
+var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>MyPatients: {{.Title}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>` + Style + `</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Text}}</p>
+{{with .Note}}<p class="muted">{{.}}</p>
+{{end}}</body></html>`))
+
+// WriteMessage writes m as a page with status.
+func WriteMessage(w http.ResponseWriter, status int, m Message) {
+	Write(w, status, messagePage, m)
+}
