@@ -91,15 +91,31 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": "This could not be done right now. Try again later."})
 }
 
-// authenticate returns the caller of r's bearer token (RFC 6750: the Authorization header
-// only), or the error writeError answers: no token, an invalid one, or one that could not be
-// checked.
-func authenticate(r *http.Request, authn Authenticator) (gateway.Caller, error) {
-	bearer, err := gateway.BearerToken(r.Header)
-	if err != nil {
-		return gateway.Caller{}, err
+// handler serves one route of the APIs for an admitted caller; its error is answered by
+// writeError.
+type handler func(http.ResponseWriter, *http.Request, gateway.Caller) error
+
+// guard authenticates the bearer token of each request (RFC 6750: the Authorization header
+// only), lets admit refuse its caller, runs h, and answers any error on the way with
+// writeError: no token, an invalid one, one that could not be checked, a caller this API does
+// not admit, or h's own.
+func guard(authn Authenticator, log *slog.Logger, admit func(gateway.Caller) error, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		bearer, err := gateway.BearerToken(r.Header)
+		var c gateway.Caller
+		if err == nil {
+			c, err = authn.Authenticate(r.Context(), bearer)
+		}
+		if err == nil {
+			err = admit(c)
+		}
+		if err == nil {
+			err = h(w, r, c)
+		}
+		if err != nil {
+			writeError(w, r, log, err)
+		}
 	}
-	return authn.Authenticate(r.Context(), bearer)
 }
 
 // readJSON decodes a small JSON body into v.

@@ -37,21 +37,15 @@ func (a *ClinicianAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/staff/{id}/{action}", a.user(a.staffAction))
 }
 
-// user admits the bearer token of a signed-in user (not a backend service) and answers the
-// handler's error, if any.
-func (a *ClinicianAPI) user(h func(http.ResponseWriter, *http.Request, gateway.Caller) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := authenticate(r, a.Authn)
-		if err == nil && c.Subject == "" {
-			err = gateway.ErrInvalidToken // a backend service's token stands for no user
+// user admits the bearer token of a signed-in user, not a backend service's, which stands for
+// no user.
+func (a *ClinicianAPI) user(h handler) http.HandlerFunc {
+	return guard(a.Authn, a.Service.Logger, func(c gateway.Caller) error {
+		if c.Subject == "" {
+			return gateway.ErrInvalidToken
 		}
-		if err == nil {
-			err = h(w, r, c)
-		}
-		if err != nil {
-			writeError(w, r, a.Service.Logger, err)
-		}
-	}
+		return nil
+	}, h)
 }
 
 func (a *ClinicianAPI) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {

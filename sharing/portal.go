@@ -39,25 +39,15 @@ func (a *PortalAPI) Register(mux *http.ServeMux) {
 }
 
 // portal admits only a backend-services token of a registered portal client with a system/
-// scope, and answers the handler's error, if any.
-func (a *PortalAPI) portal(h func(http.ResponseWriter, *http.Request, gateway.Caller) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := authenticate(r, a.Authn)
-		if err == nil && !a.isPortal(c) {
-			err = errNotPortal
+// scope.
+func (a *PortalAPI) portal(h handler) http.HandlerFunc {
+	return guard(a.Authn, a.logger(), func(c gateway.Caller) error {
+		systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
+		if c.Subject != "" || !systemScope || !slices.Contains(a.Clients, c.ClientID) {
+			return errNotPortal
 		}
-		if err == nil {
-			err = h(w, r, c)
-		}
-		if err != nil {
-			writeError(w, r, a.logger(), err)
-		}
-	}
-}
-
-func (a *PortalAPI) isPortal(c gateway.Caller) bool {
-	systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
-	return c.Subject == "" && systemScope && slices.Contains(a.Clients, c.ClientID)
+		return nil
+	}, h)
 }
 
 func (a *PortalAPI) logger() *slog.Logger {

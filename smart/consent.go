@@ -21,10 +21,17 @@ type pending struct {
 }
 
 // afterLogin continues an authorization once the IdP vouched for the user: the patient
-// picker when a standalone launch needs a patient, then the consent screen.
+// picker when a standalone launch needs a patient, then the consent screen. A staff user's
+// sponsor is captured here, once, for every token of the grant.
 func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequest, user loggedInUser, binding string) {
 	if req.Launch != nil && req.Launch.User != "" && req.Launch.User != user.Subject {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the EHR launched this app for another user"})
+		return
+	}
+	var err error
+	if user.Sponsor, err = s.sponsorOf(r.Context(), user.Subject); err != nil {
+		s.log.ErrorContext(r.Context(), "look up the sponsor of a signed-in user", "err", err)
+		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
 		return
 	}
 	p := pending{Req: req, User: user, AuthTime: s.now()}

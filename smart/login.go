@@ -136,11 +136,6 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"})
 		return
 	}
-	if user.Sponsor, err = s.sponsorOf(r.Context(), user.Subject); err != nil {
-		s.log.ErrorContext(r.Context(), "look up the sponsor of a signed-in user", "err", err)
-		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
-		return
-	}
 	s.afterLogin(w, r, req, user, binding.Value)
 }
 

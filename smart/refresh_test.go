@@ -17,13 +17,18 @@ import (
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
-// putGrantCode stores a code for the public app with g's scopes and context.
+// putGrantCode stores a code for the public app with g's scopes and context, for pcp.
 func putGrantCode(t *testing.T, s *Server, scopes string, ctx *launchContext) string {
+	t.Helper()
+	return putUserCode(t, s, loggedInUser{Subject: "accounts:u-pcp", Username: "pcp", IdP: "accounts", FHIRUser: "Practitioner/dr-patel"}, scopes, ctx)
+}
+
+// putUserCode stores a code for the public app as user's sign-in would.
+func putUserCode(t *testing.T, s *Server, user loggedInUser, scopes string, ctx *launchContext) string {
 	t.Helper()
 	code := newSecret()
 	rec := authCode{RedirectURI: "https://app.example.org/cb", CodeChallenge: pkceS256(verifier), Grant: grant{
-		ClientID: "app", Scopes: strings.Fields(scopes), Context: ctx,
-		User: loggedInUser{Subject: "accounts:u-pcp", Username: "pcp", IdP: "accounts", FHIRUser: "Practitioner/dr-patel"}}}
+		ClientID: "app", Scopes: strings.Fields(scopes), Context: ctx, User: user}}
 	if err := redisstore.PutJSON(context.Background(), s.rdb, s.codeKey(code), rec, time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +121,8 @@ func TestSponsorCarriedIntoTokens(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
 		s, hs := newTestServer(t, srv.Client)
-		code := newSecret()
-		rec := authCode{RedirectURI: "https://app.example.org/cb", CodeChallenge: pkceS256(verifier), Grant: grant{
-			ClientID: "app", Scopes: []string{"user/*.rs", "offline_access"},
-			User: loggedInUser{Subject: "accounts:u-staff", Username: "staff", IdP: "accounts", Sponsor: "accounts:u-pcp"}}}
-		if err := redisstore.PutJSON(context.Background(), s.rdb, s.codeKey(code), rec, time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		staff := loggedInUser{Subject: "accounts:u-staff", Username: "staff", IdP: "accounts", Sponsor: "accounts:u-pcp"}
+		code := putUserCode(t, s, staff, "user/*.rs offline_access", nil)
 		status, body, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
 		if status != http.StatusOK {
 			t.Fatalf("code: %d %v", status, body)

@@ -10,8 +10,20 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/smart"
 )
+
+// newTokens returns the access-token check, with the configured signing key.
+func newTokens(cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient) (*smart.Tokens, error) {
+	key, err := loadSigningKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return smart.NewTokens(smart.TokenOptions{BaseURL: cfg.BaseURL, SigningKey: key, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix})
+}
 
 // loadSigningKey reads the token signing key, or in demo mode without a key file generates
 // one: tokens then stop working when the gateway restarts.

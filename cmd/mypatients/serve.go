@@ -64,13 +64,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	if demo != nil {
 		demo.printWelcome(stdout, cfg)
 	}
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-		return nil
-	case err := <-run.errs:
-		return err
-	}
+	return run.wait(ctx, log)
 }
 
 // startRedisAndDemo connects to Redis, in demo mode after starting the embedded stand-ins of
@@ -113,19 +107,14 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	authorizer, err := authz.New(ctx, authz.Options{Upstream: up, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, FactsTTL: cfg.Authz.FactsTTL, Logger: log})
-	if err != nil {
-		return nil, err
-	}
 	accts, grantStore := accounts.NewStore(rdb, cfg.Redis.KeyPrefix), grants.NewStore(rdb, cfg.Redis.KeyPrefix)
-	authorizer.UseRelationships(grantStore, accts)
-	key, err := loadSigningKey(cfg, log)
+	authorizer, err := newAuthorizer(ctx, cfg, log, rdb, up, accts, grantStore)
 	if err != nil {
 		return nil, err
 	}
 	// The token check comes first: the FHIR API takes it, and the SMART server takes the FHIR
 	// API for its patient picker.
-	tokens, err := smart.NewTokens(smart.TokenOptions{BaseURL: cfg.BaseURL, SigningKey: key, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix})
+	tokens, err := newTokens(cfg, log, rdb)
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +127,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
-	sm, err := smart.New(smart.Options{
-		Tokens: tokens, Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
-		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
-		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Sponsors: accts, Patients: proxy, Logger: log,
-	})
+	sm, err := newSMART(cfg, log, tokens, accts, proxy)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +136,17 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	return routes(cfg, rdb, sm, shared, sm.CORS(proxy)), nil
+}
+
+// newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.
+func newAuthorizer(ctx context.Context, cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client,
+	accts *accounts.Store, grantStore *grants.Store) (*authz.Authorizer, error) {
+	authorizer, err := authz.New(ctx, authz.Options{Upstream: up, Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, FactsTTL: cfg.Authz.FactsTTL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	authorizer.UseRelationships(grantStore, accts)
+	return authorizer, nil
 }
 
 // routes puts the parts on their paths.
@@ -243,6 +238,17 @@ func (g *runGroup) serve(ln net.Listener, h http.Handler, log *slog.Logger) {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
+}
+
+// wait returns when ctx is cancelled (nil) or a server stops on its own (its error).
+func (g *runGroup) wait(ctx context.Context, log *slog.Logger) error {
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-g.errs:
+		return err
+	}
 }
 
 func (g *runGroup) close() {

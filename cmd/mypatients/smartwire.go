@@ -1,9 +1,23 @@
 package main
 
 import (
+	"log/slog"
+
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/smart"
 )
+
+// newSMART returns the SMART server: it issues tokens through tokens, asks accts who sponsors
+// a user signing in, and lists the picker's patients through the FHIR API's own search.
+func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, accts *accounts.Store, fhir smart.PatientSearcher) (*smart.Server, error) {
+	return smart.New(smart.Options{
+		Tokens: tokens, Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
+		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
+		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
+		Sponsors: accts, Patients: fhir, Logger: log,
+	})
+}
 
 func smartClients(cs []config.Client) []smart.Client {
 	var out []smart.Client

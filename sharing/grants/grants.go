@@ -3,7 +3,8 @@
 // clinician redeemed or by approving the clinician's access request. Grants live in Redis,
 // indexed by patient (for the portal) and by clinician (for the authorizer), and are read on
 // every request without any cache, so that a revocation holds on the very next request on
-// every replica. This package only stores; it decides nothing and sends no mail.
+// every replica. It owns its Redis keys. This package only stores; it decides nothing and sends
+// no mail: the flows are package sharing's, the decision the policy's.
 package grants
 
 import (

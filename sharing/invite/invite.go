@@ -1,10 +1,11 @@
 // Package invite issues and redeems invitation tokens: a patient or guardian, through the
-// hospital's patient portal, invites one clinician to one patient's record. A token is 160
+// hospital's patient portal, invites one clinician to one patient's record. A token is 130
 // random bits, shown once to the portal (to email and print) and stored only as its SHA-256;
 // it is bound to one MRN, valid for six months and redeemed at most once, atomically. Every
 // way a redemption can fail (unknown, expired, used, wrong MRN) is the one error ErrInvalid,
 // so that a guesser learns nothing. Attempts are counted in Redis per user and per MRN, so
-// the limits hold across replicas. This package creates no grant and sends no mail.
+// the limits hold across replicas. It owns its Redis keys. This package creates no grant and
+// sends no mail: the flow that does is package sharing's.
 package invite
 
 import (
