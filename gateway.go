@@ -1,8 +1,10 @@
 // Package gateway is the shared vocabulary of an access decision: who is asking (Caller), what
 // they ask for (Request) and the answer (Decision). The SMART server produces Callers, the FHIR
 // proxy produces Requests, the authorizer produces Decisions and the audit trail records all
-// three. It holds plain data and tiny helpers only; it must not import any other package of ours
-// nor make decisions itself.
+// three. Beside them are the rules every surface applies alike: the one FHIR id rule and the
+// one bearer-token parser (ids.go), and the errors every surface answers the same way
+// (ErrNoToken, ErrInvalidToken, ErrForbidden). It holds plain data and tiny helpers only; it
+// must not import any other package of ours nor make decisions itself.
 package gateway
 
 import (

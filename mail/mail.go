@@ -3,7 +3,9 @@
 // backoff, so a mail outage delays messages but loses none. The templates carry no clinical
 // data: never a patient's name or record, at most the last four characters of an MRN. In the
 // demo and in tests, Capture is a real SMTP server (github.com/emersion/go-smtp) that keeps
-// what it receives in memory and lists it on a small web page. Nothing here decides access.
+// what it receives in memory and lists it on a small web page (written through package web).
+// The outbox owns its Redis keys (the prefix and {mail}:...). Nothing here decides access or
+// writes a message's words: the concerns that send mail do.
 package mail
 
 import (

@@ -2,7 +2,8 @@
 // HTTP, JSON only) loaded with a deterministic, entirely synthetic children's-hospital world whose
 // users, practices, patients and ids are a fixed contract described in README.md. The demo binary and the tests run the gateway against it; it
 // stands in for the hospital's real FHIR server and must behave like one on the wire. It holds
-// no real patient data and never writes. Only the demo wiring and tests may import it; the
+// no real patient data and never writes. RegisterLauncher registers it at the gateway as the
+// demo EHR launch client. Only the demo wiring and tests may import it; the
 // gateway's own packages must reach it over HTTP alone, exactly as they reach a production EHR.
 package ehr
 

@@ -4,10 +4,12 @@
 // claim. The demo runs two instances: "accounts" (MyPatients accounts, which later grows into the
 // portal's real accounts IdP) and "childrens" (Children's ID, standing in for the hospital SSO).
 // Only the authorization code flow for confidential clients with PKCE S256 is offered; refresh
-// tokens and every other grant are refused. What must not live here: anything the gateway's
-// request path calls directly (the gateway only ever talks OIDC to it over HTTP), and durable
-// state; all state is in memory, so registration, pass codes or TOTP will need a store interface
-// of their own rather than more maps in this one.
+// tokens and every other grant are refused. Besides its fixed users, the accounts instance signs
+// in the gateway's sponsored staff from package accounts (StaffAccounts), and
+// SeedDemoSponsorship makes the demo user staff pcp's staff. What must not live here: anything
+// the gateway's request path calls directly (the gateway only ever talks OIDC to it over HTTP),
+// and durable state of its own; all its state is in memory, so registration, pass codes or TOTP
+// will need a store interface of their own rather than more maps in this one.
 package idp
 
 import (

@@ -3,7 +3,8 @@
 // child and who asks, approves or denies requests, invites a clinician with a printable token,
 // and revokes access. It is an ordinary SMART Backend Services client of the gateway: it gets
 // its access tokens with client_credentials and a private_key_jwt assertion and calls the
-// gateway's /api/portal over HTTP; it never reads the gateway's stores. Demo only.
+// gateway's /api/portal over HTTP; it never reads the gateway's stores. Register adds its
+// registration to the demo configuration. Demo only.
 package patientportal
 
 import (
