@@ -62,12 +62,12 @@ func TestNarrowRefusals(t *testing.T) {
 func TestRunPolicyTests(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	passed, failed, err := authz.RunPolicyTests(context.Background(), &out, true)
+	report, err := authz.RunPolicyTests(context.Background(), &out, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if failed != 0 || passed < 30 {
-		t.Fatalf("passed %d, failed %d:\n%s", passed, failed, out.String())
+	if report.Failed != 0 || report.Passed < 30 {
+		t.Fatalf("passed %d, failed %d:\n%s", report.Passed, report.Failed, out.String())
 	}
 	p, err := authz.LoadPolicy(context.Background(), policies.FS)
 	if err != nil {

@@ -19,14 +19,14 @@ import (
 func TestRegoTests(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	passed, failed, err := authz.RunPolicyTests(context.Background(), &out, false)
+	report, err := authz.RunPolicyTests(context.Background(), &out, false)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if failed != 0 || passed == 0 {
-		t.Fatalf("policy tests: %d passed, %d failed\n%s", passed, failed, out.String())
+	if !report.OK() {
+		t.Fatalf("policy tests: %+v\n%s", report, out.String())
 	}
-	t.Logf("policy tests: %d passed", passed)
+	t.Logf("policy tests: %d passed", report.Passed)
 }
 
 // scenario is one readable fixture of testdata/: an input document and the decision the

@@ -61,13 +61,14 @@ func policyCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	passed, failed, err := authz.RunPolicyTests(ctx, stdout, *verbose)
-	if err != nil {
+	report, err := authz.RunPolicyTests(ctx, stdout, *verbose)
+	switch {
+	case err != nil:
 		return err
-	}
-	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
-	if failed > 0 {
-		return fmt.Errorf("%d policy tests failed", failed)
+	case report.Failed > 0:
+		return fmt.Errorf("%d policy tests failed", report.Failed)
+	case !report.OK():
+		return errors.New("the policy tests do not cover every rule and reason code")
 	}
 	return nil
 }
