@@ -16,8 +16,13 @@ import (
 // panic inside OPA, an empty result or a result of the wrong shape is an error: the caller
 // must deny. The returned Decision carries the policy revision but no decision id.
 func (p *Policy) Evaluate(ctx context.Context, input Input) (gateway.Decision, error) {
+	return p.evaluate(ctx, input)
+}
+
+// evaluate is Evaluate with options for OPA, such as a tracer.
+func (p *Policy) evaluate(ctx context.Context, input Input, opts ...rego.EvalOption) (gateway.Decision, error) {
 	var rd regoDecision
-	if err := p.eval(ctx, p.decision, input, &rd); err != nil {
+	if err := p.eval(ctx, p.decision, input, &rd, opts...); err != nil {
 		return gateway.Decision{}, err
 	}
 	if err := rd.check(input.Request.Patients); err != nil {
@@ -41,13 +46,13 @@ func (p *Policy) standingOf(ctx context.Context, input Input) (standingDecision,
 }
 
 // eval runs query on input and decodes its one value into v, refusing unknown fields.
-func (p *Policy) eval(ctx context.Context, query rego.PreparedEvalQuery, input Input, v any) (err error) {
+func (p *Policy) eval(ctx context.Context, query rego.PreparedEvalQuery, input Input, v any, opts ...rego.EvalOption) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("authz: policy evaluation panicked: %v", r)
 		}
 	}()
-	rs, err := query.Eval(ctx, rego.EvalInput(input))
+	rs, err := query.Eval(ctx, append([]rego.EvalOption{rego.EvalInput(input)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("authz: evaluate policy: %w", err)
 	}

@@ -25,6 +25,7 @@ type Policy struct {
 	decision rego.PreparedEvalQuery // policies.Query
 	standing rego.PreparedEvalQuery // policies.StandingQuery
 	revision string
+	book     *ruleBook // for explanations
 }
 
 // manifest is the part of an OPA bundle's .manifest that the gateway checks.
@@ -40,11 +41,12 @@ func LoadPolicy(ctx context.Context, bundle fs.FS) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
+	book := newRuleBook(modules)
 	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(modules); compiler.Failed() {
 		return nil, fmt.Errorf("authz: compile policy: %w", compiler.Errors)
 	}
-	p := &Policy{revision: revision}
+	p := &Policy{revision: revision, book: book}
 	for query, into := range map[string]*rego.PreparedEvalQuery{policies.Query: &p.decision, policies.StandingQuery: &p.standing} {
 		*into, err = rego.New(rego.Compiler(compiler), rego.Query(query), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
 		if err != nil {

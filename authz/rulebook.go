@@ -42,7 +42,7 @@ func newRuleBook(modules map[string]*ast.Module) *ruleBook {
 			continue
 		}
 		for _, r := range m.Rules {
-			br := b.rule(rulePath(r.Path()))
+			br := b.rule(rulePath(r.Ref().GroundPrefix()))
 			for def := r; def != nil; def = def.Else {
 				b.byDef[defKey(def)] = br
 				br.defs = append(br.defs, defKey(def))

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -123,17 +124,18 @@ func sortedRows(rows [][]string) [][]string {
 	return out
 }
 
-// sameRows reports rows that are in one list but not the other.
+// sameRows reports rows that are in one list but not the other: the README's, and those of
+// the policy (its METADATA or its scenarios).
 func sameRows(t *testing.T, what string, readme, metadata [][]string) {
 	t.Helper()
 	for _, r := range sortedRows(readme) {
 		if !slices.ContainsFunc(metadata, func(m []string) bool { return slices.Equal(m, r) }) {
-			t.Errorf("README %s row %q is not in the policy's METADATA", what, r)
+			t.Errorf("README %s row %q is not in the policy", what, r)
 		}
 	}
 	for _, m := range sortedRows(metadata) {
 		if !slices.ContainsFunc(readme, func(r []string) bool { return slices.Equal(m, r) }) {
-			t.Errorf("the policy's METADATA declares %q, which README's %s table lacks", m, what)
+			t.Errorf("the policy has %q, which README's %s table lacks", m, what)
 		}
 	}
 }
@@ -236,4 +238,86 @@ func TestEveryLineIsTested(t *testing.T) {
 			t.Errorf("%s:%d-%d is reached by no test", name, rng.Start.Row, rng.End.Row)
 		}
 	}
+}
+
+// TestReadmeScenarios holds the README's list of scenarios to testdata/: every file listed
+// with the decision it expects, and every reason code of the policy given by some scenario.
+// It also checks that the README's example of `policy explain` is what the command prints.
+func TestReadmeScenarios(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	files, err := filepath.Glob("../policies/testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	var listed [][]string
+	for _, row := range readmeTable(t, "## Scenarios") {
+		listed = append(listed, []string{row[0], strings.ReplaceAll(row[2], "`", "")})
+	}
+	var want [][]string
+	given := map[string]bool{}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := ReadPolicyDocument(ctx, raw)
+		if err != nil || doc.Expected == nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		want = append(want, []string{filepath.Base(file), decisionCell(*doc.Expected)})
+		for _, r := range doc.Expected.Reasons {
+			given[r.Code] = true
+		}
+	}
+	sameRows(t, "scenarios", listed, want)
+	for _, r := range readAnnotations(t).reasons {
+		if !given[r[0]] {
+			t.Errorf("no scenario gives the reason %s", r[0])
+		}
+	}
+
+	readme, _ := os.ReadFile("../policies/README.md")
+	m := regexp.MustCompile("(?s)\n    go run ./cmd/mypatients policy explain policies/(testdata/[a-z-]+\\.json)\n.*?" +
+		"For the scenario above, today:\n\n(.*?)\n\n`--json`").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no example of policy explain")
+	}
+	raw, err := os.ReadFile("../policies/" + string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ExplainDocument(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	e.WriteText(&out)
+	example := regexp.MustCompile("(?m)^    ").ReplaceAllString(string(m[2]), "")
+	if example != strings.TrimSuffix(out.String(), "\n") {
+		t.Errorf("README's example of policy explain is not what it prints today:\n%s", out.String())
+	}
+}
+
+// decisionCell is a decision as the README's scenario table gives it: "allow: `pcp`" or
+// "deny: `not_pcp`", the bases or reason codes sorted.
+func decisionCell(d DecisionDocument) string {
+	var names []string
+	for _, pd := range d.Patients {
+		if pd.Allowed && !slices.Contains(names, pd.Basis) {
+			names = append(names, pd.Basis)
+		}
+	}
+	if d.Basis != "" {
+		names = append(names, d.Basis)
+	}
+	verdict := "allow: "
+	if !d.Allow {
+		verdict, names = "deny: ", nil
+		for _, r := range d.Reasons {
+			names = append(names, r.Code)
+		}
+	}
+	slices.Sort(names)
+	return verdict + strings.Join(names, ", ")
 }

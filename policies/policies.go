@@ -15,6 +15,12 @@ import "embed"
 //go:embed .manifest mypatients/*/*.rego
 var FS embed.FS
 
+// InputSchema is input.schema.json, the JSON Schema of the input document: the gateway checks
+// the documents auditors give `mypatients policy explain` against it.
+//
+//go:embed input.schema.json
+var InputSchema []byte
+
 // The bundle's two entrypoints.
 const (
 	// Query is the Rego query whose value is the access decision on one request.

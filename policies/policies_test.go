@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/mypatients/gateway"
@@ -26,25 +28,23 @@ func TestRegoTests(t *testing.T) {
 	if !report.OK() {
 		t.Fatalf("policy tests: %+v\n%s", report, out.String())
 	}
+	// README.md shows the end of this output as it is today.
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tail := "\n    " + strings.Join(lines[len(lines)-3:], "\n    ") + "\n"; !strings.Contains(string(readme), tail) {
+		t.Errorf("README.md does not show the end of the output as it is today:%s", tail)
+	}
 	t.Logf("policy tests: %d passed", report.Passed)
 }
 
-// scenario is one readable fixture of testdata/: an input document and the decision the
-// policy must give for it.
-type scenario struct {
-	Description string          `json:"description"`
-	Input       json.RawMessage `json:"input"`
-	Expected    struct {
-		Allow    bool                               `json:"allow"`
-		Patients map[string]gateway.PatientDecision `json:"patients"`
-		Reasons  []gateway.Reason                   `json:"reasons"`
-		Basis    string                             `json:"basis"`
-	} `json:"expected"`
-}
-
-// TestScenarios evaluates every testdata/*.json scenario with the embedded bundle. Each
-// input must also match the published JSON Schema and the gateway's own Input type exactly,
-// so that the schema, the fixtures and the Go code cannot drift apart.
+// TestScenarios explains every testdata/*.json scenario with the embedded bundle, as
+// `mypatients policy explain` does: each must have a description, an input that matches the
+// published JSON Schema and the gateway's own Input type exactly (so that the schema, the
+// fixtures and the Go code cannot drift apart), and the decision it expects; and the
+// explanation must name the rule behind every basis and reason of the decision.
 func TestScenarios(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -52,7 +52,6 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := loadSchema(t)
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)
@@ -64,52 +63,68 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var sc scenario
-			if err := json.Unmarshal(raw, &sc); err != nil {
-				t.Fatal(err)
-			}
-			if sc.Description == "" {
-				t.Error("scenario has no description")
-			}
-			var doc any
-			if err := json.Unmarshal(sc.Input, &doc); err != nil {
-				t.Fatal(err)
-			}
-			for _, problem := range schema.validate("input", doc) {
-				t.Errorf("input does not match input.schema.json: %s", problem)
-			}
-			in := decodeInput(t, sc.Input)
-			d, err := policy.Evaluate(ctx, in)
+			doc, err := authz.ReadPolicyDocument(ctx, raw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Allow != sc.Expected.Allow || !reflect.DeepEqual(d.Patients, sc.Expected.Patients) ||
-				!reflect.DeepEqual(d.Reasons, sc.Expected.Reasons) || d.Basis != sc.Expected.Basis {
-				t.Fatalf("decision = %+v\nwant %+v", d, sc.Expected)
+			if doc.Description == "" || doc.Expected == nil {
+				t.Fatal("a scenario needs a description and an expected decision")
+			}
+			roundTrips(t, raw, doc.Input)
+			e, err := policy.Explain(ctx, doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !e.Matches() {
+				t.Fatalf("decision = %+v\nwant %+v", e.Decision, *doc.Expected)
+			}
+			var text bytes.Buffer
+			if err := e.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range namedBy(e.Decision) {
+				if !regexp.MustCompile(`\b` + name + ` \(rule [a-z_]+\.[a-z_]+: `).MatchString(text.String()) {
+					t.Errorf("the explanation names no rule for %s:\n%s", name, text.String())
+				}
 			}
 		})
 	}
 }
 
-// decodeInput decodes raw into authz.Input, refusing unknown fields, and checks that the
-// Input encodes back to the same document.
-func decodeInput(t *testing.T, raw json.RawMessage) authz.Input {
+// namedBy lists the bases and reason codes a decision gives.
+func namedBy(d gateway.Decision) []string {
+	var names []string
+	if d.Basis != "" {
+		names = append(names, d.Basis)
+	}
+	for _, pd := range d.Patients {
+		if pd.Allowed {
+			names = append(names, pd.Basis)
+		} else {
+			names = append(names, pd.Reason.Code)
+		}
+	}
+	for _, r := range d.Reasons {
+		names = append(names, r.Code)
+	}
+	return names
+}
+
+// roundTrips checks that the Input decoded from a scenario encodes back to the same input.
+func roundTrips(t *testing.T, scenario []byte, in authz.Input) {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var in authz.Input
-	if err := dec.Decode(&in); err != nil {
-		t.Fatalf("input does not fit authz.Input: %v", err)
+	var sc struct{ Input json.RawMessage }
+	if err := json.Unmarshal(scenario, &sc); err != nil {
+		t.Fatal(err)
 	}
 	again, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var a, b any
-	json.Unmarshal(raw, &a)
+	json.Unmarshal(sc.Input, &a)
 	json.Unmarshal(again, &b)
 	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("authz.Input does not round-trip the input:\n%s\n%s", raw, again)
+		t.Fatalf("authz.Input does not round-trip the input:\n%s\n%s", sc.Input, again)
 	}
-	return in
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,15 @@ import (
 // exit code and combined output.
 func runCLI(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
+	return runCLIStdin(t, env, "", args...)
+}
+
+// runCLIStdin is runCLI with stdin as the command's standard input.
+func runCLIStdin(t *testing.T, env []string, stdin string, args ...string) (int, string) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -28,15 +36,25 @@ func runCLI(t *testing.T, env []string, args ...string) (int, string) {
 	return code, out.String()
 }
 
-// TestCLIPolicyTest is the auditors' one command.
+// TestCLIPolicyTest is the auditors' one command: every test passes, and the tests cover
+// every rule and reason code of the policy.
 func TestCLIPolicyTest(t *testing.T) {
 	t.Parallel()
 	code, out := runCLI(t, nil, "policy", "test", "-v")
 	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
 		t.Fatalf("policy test exited %d:\n%s", code, out)
 	}
-	if !strings.Contains(out, "PASS") {
+	if !strings.Contains(out, "test_one_unallowed_patient_refuses_the_whole_request: PASS") {
 		t.Errorf("verbose policy test lists no tests:\n%s", out)
+	}
+	for _, what := range []string{"rules covered", "reason codes exercised"} {
+		m := regexp.MustCompile(what + `: (\d+)/(\d+) `).FindStringSubmatch(out)
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Errorf("policy test does not report full coverage of %s: %q\n%s", what, m, out)
+		}
+	}
+	if strings.Contains(out, "not covered") || strings.Contains(out, "not exercised") {
+		t.Errorf("policy test names a gap:\n%s", out)
 	}
 }
 

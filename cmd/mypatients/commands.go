@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway/audit"
-	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/redisstore"
@@ -49,28 +48,6 @@ func (f storeFlags) open(ctx context.Context, environ []string) (*config.Config,
 		return nil, nil, fmt.Errorf("is the gateway running? %w", err)
 	}
 	return cfg, rdb, nil
-}
-
-// policyCommand runs the embedded Rego tests: the auditors' one command.
-func policyCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("policy test", stdout)
-	verbose := fs.Bool("v", false, "list every test")
-	if len(args) == 0 || args[0] != "test" {
-		return errors.New("usage: mypatients policy test [-v]")
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	report, err := authz.RunPolicyTests(ctx, stdout, *verbose)
-	switch {
-	case err != nil:
-		return err
-	case report.Failed > 0:
-		return fmt.Errorf("%d policy tests failed", report.Failed)
-	case !report.OK():
-		return errors.New("the policy tests do not cover every rule and reason code")
-	}
-	return nil
 }
 
 // auditCommand prints the audit trail as JSON lines, oldest first.

@@ -22,7 +22,10 @@ const usage = `MyPatients gateway: a read-only SMART-on-FHIR window on a childre
 
 Usage:
   mypatients [serve] [flags]          run the gateway (the default; see serve -h)
-  mypatients policy test [-v]         run the embedded Rego policy tests
+  mypatients policy test [-v]         run the embedded Rego policy tests, with rule coverage
+  mypatients policy explain [--json] FILE|-
+                                      the policy's decision on an input document or scenario,
+                                      with the rules that produced it
   mypatients audit [flags]            print the audit trail (see audit -h)
   mypatients demo token [flags] USER  sign a demo user in and print an access token
   mypatients account show|suspend|reinstate [flags] USERID
