@@ -7,7 +7,11 @@
 // OPA. It is the only package that imports OPA. Every rule lives in the policy: nothing here
 // decides access, standing or a reason, and Narrow only confines a search that Decide then
 // checks entry by entry. Every fault (upstream, Redis, policy) is returned as an error, and
-// callers must then deny; it never makes an HTTP response or an audit record itself.
+// callers must then deny; it never makes an HTTP response or an audit record itself. For
+// auditors it also runs the policy's own tests with rule and reason-code coverage
+// (policytest.go, coverage.go) and explains one decision on a document they give, with the
+// rules that produced it (document.go, explain.go); both read OPA's evaluation trace through
+// the index of the policy's rules in rulebook.go.
 package authz
 
 import (
