@@ -1,7 +1,7 @@
 // Command mypatients is the MyPatients gateway. With no arguments it serves: on its embedded
 // defaults that is the whole demo system on one machine. Other subcommands run the policy
-// tests for auditors, read the audit trail, suspend and reinstate accounts for the support
-// team, and sign a demo user in from the shell. This package only wires: it reads flags and
+// tests and explain a decision for auditors, read the audit trail, suspend and reinstate
+// accounts for the support team, and sign a demo user in from the shell. This package only wires: it reads flags and
 // configuration, builds the parts in an order that needs no field set afterwards (the token
 // check, then the FHIR API, then the SMART server that searches through it), serves and shuts
 // down. Any rule, flow or adapter belongs to the package of its concern, never here.
