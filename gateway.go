@@ -2,8 +2,10 @@
 // they ask for (Request) and the answer (Decision). The SMART server produces Callers, the FHIR
 // proxy produces Requests, the authorizer produces Decisions and the audit trail records all
 // three. Beside them are the rules every surface applies alike: the one FHIR id rule and the
-// one bearer-token parser (ids.go), and the errors every surface answers the same way
-// (ErrNoToken, ErrInvalidToken, ErrForbidden). It holds plain data and tiny helpers only; it
+// one bearer-token parser (ids.go), the one authentication step of every API surface, the
+// first-party scopes of the gateway's own API and the trusted client address of a request
+// (scopes.go), and the errors every surface answers the same way (ErrNoToken,
+// ErrInvalidToken, ErrInsufficientScope, ErrForbidden). It holds plain data and tiny helpers only; it
 // must not import any other package of ours nor make decisions itself.
 package gateway
 

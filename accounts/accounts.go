@@ -9,7 +9,11 @@
 // access token.
 package accounts
 
-import "github.com/redis/go-redis/v9"
+import (
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/limits"
+)
 
 // Account and staff statuses.
 const (
@@ -22,9 +26,12 @@ const (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	hashes *limits.HashGate
 }
 
-// NewStore returns a Store whose keys start with prefix (the gateway's key prefix).
-func NewStore(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix}
+// NewStore returns a Store whose keys start with prefix (the gateway's key prefix). Every
+// password hash it computes waits for hashes, the process's one bound on memory-hard hashes
+// (nil: unbounded, for tests).
+func NewStore(rdb redis.UniversalClient, prefix string, hashes *limits.HashGate) *Store {
+	return &Store{rdb: rdb, prefix: prefix, hashes: hashes}
 }

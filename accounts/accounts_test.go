@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
@@ -65,6 +66,7 @@ func TestPasswordHash(t *testing.T) {
 // world is a Store on a real (embedded) Redis with one sponsored staff member, jo.
 type world struct {
 	rdb      redis.UniversalClient
+	trail    *audit.Trail
 	sponsors *Store // the same store as logins, named for what the test does with it
 	logins   *Store
 	jo       Staff
@@ -73,8 +75,8 @@ type world struct {
 func newWorld(t *testing.T, rdb redis.UniversalClient) *world {
 	t.Helper()
 	ctx := context.Background()
-	store := NewStore(rdb, "t:")
-	w := &world{rdb: rdb, sponsors: store, logins: store}
+	store := NewStore(rdb, "t:", nil)
+	w := &world{rdb: rdb, sponsors: store, logins: store, trail: audit.NewTrail(rdb, audit.TrailOptions{Prefix: "t:", Stream: "audit"})}
 	jo := Staff{ID: "accounts:staff-jo", Name: "Jo Rivera", Role: "RN", Email: "Jo.Rivera@example.org",
 		Sponsor: "accounts:u-pcp", SponsorPractitioner: "Practitioner/dr-patel"}
 	if err := w.logins.Claim(ctx, jo.Email, jo.ID); err != nil {
@@ -103,17 +105,21 @@ func TestSetupAndAuthenticate(t *testing.T) {
 		if n, _ := w.rdb.Keys(ctx, "*"+token+"*").Result(); len(n) != 0 {
 			t.Errorf("the set-up token is stored in clear: %v", n)
 		}
-		if _, err := w.logins.RedeemSetup(ctx, token, "too short"); !errors.Is(err, ErrWeakPassword) {
+		if _, err := w.logins.RedeemSetup(ctx, w.trail, token, "too short"); !errors.Is(err, ErrWeakPassword) {
 			t.Errorf("weak password: %v", err)
 		}
 		if _, ok, _ := w.logins.Authenticate(ctx, w.jo.Email, pw); ok {
 			t.Error("signed in before setting a password")
 		}
-		if _, err := w.logins.RedeemSetup(ctx, token, pw); err != nil {
+		if _, err := w.logins.RedeemSetup(ctx, w.trail, token, pw); err != nil {
 			t.Fatalf("redeem (a weak password must not use the token up): %v", err)
 		}
-		if _, err := w.logins.RedeemSetup(ctx, token, pw+" again"); !errors.Is(err, ErrInvalidSetup) {
+		if _, err := w.logins.RedeemSetup(ctx, w.trail, token, pw+" again"); !errors.Is(err, ErrInvalidSetup) {
 			t.Errorf("second redemption: %v", err)
+		}
+		if recs, err := w.trail.Records(ctx, 0); err != nil || len(recs) != 1 || recs[0].Event != "staff.setup_link.use" ||
+			recs[0].Outcome != audit.Success || recs[0].Subject != w.jo.ID || recs[0].Sponsor != w.jo.Sponsor {
+			t.Errorf("set-up audit records: %+v %v", recs, err)
 		}
 
 		for _, tc := range []struct {
@@ -141,6 +147,9 @@ func TestSetupAndAuthenticate(t *testing.T) {
 				t.Errorf("%s: Authenticate = %v, %v, %v; want ok %v", tc.name, st.ID, ok, err, tc.ok)
 			}
 		}
+		if err := w.logins.Claim(ctx, w.jo.Email, "accounts:staff-new"); err != nil {
+			t.Errorf("the address of a removed account cannot be used again: %v", err)
+		}
 	})
 }
 
@@ -167,7 +176,7 @@ func TestSetupTokenRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, token := range map[string]string{"expired": expired, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {
-			if _, err := w.logins.RedeemSetup(ctx, token, "a long phrase only jo knows"); !errors.Is(err, ErrInvalidSetup) {
+			if _, err := w.logins.RedeemSetup(ctx, w.trail, token, "a long phrase only jo knows"); !errors.Is(err, ErrInvalidSetup) {
 				t.Errorf("%s token: %v", name, err)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/audit"
 )
 
 // SetupTTL is how long a set-up link stays valid: long enough for a weekend, short enough
@@ -37,10 +39,6 @@ func (s *Store) loginKey(username string) string {
 func (s *Store) setupKey(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return s.prefix + "accounts:setup:" + hex.EncodeToString(sum[:])
-}
-
-func (s *Store) attemptsKey(source string) string {
-	return s.prefix + "accounts:setup-attempts:" + source
 }
 
 // Claim reserves username (the staff member's email) for staff account id. It is called
@@ -81,8 +79,8 @@ func (s *Store) SetupAccount(ctx context.Context, token string) (Staff, error) {
 	return s.activeStaff(ctx, id)
 }
 
-// activeStaff returns staff account id when it is active, its own account is not suspended
-// and its sponsor is not suspended; otherwise ErrInvalidSetup.
+// activeStaff returns staff account id when it may act (CheckStanding); otherwise
+// ErrInvalidSetup.
 func (s *Store) activeStaff(ctx context.Context, id string) (Staff, error) {
 	st, err := s.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -91,25 +89,20 @@ func (s *Store) activeStaff(ctx context.Context, id string) (Staff, error) {
 	if err != nil {
 		return Staff{}, err
 	}
-	if st.Status != Active {
+	if err := s.CheckStanding(ctx, id); errors.Is(err, ErrInactive) {
 		return Staff{}, ErrInvalidSetup
-	}
-	for _, acct := range []string{st.ID, st.Sponsor} {
-		standing, err := s.Standing(ctx, acct)
-		if err != nil {
-			return Staff{}, err
-		}
-		if standing != Active {
-			return Staff{}, ErrInvalidSetup
-		}
+	} else if err != nil {
+		return Staff{}, err
 	}
 	return st, nil
 }
 
-// RedeemSetup uses up token and sets password as its staff member's password. The token is
-// taken with GETDEL, one atomic step, so two concurrent posts of one link cannot both succeed.
-// The password is hashed before the token is taken, so the slow part cannot widen that race.
-func (s *Store) RedeemSetup(ctx context.Context, token, password string) (Staff, error) {
+// RedeemSetup uses up token and sets password as its staff member's password, writing the
+// event "staff.setup_link.use" to trail first: without its record nothing changes. The token
+// is taken with GETDEL, one atomic step, so two concurrent posts of one link cannot both
+// succeed. The password is hashed (within the hash bound) before the token is taken, so the
+// slow part cannot widen that race.
+func (s *Store) RedeemSetup(ctx context.Context, trail audit.Writer, token, password string) (Staff, error) {
 	st, err := s.SetupAccount(ctx, token)
 	if err != nil {
 		return Staff{}, err
@@ -117,32 +110,50 @@ func (s *Store) RedeemSetup(ctx context.Context, token, password string) (Staff,
 	if err := CheckPassword(password, st.Email); err != nil {
 		return Staff{}, err
 	}
-	hash, err := hashPassword(password)
+	var hash string
+	if err := s.hashes.Do(ctx, func() { hash, err = hashPassword(password) }); err != nil {
+		return Staff{}, err
+	}
 	if err != nil {
 		return Staff{}, err
 	}
+	event := audit.Action{Event: "staff.setup_link.use", Outcome: audit.Success, Actor: st.ID, Subject: st.ID,
+		Sponsor: st.Sponsor, Client: "setup-page"}
+	if err := audit.WriteAction(ctx, trail, event); err != nil {
+		return Staff{}, err
+	}
+	if err := s.takeSetup(ctx, token, st, hash); err != nil {
+		event.Outcome, event.Reason = audit.Failure, "link_used_meanwhile"
+		return Staff{}, errors.Join(err, audit.WriteAction(ctx, trail, event))
+	}
+	return st, nil
+}
+
+// takeSetup uses up token, which must be st's, and stores hash as st's password.
+func (s *Store) takeSetup(ctx context.Context, token string, st Staff, hash string) error {
 	id, err := s.rdb.GetDel(ctx, s.setupKey(token)).Result()
 	if errors.Is(err, redis.Nil) || (err == nil && id != st.ID) {
-		return Staff{}, ErrInvalidSetup
+		return ErrInvalidSetup
 	}
 	if err != nil {
-		return Staff{}, fmt.Errorf("accounts: use set-up token: %w", err)
+		return fmt.Errorf("accounts: use set-up token: %w", err)
 	}
 	owner, err := s.rdb.HGet(ctx, s.loginKey(st.Email), "id").Result()
 	if err != nil || owner != st.ID {
 		// The username was claimed when the account was created; anything else is a bug or
 		// tampering, and must not hand another account's login to this one.
-		return Staff{}, fmt.Errorf("accounts: username of %s is not claimed by it: %w", st.ID, errors.Join(err, ErrInvalidSetup))
+		return fmt.Errorf("accounts: username of %s is not claimed by it: %w", st.ID, errors.Join(err, ErrInvalidSetup))
 	}
 	if err := s.rdb.HSet(ctx, s.loginKey(st.Email), "hash", hash).Err(); err != nil {
-		return Staff{}, fmt.Errorf("accounts: store password of %s: %w", st.ID, err)
+		return fmt.Errorf("accounts: store password of %s: %w", st.ID, err)
 	}
-	return st, nil
+	return nil
 }
 
 // Authenticate returns the staff account whose username and password these are, when it may
-// sign in: active, not suspended, with a sponsor who is not suspended. Every refusal is the
-// same false, and an unknown username costs one hash verification like a wrong password.
+// sign in (CheckStanding). Every refusal is the same false, and an unknown username costs one
+// hash verification like a wrong password. The verification waits for the process's hash
+// bound: an error wrapping limits.ErrBusy means nothing was checked (answer 503).
 func (s *Store) Authenticate(ctx context.Context, username, password string) (Staff, bool, error) {
 	if len(password) > 4*MaxPasswordLength {
 		return Staff{}, false, nil
@@ -153,10 +164,13 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (St
 	}
 	hash := login["hash"]
 	if hash == "" {
-		verifyPassword(password, dummyHash)
-		return Staff{}, false, nil
+		hash = dummyHash // an unknown username costs what a wrong password costs
 	}
-	if !verifyPassword(password, hash) {
+	var ok bool
+	if err := s.hashes.Do(ctx, func() { ok = verifyPassword(password, hash) }); err != nil {
+		return Staff{}, false, fmt.Errorf("accounts: check password: %w", err)
+	}
+	if !ok || login["hash"] == "" {
 		return Staff{}, false, nil
 	}
 	st, err := s.activeStaff(ctx, login["id"])
@@ -176,27 +190,4 @@ func (s *Store) HasPassword(ctx context.Context, username string) (bool, error) 
 		return false, fmt.Errorf("accounts: read login: %w", err)
 	}
 	return n, nil
-}
-
-// Set-up attempts allowed per source address per window: a person mistyping a password a few
-// times passes; a script trying tokens does not.
-const (
-	setupAttempts = 10
-	setupWindow   = 15 * time.Minute
-)
-
-// allowAttempt counts one set-up post from source and reports whether it may proceed. The
-// count lives in Redis, so the limit holds across replicas.
-func (s *Store) allowAttempt(ctx context.Context, source string) (bool, error) {
-	key := s.attemptsKey(source)
-	n, err := s.rdb.Incr(ctx, key).Result()
-	if err != nil {
-		return false, fmt.Errorf("accounts: count set-up attempts: %w", err)
-	}
-	if n == 1 {
-		if err := s.rdb.Expire(ctx, key, setupWindow).Err(); err != nil {
-			return false, fmt.Errorf("accounts: count set-up attempts: %w", err)
-		}
-	}
-	return n <= setupAttempts, nil
 }

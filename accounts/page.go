@@ -1,12 +1,17 @@
 package accounts
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
+	"strconv"
+	"time"
 
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/web"
 )
 
@@ -54,12 +59,26 @@ const (
 	msgMismatch    = "The two passwords differ. Type the same password twice."
 )
 
+// PageOptions are what the set-up page needs besides the store.
+type PageOptions struct {
+	// Trail receives the "staff.setup_link.use" events; required.
+	Trail audit.Writer
+	// Attempts limits posts per client address (Proxies says which); nil: no limit.
+	Attempts *limits.Limiter
+	Proxies  limits.Proxies
+	Logger   *slog.Logger
+}
+
+// SetupAttempts is the set-up page's limit: a person mistyping a password a few times
+// passes; a script trying tokens does not.
+var SetupAttempts = limits.Rule{Name: "setup", Limit: 10, Window: 15 * time.Minute}
+
 // Handler serves the set-up page: GET shows the form for a valid link, POST redeems it.
-func Handler(s *Store, logger *slog.Logger) http.Handler {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+func Handler(s *Store, o PageOptions) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &page{store: s, log: logger}
+	p := &page{store: s, log: o.Logger, opts: o}
 	// Cross-origin posts are refused by Sec-Fetch-Site/Origin before the double-submit token
 	// is even looked at: two independent defences against a forged form.
 	return http.NewCrossOriginProtection().Handler(p)
@@ -68,6 +87,7 @@ func Handler(s *Store, logger *slog.Logger) http.Handler {
 type page struct {
 	store *Store
 	log   *slog.Logger
+	opts  PageOptions
 }
 
 func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -101,18 +121,24 @@ func (p *page) submit(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusForbidden, "Form expired", msgBadForm)
 		return
 	}
-	ok, err := p.store.allowAttempt(r.Context(), sourceIP(r))
+	n, err := p.opts.Attempts.Take(r.Context(), p.opts.Proxies.Addr(r))
 	if err != nil {
 		p.failed(w, r, err)
 		return
 	}
-	if !ok {
-		w.Header().Set("Retry-After", "900")
+	if !n.Allowed {
+		if p.failed(w, r, p.refused(r.Context(), "rate_limited")) {
+			return
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(n.RetryAfter.Seconds())+1))
 		p.message(w, http.StatusTooManyRequests, "Too many attempts", msgTooMany)
 		return
 	}
 	token, password := r.PostForm.Get("token"), r.PostForm.Get("password")
 	st, err := p.store.SetupAccount(r.Context(), token)
+	if errors.Is(err, ErrInvalidSetup) {
+		err = errors.Join(err, p.refused(r.Context(), "invalid_link"))
+	}
 	if p.failed(w, r, err) {
 		return
 	}
@@ -122,7 +148,7 @@ func (p *page) submit(w http.ResponseWriter, r *http.Request) {
 		p.form(w, http.StatusBadRequest, again)
 		return
 	}
-	st, err = p.store.RedeemSetup(r.Context(), token, password)
+	st, err = p.store.RedeemSetup(r.Context(), p.opts.Trail, token, password)
 	if errors.Is(err, ErrWeakPassword) {
 		again.Error = err.Error()
 		p.form(w, http.StatusBadRequest, again)
@@ -141,8 +167,11 @@ func (p *page) failed(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, ErrInvalidSetup):
+	case errors.Is(err, ErrInvalidSetup) && !errors.Is(err, errNotRecorded):
 		p.message(w, http.StatusBadRequest, "Link not valid", msgInvalidLink)
+	case errors.Is(err, limits.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		p.message(w, http.StatusServiceUnavailable, "Busy", "Too many people are setting passwords right now. Try again in a few seconds.")
 	default:
 		p.log.ErrorContext(r.Context(), "staff login set-up failed", "part", "accounts", "err", err)
 		p.message(w, http.StatusServiceUnavailable, "Try again later", "Something went wrong on our side. Try again in a few minutes.")
@@ -162,11 +191,17 @@ func (p *page) form(w http.ResponseWriter, status int, data pageData) {
 	web.Write(w, status, formPage, data)
 }
 
-// sourceIP is the address the connection comes from, the key of the attempt limit.
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// errNotRecorded marks a refusal whose audit record could not be written: it is answered as
+// a fault of ours, never as the refusal itself.
+var errNotRecorded = errors.New("accounts: refusal not recorded")
+
+// refused records a refused set-up post (an unknown link, too many attempts) and returns nil,
+// or errNotRecorded when the record could not be written.
+func (p *page) refused(ctx context.Context, reason string) error {
+	err := audit.WriteAction(ctx, p.opts.Trail, audit.Action{Event: "staff.setup_link.use",
+		Outcome: audit.Failure, Reason: reason, Client: "setup-page"})
 	if err != nil {
-		return r.RemoteAddr
+		return fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
-	return host
+	return nil
 }

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 // TestSetupPageRefusals: the set-up page refuses a post without the CSRF token, a cross-site
-// post even with it, and more than setupAttempts posts from one address; it is never cached
+// post even with it, and more than int(SetupAttempts.Limit) posts from one address; it is never cached
 // and sends no referrer.
 func TestSetupPageRefusals(t *testing.T) {
 	t.Parallel()
@@ -22,7 +23,7 @@ func TestSetupPageRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := Handler(w.logins, nil)
+		h := Handler(w.logins, PageOptions{Trail: w.trail, Attempts: limits.New(srv.Client, "t:", SetupAttempts)})
 
 		get := httptest.NewRecorder()
 		h.ServeHTTP(get, httptest.NewRequest("GET", SetupPath+"?token="+token, nil))
@@ -61,12 +62,12 @@ func TestSetupPageRefusals(t *testing.T) {
 				t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 			}
 		}
-		// One attempt counted above; the limit refuses the one after setupAttempts.
+		// One attempt counted above; the limit refuses the one after int(SetupAttempts.Limit).
 		codes := map[int]int{}
-		for range setupAttempts {
+		for range int(SetupAttempts.Limit) {
 			codes[post(cookie.Value, cookie, nil)]++
 		}
-		if codes[http.StatusTooManyRequests] != 1 || codes[http.StatusBadRequest] != setupAttempts-1 {
+		if codes[http.StatusTooManyRequests] != 1 || codes[http.StatusBadRequest] != int(SetupAttempts.Limit)-1 {
 			t.Errorf("attempt limit: answers %v", codes)
 		}
 	})

@@ -18,6 +18,8 @@ var (
 	ErrNotFound  = errors.New("accounts: no such staff account")
 	ErrNotYours  = errors.New("accounts: staff account belongs to another sponsor")
 	ErrStaffOnly = errors.New("accounts: staff cannot sponsor")
+	// ErrRemovedFinal: a removed staff account never returns.
+	ErrRemovedFinal = errors.New("accounts: a removed staff account cannot be changed")
 )
 
 // Staff is a sponsored staff account.
@@ -112,18 +114,64 @@ func (s *Store) List(ctx context.Context, sponsor string) ([]Staff, error) {
 }
 
 // SetStatus changes the status of the sponsor's staff member id to Active, Suspended or
-// Removed. A sponsor may change only their own staff (ErrNotYours).
+// Removed. A sponsor may change only their own staff (ErrNotYours). Removal is final
+// (ErrRemovedFinal afterwards): the account never signs in again, and its address is released
+// so that a new account may use it.
 func (s *Store) SetStatus(ctx context.Context, sponsor, id, status string) (Staff, error) {
-	if status != Active && status != Suspended && status != Removed {
-		return Staff{}, fmt.Errorf("accounts: unknown status %q", status)
-	}
-	st, err := s.Get(ctx, id)
+	st, err := s.StaffOf(ctx, sponsor, id)
 	if err != nil {
 		return Staff{}, err
 	}
-	if st.Sponsor != sponsor {
-		return Staff{}, ErrNotYours
+	if status != Active && status != Suspended && status != Removed {
+		return Staff{}, fmt.Errorf("accounts: unknown status %q", status)
 	}
 	st.Status = status
-	return st, s.save(ctx, st)
+	if err := s.save(ctx, st); err != nil {
+		return Staff{}, err
+	}
+	if status == Removed {
+		return st, s.releaseLogin(ctx, st)
+	}
+	return st, nil
+}
+
+// StaffOf returns the sponsor's staff member id when it may still be changed: ErrNotFound,
+// ErrNotYours or ErrRemovedFinal otherwise.
+func (s *Store) StaffOf(ctx context.Context, sponsor, id string) (Staff, error) {
+	st, err := s.Get(ctx, id)
+	switch {
+	case err != nil:
+		return Staff{}, err
+	case st.Sponsor != sponsor:
+		return Staff{}, ErrNotYours
+	case st.Status == Removed:
+		return Staff{}, ErrRemovedFinal
+	}
+	return st, nil
+}
+
+// releaseScript deletes a login only while it still belongs to the removed account.
+var releaseScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// releaseLogin deletes the login (username and password hash) of a removed staff account.
+func (s *Store) releaseLogin(ctx context.Context, st Staff) error {
+	if err := releaseScript.Run(ctx, s.rdb, []string{s.loginKey(st.Email)}, st.ID).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("accounts: release the login of removed %s: %w", st.ID, err)
+	}
+	return nil
+}
+
+// UsernameOwner returns the account id holding username, or "" when it is free.
+func (s *Store) UsernameOwner(ctx context.Context, username string) (string, error) {
+	id, err := s.rdb.HGet(ctx, s.loginKey(username), "id").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("accounts: read login: %w", err)
+	}
+	return id, nil
 }

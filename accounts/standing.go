@@ -2,8 +2,11 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mypatients/gateway"
 )
 
 func (s *Store) suspendedKey(id string) string { return s.prefix + "account:suspended:" + id }
@@ -35,4 +38,57 @@ func (s *Store) Standing(ctx context.Context, id string) (string, error) {
 		return Suspended, nil
 	}
 	return Active, nil
+}
+
+// ErrInactive is what StandingError wraps: the account is not in good standing. It is a
+// gateway.ErrForbidden, so that surfaces which do not import this package refuse it alike.
+var ErrInactive = fmt.Errorf("accounts: account not in good standing: %w", gateway.ErrForbidden)
+
+// StandingError says why an account may not act; Reason is a code for the audit record.
+type StandingError struct{ Reason string }
+
+func (e StandingError) Error() string { return ErrInactive.Error() + " (" + e.Reason + ")" }
+func (e StandingError) Unwrap() error { return ErrInactive }
+
+// Reasons of a StandingError.
+const (
+	ReasonSuspended        = "account_suspended"
+	ReasonRemoved          = "account_removed"
+	ReasonStaffSuspended   = "staff_suspended"
+	ReasonSponsorSuspended = "sponsor_suspended"
+)
+
+// CheckStanding returns nil when user may act: not suspended by the support team and, for
+// sponsored staff, neither suspended nor removed by the sponsor, with a sponsor who is not
+// suspended. Otherwise a StandingError; any other error means it could not be read. Every
+// surface and grant asks it: /api, sign-in, refresh, redemption (the policy reads the same
+// facts for /fhir).
+func (s *Store) CheckStanding(ctx context.Context, user string) error {
+	standing, err := s.Standing(ctx, user)
+	if err != nil {
+		return err
+	}
+	if standing != Active {
+		return StandingError{Reason: ReasonSuspended}
+	}
+	st, err := s.Get(ctx, user)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch st.Status {
+	case Removed:
+		return StandingError{Reason: ReasonRemoved}
+	case Suspended:
+		return StandingError{Reason: ReasonStaffSuspended}
+	}
+	if standing, err = s.Standing(ctx, st.Sponsor); err != nil {
+		return err
+	}
+	if standing != Active {
+		return StandingError{Reason: ReasonSponsorSuspended}
+	}
+	return nil
 }

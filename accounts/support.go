@@ -2,11 +2,9 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mypatients/gateway/audit"
 )
@@ -32,10 +30,10 @@ type StandingChange struct {
 }
 
 // ChangeStanding suspends or reinstates ch.Account, at once for every replica (a suspended
-// provider's staff lose access with them), and writes its record to trail: decision "suspend"
-// or "reinstate", the reason, the actor and, for a staff account, the sponsor. When the record
-// cannot be written the change is made all the same and the error says so, so that someone
-// adds the record.
+// provider's staff lose access with them). Its event, "account.suspend" or
+// "account.reinstate" with the actor as "support:<actor>", the sponsor of a staff account and
+// the reason given as the record's note, is written first: without its record nothing
+// changes.
 func (s *Store) ChangeStanding(ctx context.Context, trail audit.Writer, ch StandingChange) error {
 	action, change := "reinstate", s.Reinstate
 	if ch.Suspend {
@@ -45,14 +43,14 @@ func (s *Store) ChangeStanding(ctx context.Context, trail audit.Writer, ch Stand
 	if err != nil {
 		return fmt.Errorf("account %s: %w", action, err)
 	}
-	if err := change(ctx, ch.Account); err != nil {
-		return fmt.Errorf("account %s: %w", action, err)
+	ev := audit.Action{Event: "account." + action, Outcome: audit.Success, Actor: "support:" + ch.Actor,
+		Subject: ch.Account, Sponsor: sponsor, Client: ch.Client, Note: ch.Reason}
+	if err := audit.WriteAction(ctx, trail, ev); err != nil {
+		return fmt.Errorf("account %s: not done, the audit record could not be stored: %w", action, err)
 	}
-	rec := audit.Record{Time: time.Now().UTC(), RequestID: "cli-" + strings.ToLower(rand.Text()), User: ch.Account,
-		Sponsor: sponsor, Client: ch.Client, Patients: []string{}, Interaction: "account", Decision: action,
-		Reason: ch.Reason, Actor: ch.Actor}
-	if err := trail.Write(ctx, rec); err != nil {
-		return fmt.Errorf("account %s: done, but the audit record was not stored: %w", action, err)
+	if err := change(ctx, ch.Account); err != nil {
+		ev.Outcome, ev.Reason = audit.Failure, "store_error"
+		return fmt.Errorf("account %s: %w", action, errors.Join(err, audit.WriteAction(ctx, trail, ev)))
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestValidUserID(t *testing.T) {
 
 // TestChangeStanding: the support team's suspension and reinstatement take effect and leave
 // one audit record each, naming the sponsor of a staff account; a change whose record cannot
-// be stored is made and reported.
+// be stored is not made.
 func TestChangeStanding(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
@@ -58,12 +58,12 @@ func TestChangeStanding(t *testing.T) {
 		if err != nil || len(recs) != 3 {
 			t.Fatalf("records %+v, %v; want 3", recs, err)
 		}
-		for i, want := range []struct{ decision, sponsor, reason string }{
-			{"suspend", rosa.Sponsor, "review"}, {"reinstate", rosa.Sponsor, "done"}, {"suspend", "", "licence"},
+		for i, want := range []struct{ event, sponsor, note string }{
+			{"account.suspend", rosa.Sponsor, "review"}, {"account.reinstate", rosa.Sponsor, "done"}, {"account.suspend", "", "licence"},
 		} {
 			r := recs[i]
-			if r.Decision != want.decision || r.Sponsor != want.sponsor || r.Reason != want.reason ||
-				r.Actor != steps[i].ch.Actor || r.Client != "cli" || r.Interaction != "account" || r.User != steps[i].ch.Account {
+			if r.Event != want.event || r.Sponsor != want.sponsor || r.Note != want.note || r.Outcome != audit.Success ||
+				r.Actor != "support:"+steps[i].ch.Actor || r.Client != "cli" || r.Subject != steps[i].ch.Account || r.Reason != "" {
 				t.Errorf("record %d = %+v, want %+v", i, r, want)
 			}
 		}
@@ -77,8 +77,8 @@ func TestChangeStanding(t *testing.T) {
 		if err := s.ChangeStanding(ctx, failingWriter{}, accounts.StandingChange{Account: "accounts:u-pcp", Reason: "x"}); err == nil {
 			t.Error("a change without its audit record was reported done")
 		}
-		if got, _ := s.Standing(ctx, "accounts:u-pcp"); got != accounts.Active {
-			t.Errorf("the change is not made when its record fails: %q", got)
+		if got, _ := s.Standing(ctx, "accounts:u-pcp"); got != accounts.Suspended {
+			t.Errorf("the change was made though its record failed: %q", got)
 		}
 	})
 }

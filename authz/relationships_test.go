@@ -20,7 +20,7 @@ func TestDecideWithGrantsAndSponsors(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	rdb := e.rdb
-	gs, ss := grants.NewStore(rdb, "test:"), accounts.NewStore(rdb, "test:")
+	gs, ss := grants.NewStore(rdb, "test:"), accounts.NewStore(rdb, "test:", nil)
 	e.az.UseRelationships(gs, ss)
 	basis := func(c gateway.Caller, patient string) string {
 		t.Helper()
@@ -138,7 +138,7 @@ func BenchmarkDecideRelationships(b *testing.B) {
 				b.Fatal(err)
 			}
 			if with {
-				az.UseRelationships(grants.NewStore(rdb, "bench:"), accounts.NewStore(rdb, "bench:"))
+				az.UseRelationships(grants.NewStore(rdb, "bench:"), accounts.NewStore(rdb, "bench:", nil))
 			}
 			for b.Loop() {
 				if _, err := az.Decide(ctx, pcp, readPatient("child-01")); err != nil {

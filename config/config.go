@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,31 @@ type Config struct {
 	Audit             Audit              `yaml:"audit" envPrefix:"AUDIT_"`
 	Access            Access             `yaml:"access" envPrefix:"ACCESS_"`
 	Log               Log                `yaml:"log" envPrefix:"LOG_"`
+	// TrustedProxies are the CIDRs (or addresses) of the reverse proxies and load balancers
+	// whose X-Forwarded-For names the client; empty trusts none.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES"`
+	Limits         Limits   `yaml:"limits" envPrefix:"LIMITS_"`
+}
+
+// Limits are the bounds that keep the gateway available. Counted limits live in Redis and are
+// shared by every replica; concurrency bounds hold per process.
+type Limits struct {
+	// HashConcurrency is how many memory-hard password hashes (64 MiB each) run at once in
+	// the process; HashQueue how many more wait, each at most HashWait, before 503.
+	HashConcurrency int           `yaml:"hash_concurrency" env:"HASH_CONCURRENCY"`
+	HashQueue       int           `yaml:"hash_queue" env:"HASH_QUEUE"`
+	HashWait        time.Duration `yaml:"hash_wait" env:"HASH_WAIT"`
+	// SignInAccount and SignInAddress are the failed sign-ins allowed per account and per
+	// client address in 15 minutes.
+	SignInAccount int64 `yaml:"signin_account" env:"SIGNIN_ACCOUNT"`
+	SignInAddress int64 `yaml:"signin_address" env:"SIGNIN_ADDRESS"`
+	// Authorize is the authorization requests one client address may start in a minute.
+	Authorize int64 `yaml:"authorize" env:"AUTHORIZE"`
+	// AccessRequests is the access requests one clinician may file in an hour.
+	AccessRequests int64 `yaml:"access_requests" env:"ACCESS_REQUESTS"`
+	// CallerConcurrency is the FHIR requests one user (or backend client) may have in flight
+	// at once in the process.
+	CallerConcurrency int `yaml:"caller_concurrency" env:"CALLER_CONCURRENCY"`
 }
 
 // Demo configures the embedded parts that let one command run the whole system. When Enabled,
@@ -132,6 +158,12 @@ type Client struct {
 	GrantTypes []string `yaml:"grant_types"`
 	// LaunchCreator lets this confidential client create EHR launch contexts (POST /smart/launch).
 	LaunchCreator bool `yaml:"launch_creator"`
+	// FirstParty marks one of the gateway's own clients (the clinicians' portal): only such a
+	// client may be granted the first-party scopes (mypatients/...), and it skips the consent
+	// screen. It must be confidential.
+	FirstParty bool `yaml:"first_party"`
+	// ResourceServer lets this confidential client introspect tokens issued to other clients.
+	ResourceServer bool `yaml:"resource_server"`
 }
 
 // Tokens configures the gateway's own tokens.
@@ -142,10 +174,12 @@ type Tokens struct {
 	// replica must use the same key; without one, each process draws its own and paging links
 	// do not survive a restart or cross replicas.
 	PageKeyFile string `yaml:"page_key_file" env:"PAGE_KEY_FILE"`
-	// PageKey is PageKeyFile's content, read at start.
-	PageKey        string        `yaml:"-" env:"-"`
-	AccessTokenTTL time.Duration `yaml:"access_token_ttl" env:"ACCESS_TOKEN_TTL"`
-	CodeTTL        time.Duration `yaml:"code_ttl" env:"CODE_TTL"`
+	// PageKey is PageKeyFile's content, read at start, every byte of it.
+	PageKey []byte `yaml:"-" env:"-"`
+	// SigningKey is SigningKeyFile parsed, at start and by --check-config alike.
+	SigningKey     *rsa.PrivateKey `yaml:"-" env:"-"`
+	AccessTokenTTL time.Duration   `yaml:"access_token_ttl" env:"ACCESS_TOKEN_TTL"`
+	CodeTTL        time.Duration   `yaml:"code_ttl" env:"CODE_TTL"`
 	// LoginTTL bounds how long a login may take, from authorize to the IdP's callback.
 	LoginTTL time.Duration `yaml:"login_ttl" env:"LOGIN_TTL"`
 	// RefreshTokenTTL is the idle lifetime of an offline_access refresh token.

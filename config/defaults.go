@@ -51,6 +51,7 @@ func (c *Config) Complete() {
 	}
 	setDuration(&c.Authz.FactsTTL, 30*time.Second)
 	setDefault(&c.Audit.Stream, "audit")
+	c.Limits.complete()
 	setDefault(&c.Log.Level, "info")
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
@@ -70,5 +71,23 @@ func setDefault(s *string, v string) {
 func setDuration(d *time.Duration, v time.Duration) {
 	if *d == 0 {
 		*d = v
+	}
+}
+
+// complete fills the limits' defaults.
+func (l *Limits) complete() {
+	setInt(&l.HashConcurrency, 2)
+	setInt(&l.HashQueue, 8)
+	setDuration(&l.HashWait, 3*time.Second)
+	setInt(&l.SignInAccount, 5)
+	setInt(&l.SignInAddress, 50)
+	setInt(&l.Authorize, 60)
+	setInt(&l.AccessRequests, 10)
+	setInt(&l.CallerConcurrency, 8)
+}
+
+func setInt[T int | int64](n *T, v T) {
+	if *n == 0 {
+		*n = v
 	}
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // ReadSecretFiles replaces every *_file setting by the secret it names, so that secrets can
-// come from files mounted by the platform rather than from the YAML or the environment. It
-// reports every unreadable or empty file at once.
+// come from files mounted by the platform rather than from the YAML or the environment, and
+// parses the key files as the gateway uses them (readKeys). It reports every unreadable,
+// empty or unusable file at once.
 func (c *Config) ReadSecretFiles() error {
 	var errs []error
 	read := func(what, path string, dst *string) {
@@ -30,14 +31,11 @@ func (c *Config) ReadSecretFiles() error {
 	}
 	read("upstream.bearer_token_file", c.Upstream.BearerTokenFile, &c.Upstream.BearerToken)
 	read("redis.password_file", c.Redis.PasswordFile, &c.Redis.Password)
-	read("tokens.page_key_file", c.Tokens.PageKeyFile, &c.Tokens.PageKey)
-	if c.Tokens.PageKeyFile != "" && len(c.Tokens.PageKey) < 32 {
-		errs = append(errs, fmt.Errorf("tokens.page_key_file: want at least 32 bytes"))
-	}
 	read("access.mail.password_file", c.Access.Mail.PasswordFile, &c.Access.Mail.Password)
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
 		read(fmt.Sprintf("identity provider %q: client_secret_file", p.ID), p.ClientSecretFile, &p.ClientSecret)
 	}
+	errs = append(errs, c.readKeys()...)
 	return errors.Join(errs...)
 }

@@ -3,8 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"net/netip"
 	"net/url"
+	"slices"
 	"regexp"
 	"strings"
 	"time"
@@ -81,8 +84,58 @@ func (c *Config) Validate() error {
 		bad("audit.max_len must not be negative")
 	}
 	errs = append(errs, c.validateAccess()...)
+	errs = append(errs, c.validateLimits()...)
+	if demo {
+		errs = append(errs, c.validateDemoLoopback()...)
+	}
 	return errors.Join(errs...)
 }
+
+// validateLimits checks trusted_proxies and the limits.
+func (c *Config) validateLimits() []error {
+	var errs []error
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("trusted_proxies: %q is not a CIDR (10.0.0.0/8) or an address", p))
+			}
+		}
+	}
+	l := c.Limits
+	if l.HashConcurrency < 0 || l.HashQueue < 0 || l.HashWait < 0 || l.SignInAccount < 0 || l.SignInAddress < 0 ||
+		l.Authorize < 0 || l.AccessRequests < 0 || l.CallerConcurrency < 0 {
+		errs = append(errs, errors.New("limits: no limit may be negative"))
+	}
+	return errs
+}
+
+// validateDemoLoopback keeps demo mode on this machine: its portal, mail page and users have
+// no real authentication, so every listener must be on loopback, the base URL loopback http,
+// and the upstream the demo EHR or another server on loopback: never real patients.
+func (c *Config) validateDemoLoopback() []error {
+	var errs []error
+	listeners := map[string]string{"addr": c.Addr, "demo.ehr_addr": c.Demo.EHRAddr, "demo.accounts_addr": c.Demo.AccountsAddr,
+		"demo.sso_addr": c.Demo.SSOAddr, "demo.redis_addr": c.Demo.RedisAddr}
+	if c.Demo.AppAddr != "off" {
+		listeners["demo.app_addr"] = c.Demo.AppAddr
+	}
+	for _, name := range slices.Sorted(maps.Keys(listeners)) {
+		if host, _, err := net.SplitHostPort(listeners[name]); err == nil && !loopbackHost(host) {
+			errs = append(errs, fmt.Errorf("%s %q: demo mode listens on loopback only (127.0.0.1, [::1], localhost)", name, listeners[name]))
+		}
+	}
+	if u, err := url.Parse(c.BaseURL); err == nil && (u.Scheme != "http" || !loopbackHost(u.Hostname())) {
+		errs = append(errs, fmt.Errorf("base_url %q: demo mode needs a loopback http base URL; turn demo mode off to publish the gateway", c.BaseURL))
+	}
+	if c.Upstream.URL != "" {
+		if u, err := url.Parse(c.Upstream.URL); err == nil && !loopbackHost(u.Hostname()) {
+			errs = append(errs, fmt.Errorf("upstream.url %q: demo mode reads only the demo EHR or a server on loopback, never real patients", c.Upstream.URL))
+		}
+	}
+	return errs
+}
+
+func loopbackHost(host string) bool { return host == "localhost" || isLoopback(host) }
 
 func (c *Config) validateIdPs() []error {
 	var errs []error
@@ -136,6 +189,12 @@ func (c *Config) validateClients() []error {
 		errs = append(errs, cl.validateAuth(where)...)
 		if len(cl.RedirectURIs) == 0 && cl.usesAuthorize() {
 			errs = append(errs, fmt.Errorf("%s: at least one redirect_uri is required", where))
+		}
+		if (cl.FirstParty || cl.ResourceServer) && cl.Type != "confidential" {
+			errs = append(errs, fmt.Errorf("%s: first_party and resource_server clients must be confidential", where))
+		}
+		if cl.FirstParty && !cl.usesAuthorize() {
+			errs = append(errs, fmt.Errorf("%s: a first_party client signs clinicians in: it needs grant type authorization_code", where))
 		}
 		for _, r := range cl.RedirectURIs {
 			if err := CheckRedirectURI(r); err != nil {

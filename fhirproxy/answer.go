@@ -117,6 +117,8 @@ func writeRefusal(w http.ResponseWriter, requestID string, rf *refusal) {
 		}
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", "GET")
+	case http.StatusTooManyRequests:
+		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(rf.Status)
 	_, _ = w.Write(outcomeJSON(rf.Code, rf.Diagnostics, rf.NextSteps...))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/audit"
 )
 
@@ -26,7 +27,7 @@ type audited struct {
 // audit is the step before the answer: it stores the exchange's audit record. If the record
 // cannot be stored the caller gets a 503 and none of the data: nothing is released unaudited.
 func (h *Handler) audit(ctx context.Context, ex exchange) audited {
-	rec := ex.record()
+	rec := ex.record(ctx)
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	if err := h.trail.Write(actx, rec); err != nil {
@@ -38,7 +39,7 @@ func (h *Handler) audit(ctx context.Context, ex exchange) audited {
 }
 
 // record builds the exchange's audit record.
-func (ex exchange) record() audit.Record {
+func (ex exchange) record(ctx context.Context) audit.Record {
 	var named []string
 	if ex.req != nil {
 		named = ex.req.Patients
@@ -55,9 +56,12 @@ func (ex exchange) record() audit.Record {
 	if c := ex.caller; c != nil {
 		rec.User, rec.Username, rec.Sponsor, rec.Client, rec.TokenID = c.Subject, c.Username, c.Sponsor, c.ClientID, c.TokenID
 	}
+	rec.Event = "fhir.request" // refused before it could be read as an interaction
 	if ex.req != nil {
 		rec.ResourceType, rec.Interaction = ex.req.Type, ex.req.Interaction
+		rec.Event = "fhir." + ex.req.Interaction
 	}
+	rec.Source = gateway.ClientAddr(ctx)
 	if rf := ex.answer.rf; rf != nil {
 		rec.Decision, rec.Reason = "deny", rf.Reason
 	} else {

@@ -8,23 +8,21 @@ import (
 	"github.com/mypatients/gateway"
 )
 
-// Authenticator verifies a bearer access token. An error wrapping gateway.ErrInvalidToken
-// means the token must not be honoured (401, sign in again); any other error means it could
-// not be checked (503, try again). The error's text is logged, never shown.
-type Authenticator interface {
-	Authenticate(ctx context.Context, bearerToken string) (gateway.Caller, error)
-}
+// Authenticator verifies a bearer access token: gateway.Authenticator. An error wrapping
+// gateway.ErrInvalidToken means the token must not be honoured (401, sign in again); any other
+// error means it could not be checked (503, try again). The error's text is logged, never
+// shown.
+type Authenticator = gateway.Authenticator
 
-// authenticate is the first step: it takes the bearer token from the Authorization header
-// (never the query or the body) and returns the caller it stands for.
+// authenticate is the first step: gateway.Authenticate, the one authentication step of every
+// API surface, takes the bearer token from the Authorization header (never the query or the
+// body) and returns the caller it stands for.
 func (h *Handler) authenticate(ctx context.Context, header http.Header) (gateway.Caller, *refusal) {
-	token, err := gateway.BearerToken(header)
-	if err != nil {
+	caller, err := gateway.Authenticate(ctx, h.authn, header)
+	switch {
+	case errors.Is(err, gateway.ErrNoToken):
 		return gateway.Caller{}, &refusal{Status: http.StatusUnauthorized, Code: codeLogin,
 			Reason: reasonUnauthenticated, Diagnostics: "A bearer access token is required."}
-	}
-	caller, err := h.authn.Authenticate(ctx, token)
-	switch {
 	case errors.Is(err, gateway.ErrInvalidToken):
 		return gateway.Caller{}, &refusal{Status: http.StatusUnauthorized, Code: codeLogin,
 			Reason: reasonInvalidToken, Diagnostics: "The access token is invalid or expired.", Err: err}

@@ -174,6 +174,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // no decision covers yet. It returns every decision taken, for the audit record, and the
 // answer.
 func (h *Handler) serve(ctx context.Context, id string, c gateway.Caller, req *fhirRequest) (decisions, *answer) {
+	release, err := h.up.Admit(cmp.Or(c.Subject, "client:"+c.ClientID)) // one caller's share of the upstream
+	if err != nil {
+		return nil, refused(busy(err))
+	}
+	defer release()
 	if rf := h.links.checkPage(c, req); rf != nil { // links.go
 		return nil, refused(rf)
 	}

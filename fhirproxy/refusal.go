@@ -43,7 +43,15 @@ const (
 	reasonAuthnError      = "authn_unavailable"
 	reasonFormat          = "not_acceptable"
 	reasonCircuit         = "upstream_circuit_open"
+	reasonBusy            = "too_many_concurrent"
 )
+
+// busy refuses a request of a caller who already has as many requests in flight as one
+// caller may (upstream.ErrBusy): 429, and the upstream never sees it.
+func busy(err error) *refusal {
+	return &refusal{Status: http.StatusTooManyRequests, Code: codeTransient, Reason: reasonBusy, Err: err,
+		Diagnostics: "You have too many requests in progress at once; wait for them to finish, then try again."}
+}
 
 // hiddenDenial is the one text for "this resource does not exist" and "you may not see it" on a
 // read, so that the answer does not reveal whether a resource exists.

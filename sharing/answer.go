@@ -7,19 +7,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/sharing/invite"
 )
 
-// Authenticator verifies a gateway access token (smart.Tokens). An error wrapping
-// gateway.ErrInvalidToken means the token must not be honoured; any other error means it could
-// not be checked.
-type Authenticator interface {
-	Authenticate(ctx context.Context, bearer string) (gateway.Caller, error)
-}
+// Authenticator verifies a gateway access token (smart.Tokens): gateway.Authenticator.
+type Authenticator = gateway.Authenticator
 
 // Refusals the handlers find themselves, before the service is asked. A refusal made with
 // refuse carries its message for the caller.
@@ -27,7 +26,15 @@ var (
 	errInvalidInput  = errors.New("invalid input")
 	errUnknownAction = errors.New("unknown action")
 	errNotPortal     = errors.New("sharing: not the patient portal")
+	// errTooManyRequests: a clinician's access requests are over their limit.
+	errTooManyRequests = errors.New("sharing: too many access requests")
 )
+
+// scopeError is a token without the scope its route needs.
+type scopeError struct{ need string }
+
+func (e scopeError) Error() string { return "sharing: the token lacks scope " + e.need }
+func (e scopeError) Unwrap() error { return gateway.ErrInsufficientScope }
 
 // refusal is an error whose message is written for the caller as it is.
 type refusal struct {
@@ -49,12 +56,17 @@ var answers = []struct {
 }{
 	{gateway.ErrNoToken, http.StatusUnauthorized, "unauthenticated", "A bearer access token is required."},
 	{gateway.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", "The access token is not valid; sign in again."},
+	{gateway.ErrInsufficientScope, http.StatusForbidden, "insufficient_scope", "This app was not granted the permission this action needs; use the MyPatients portal."},
+	{accounts.ErrInactive, http.StatusForbidden, "account_inactive", "Your account is suspended or removed, so it cannot do this. Contact the MyPatients support team."},
 	{errNotPortal, http.StatusForbidden, "not_patient_portal", "Only the patient portal, as a backend service, may use this API."},
 	{errInvalidInput, http.StatusBadRequest, "invalid_request", ""},
 	{errUnknownAction, http.StatusNotFound, "not_found", ""},
 	{ErrInvalidPatientID, http.StatusBadRequest, "invalid_request", "A patient id is 1 to 64 letters, digits, '-' and '.'."},
 	{invite.ErrInvalid, http.StatusBadRequest, "invalid_invitation", InvalidInvitation},
 	{invite.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "Too many attempts. Try again in an hour."},
+	{invite.ErrSlowed, http.StatusTooManyRequests, "slow_down", "This MRN had many wrong attempts. Wait a minute, then try again."},
+	{errTooManyRequests, http.StatusTooManyRequests, "rate_limited", "You filed many access requests recently. Try again later."},
+	{accounts.ErrRemovedFinal, http.StatusConflict, "removed", "This staff account was removed, and removal is final. Create a new account if needed."},
 	{ErrNoSponsorship, http.StatusForbidden, "no_sponsorship", "Only providers can sponsor staff; staff cannot sponsor."},
 	{accounts.ErrStaffOnly, http.StatusForbidden, "no_sponsorship", "Only providers can sponsor staff; staff cannot sponsor."},
 	{accounts.ErrNotFound, http.StatusNotFound, "not_found", "You have no staff account with this id."},
@@ -76,13 +88,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if ref, ok := errors.AsType[refusal](err); ok && msg == "" {
 			msg = ref.message
 		}
-		switch a.err {
-		case gateway.ErrNoToken:
-			w.Header().Set("WWW-Authenticate", "Bearer")
-		case gateway.ErrInvalidToken:
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		case invite.ErrRateLimited:
-			w.Header().Set("Retry-After", "3600")
+		challenge(w.Header(), a.err, err)
+		if a.status == http.StatusTooManyRequests {
+			retry := time.Hour
+			if l, ok := errors.AsType[limits.LimitedError](err); ok {
+				retry = l.RetryAfter
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
 		}
 		writeJSON(w, a.status, map[string]string{"error": a.code, "message": msg})
 		return
@@ -91,23 +103,33 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": "This could not be done right now. Try again later."})
 }
 
+// challenge sets the RFC 6750 §3 WWW-Authenticate of the refusals about the token.
+func challenge(h http.Header, kind, err error) {
+	switch kind {
+	case gateway.ErrNoToken:
+		h.Set("WWW-Authenticate", "Bearer")
+	case gateway.ErrInvalidToken:
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	case gateway.ErrInsufficientScope:
+		if se, ok := errors.AsType[scopeError](err); ok {
+			h.Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+se.need+`"`)
+		}
+	}
+}
+
 // handler serves one route of the APIs for an admitted caller; its error is answered by
 // writeError.
 type handler func(http.ResponseWriter, *http.Request, gateway.Caller) error
 
-// guard authenticates the bearer token of each request (RFC 6750: the Authorization header
-// only), lets admit refuse its caller, runs h, and answers any error on the way with
-// writeError: no token, an invalid one, one that could not be checked, a caller this API does
-// not admit, or h's own.
-func guard(authn Authenticator, log *slog.Logger, admit func(gateway.Caller) error, h handler) http.HandlerFunc {
+// guard authenticates each request (gateway.Authenticate: the Authorization header only),
+// lets admit refuse its caller, runs h, and answers any error on the way with writeError: no
+// token, an invalid one, one that could not be checked, a caller this API or route does not
+// admit, or h's own.
+func guard(authn Authenticator, log *slog.Logger, admit func(context.Context, gateway.Caller) error, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		bearer, err := gateway.BearerToken(r.Header)
-		var c gateway.Caller
+		c, err := gateway.Authenticate(r.Context(), authn, r.Header)
 		if err == nil {
-			c, err = authn.Authenticate(r.Context(), bearer)
-		}
-		if err == nil {
-			err = admit(c)
+			err = admit(r.Context(), c)
 		}
 		if err == nil {
 			err = h(w, r, c)

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/sharing/invite"
 )
@@ -86,7 +88,17 @@ func TestAnswers(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	writeError(w, httptest.NewRequest(http.MethodGet, "/api/x", nil), nil, invite.ErrRateLimited)
-	if w.Header().Get("Retry-After") != "3600" {
+	if w.Header().Get("Retry-After") != "3601" {
 		t.Errorf("rate limited without Retry-After: %v", w.Header())
+	}
+	w = httptest.NewRecorder()
+	writeError(w, httptest.NewRequest(http.MethodGet, "/api/x", nil), nil, fmt.Errorf("%w: %w", invite.ErrSlowed, limits.LimitedError{RetryAfter: 42 * time.Second}))
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "43" {
+		t.Errorf("slowed: %d %v", w.Code, w.Header())
+	}
+	w = httptest.NewRecorder()
+	writeError(w, httptest.NewRequest(http.MethodGet, "/api/x", nil), nil, scopeError{need: "mypatients/staff.manage"})
+	if w.Code != http.StatusForbidden || w.Header().Get("WWW-Authenticate") != `Bearer error="insufficient_scope", scope="mypatients/staff.manage"` {
+		t.Errorf("insufficient scope: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }

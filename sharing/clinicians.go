@@ -1,6 +1,7 @@
 package sharing
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -13,13 +14,16 @@ import (
 // InvalidInvitation is the one message for every token that cannot be redeemed.
 const InvalidInvitation = "This token and MRN do not match a valid invitation. Check both and try again, or ask the family for a new invitation."
 
-// ClinicianAPI is the clinicians' HTTP API under /api (JSON, bearer access token of a user):
+// ClinicianAPI is the clinicians' HTTP API under /api (JSON, bearer access token of a user).
+// Each route needs a first-party scope of its own, and its caller's account must be in good
+// standing:
 //
-//	POST /api/invitations/redeem          {token, mrn}            "Validate a Token"
+//	POST /api/invitations/redeem          {token, mrn}            mypatients/access.manage
 //	POST /api/access-requests             {patient, kind, name, email, phone, practice, note}
-//	GET  /api/access-requests/signup-instructions                 printable page for families
+//	GET  /api/access-requests             the caller's own requests  mypatients/access.manage
+//	GET  /api/access-requests/signup-instructions                 (anyone) printable page for families
 //	GET  /api/staff                        POST /api/staff {name, role, email}
-//	POST /api/staff/{id}/suspend | /reinstate | /remove
+//	POST /api/staff/{id}/suspend | /reinstate | /remove           mypatients/staff.manage
 type ClinicianAPI struct {
 	Service *Service
 	Authn   Authenticator
@@ -27,25 +31,30 @@ type ClinicianAPI struct {
 
 // Register adds the API's routes to mux.
 func (a *ClinicianAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/invitations/redeem", a.user(a.redeem))
-	mux.HandleFunc("POST /api/access-requests", a.user(a.request))
+	a.Handle(mux, "POST /api/invitations/redeem", gateway.ScopeAccessManage, a.redeem)
+	a.Handle(mux, "POST /api/access-requests", gateway.ScopeAccessManage, a.request)
+	a.Handle(mux, "GET /api/access-requests", gateway.ScopeAccessManage, a.listRequests)
 	mux.HandleFunc("GET /api/access-requests/signup-instructions", func(w http.ResponseWriter, r *http.Request) {
 		web.Write(w, http.StatusOK, signupPage, nil)
 	})
-	mux.HandleFunc("GET /api/staff", a.user(a.listStaff))
-	mux.HandleFunc("POST /api/staff", a.user(a.createStaff))
-	mux.HandleFunc("POST /api/staff/{id}/{action}", a.user(a.staffAction))
+	a.Handle(mux, "GET /api/staff", gateway.ScopeStaffManage, a.listStaff)
+	a.Handle(mux, "POST /api/staff", gateway.ScopeStaffManage, a.createStaff)
+	a.Handle(mux, "POST /api/staff/{id}/{action}", gateway.ScopeStaffManage, a.staffAction)
 }
 
-// user admits the bearer token of a signed-in user, not a backend service's, which stands for
-// no user.
-func (a *ClinicianAPI) user(h handler) http.HandlerFunc {
-	return guard(a.Authn, a.Service.Logger, func(c gateway.Caller) error {
-		if c.Subject == "" {
-			return gateway.ErrInvalidToken
+// Handle adds one route of the clinicians' API: h is reached only by the bearer token of a
+// signed-in user that was granted scope (403 insufficient_scope otherwise) and whose account
+// is in good standing (403 account_inactive). Every route of /api is added through it.
+func (a *ClinicianAPI) Handle(mux *http.ServeMux, pattern, scope string, h handler) {
+	mux.HandleFunc(pattern, guard(a.Authn, a.Service.Logger, func(ctx context.Context, c gateway.Caller) error {
+		switch {
+		case c.Subject == "":
+			return gateway.ErrInvalidToken // a backend service's token stands for no user
+		case !c.HasScope(scope):
+			return scopeError{need: scope}
 		}
-		return nil
-	}, h)
+		return a.Service.Accounts.CheckStanding(ctx, c.Subject)
+	}, h))
 }
 
 func (a *ClinicianAPI) redeem(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
@@ -76,26 +85,41 @@ func (a *ClinicianAPI) request(w http.ResponseWriter, r *http.Request, c gateway
 	}
 	kind := map[string]string{"pcp": grants.KindPCP, "request-pcp-access": grants.KindPCP,
 		"family": grants.KindFamily, "request-family-access": grants.KindFamily}[in.Kind]
-	if kind == "" || in.Patient == "" || strings.TrimSpace(in.Name) == "" || !strings.Contains(in.Email, "@") {
+	if kind == "" || in.Patient == "" {
 		return refuse(errInvalidInput, "Give the patient, kind (pcp or family), your name and your email.")
 	}
-	req, portal, err := a.Service.RequestAccess(r.Context(), c, kind, in.Patient, in.Contact)
+	if err := in.Contact.validate(); err != nil {
+		return err
+	}
+	req, created, err := a.Service.RequestAccess(r.Context(), c, kind, in.Patient, in.Contact)
 	if err != nil {
 		return err
 	}
+	// The answer is the same for every patient id, existing or not, with a portal account or
+	// without: a request must not tell a clinician which patients the hospital has.
 	out := map[string]any{"request": req.ID, "status": req.Status}
-	switch {
-	case kind == grants.KindPCP:
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+		out["duplicate"] = true
+	}
+	switch kind {
+	case grants.KindPCP:
 		out["message"] = "Your request was sent to the MyPatients support team, who will check with the hospital and contact you."
-	case portal:
-		out["message"] = "The family was asked through the hospital's patient portal. You will get an email if they approve."
-		out["portal_account"] = true
 	default:
-		out["message"] = "This family has no patient-portal account, so they cannot see your request yet. Print the sign-up instructions and give them to the family."
-		out["portal_account"] = false
+		out["message"] = "Your request was recorded. If the family uses the hospital's patient portal, they see it there and you get an email when they approve; if they do not, print the sign-up instructions and give them to the family."
 		out["signup_instructions"] = "/api/access-requests/signup-instructions"
 	}
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, status, out)
+	return nil
+}
+
+func (a *ClinicianAPI) listRequests(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
+	list, err := a.Service.Grants.RequestsBy(r.Context(), c.Subject)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(list)})
 	return nil
 }
 

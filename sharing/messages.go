@@ -47,12 +47,16 @@ Please check with the hospital's registration team and correct the PCP in the EH
 
   Request id:  %s
   Patient MRN: %s
-  Requester:   %s (%s)
+  Signed in as: %s
+
+What the requester typed, in their own words, unchecked (each in quotes, one line):
+
+  Name:        %s
   Email:       %s
   Phone:       %s
   Practice:    %s
   Note:        %s
-`, r.ID, r.MRN, r.Name, r.User, r.Email, r.Phone, r.Practice, r.Note)}
+`, r.ID, r.MRN, r.User, quoted(r.Name, 200), quoted(r.Email, 254), quoted(r.Phone, 50), quoted(r.Practice, 200), quoted(r.Note, 1000))}
 }
 
 func msgStaffWelcome(to, name, sponsorName, setupURL string) mail.Message {
@@ -64,7 +68,18 @@ sponsoring provider, and lose access if they do. Your username is this email add
 Choose your password here (the link works once, for 72 hours):
 
   %s
-`, name, sponsorName, setupURL)}
+`, oneLine(name, 200), oneLine(sponsorName, 200), setupURL)}
+}
+
+func msgStaffAddressTaken(to, sponsorName string) mail.Message {
+	return mail.Message{To: to, Subject: "MyPatients: your staff account",
+		Body: fmt.Sprintf(`Hello,
+
+%s tried to create a MyPatients staff account for this email address, but the address is
+already the username of a MyPatients login. Nothing changed for that login, and no new login
+was set up. If you need an account from them, ask them to use another address, or ask the
+MyPatients support team.
+`, oneLine(sponsorName, 200))}
 }
 
 // requestMail is what the support team's email says about a PCP-access request.

@@ -1,6 +1,7 @@
 package sharing
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -41,7 +42,7 @@ func (a *PortalAPI) Register(mux *http.ServeMux) {
 // portal admits only a backend-services token of a registered portal client with a system/
 // scope.
 func (a *PortalAPI) portal(h handler) http.HandlerFunc {
-	return guard(a.Authn, a.logger(), func(c gateway.Caller) error {
+	return guard(a.Authn, a.logger(), func(_ context.Context, c gateway.Caller) error {
 		systemScope := slices.ContainsFunc(c.Scopes, func(s string) bool { return strings.HasPrefix(s, "system/") })
 		if c.Subject != "" || !systemScope || !slices.Contains(a.Clients, c.ClientID) {
 			return errNotPortal
@@ -78,7 +79,7 @@ func (a *PortalAPI) list(w http.ResponseWriter, r *http.Request, _ gateway.Calle
 	return nil
 }
 
-func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
+func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
 	approve := map[string]*bool{"approve": ptr(true), "deny": ptr(false)}[r.PathValue("action")]
 	var in struct {
 		By string `json:"by"`
@@ -89,7 +90,7 @@ func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Cal
 	if err := readBy(w, r, &in, &in.By); err != nil {
 		return err
 	}
-	req, err := a.Service.Decide(r.Context(), r.PathValue("patient"), r.PathValue("id"), *approve, in.By)
+	req, err := a.Service.Decide(r.Context(), PortalUser{Client: c.ClientID, By: in.By}, r.PathValue("patient"), r.PathValue("id"), *approve)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func (a *PortalAPI) decide(w http.ResponseWriter, r *http.Request, _ gateway.Cal
 	return nil
 }
 
-func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
+func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
 	var in struct {
 		MRN   string `json:"mrn"`
 		Email string `json:"email"`
@@ -106,7 +107,12 @@ func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Cal
 	if err := readBy(w, r, &in, &in.By); err != nil {
 		return err
 	}
-	token, inv, err := a.Service.Invite(r.Context(), r.PathValue("patient"), in.MRN, in.Email, in.By)
+	if in.Email != "" {
+		if err := emailField("email", in.Email); err != nil {
+			return err
+		}
+	}
+	token, inv, err := a.Service.Invite(r.Context(), PortalUser{Client: c.ClientID, By: in.By}, r.PathValue("patient"), in.MRN, in.Email)
 	if token == "" {
 		return err
 	}
@@ -118,7 +124,7 @@ func (a *PortalAPI) invite(w http.ResponseWriter, r *http.Request, _ gateway.Cal
 	return nil
 }
 
-func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Caller) error {
+func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
 	var in struct {
 		Clinician string `json:"clinician"`
 		By        string `json:"by"`
@@ -126,7 +132,7 @@ func (a *PortalAPI) revoke(w http.ResponseWriter, r *http.Request, _ gateway.Cal
 	if err := readBy(w, r, &in, &in.By); err != nil {
 		return err
 	}
-	g, err := a.Service.Revoke(r.Context(), r.PathValue("patient"), in.Clinician, in.By)
+	g, err := a.Service.Revoke(r.Context(), PortalUser{Client: c.ClientID, By: in.By}, r.PathValue("patient"), in.Clinician)
 	if err != nil {
 		return err
 	}
@@ -139,7 +145,7 @@ func readBy(w http.ResponseWriter, r *http.Request, v any, by *string) error {
 	if err := readJSON(w, r, v); err != nil {
 		return err
 	}
-	if strings.TrimSpace(*by) == "" || len(*by) > 200 {
+	if textField("by", *by, 200, true, false) != nil {
 		return refuse(errInvalidInput, `Say which portal user acted, in "by".`)
 	}
 	return nil

@@ -19,6 +19,8 @@ import (
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/mail"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/sharing/invite"
@@ -29,7 +31,8 @@ type Mailer interface {
 	Enqueue(ctx context.Context, m mail.Message) error
 }
 
-// Service carries out the access-management flows. All fields but Logger and Now are required.
+// Service carries out the access-management flows. All fields but Logger, Now and
+// RequestLimit are required.
 type Service struct {
 	Grants  *grants.Store
 	Invites *invite.Store
@@ -37,6 +40,11 @@ type Service struct {
 	Accounts *accounts.Store
 	Mail     Mailer
 	EHR      EHR
+	// Audit receives one record per event (audit.WriteAction); an event whose record cannot
+	// be written is not carried out.
+	Audit audit.Writer
+	// RequestLimit bounds the access requests one clinician files (RequestRule); nil: none.
+	RequestLimit *limits.Limiter
 	// SupportEmail receives PCP-access requests.
 	SupportEmail string
 	// BaseURL is the gateway's public base URL, for links in emails.
@@ -48,6 +56,10 @@ type Service struct {
 	Now func() time.Time
 }
 
+// RequestRule is how many access requests one clinician may file: enough for a day's
+// referrals, too few to flood the support team or the families.
+var RequestRule = limits.Rule{Name: "access-requests", Limit: 10, Window: time.Hour}
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -55,16 +67,27 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// event logs one access-management event for the audit log; never a token or a name.
-func (s *Service) event(ctx context.Context, msg string, args ...any) {
-	logger(s.Logger).InfoContext(ctx, msg, append([]any{"part", "patient-access"}, args...)...)
-}
-
 func (s *Service) appURL() string {
 	if s.AppURL != "" {
 		return s.AppURL
 	}
 	return s.BaseURL
+}
+
+// record writes ev as a success: the flow goes on only when it is stored.
+func (s *Service) record(ctx context.Context, ev audit.Action) error {
+	ev.Outcome = audit.Success
+	return audit.WriteAction(ctx, s.Audit, ev)
+}
+
+// refused writes ev as a failure with reason and returns err, the refusal; when the record
+// cannot be written the refusal becomes a fault (503), never an answer given unrecorded.
+func (s *Service) refused(ctx context.Context, ev audit.Action, reason string, err error) error {
+	ev.Outcome, ev.Reason = audit.Failure, reason
+	if aerr := audit.WriteAction(ctx, s.Audit, ev); aerr != nil {
+		return fmt.Errorf("sharing: %s refused but not recorded: %w", ev.Event, aerr)
+	}
+	return err
 }
 
 // Errors of the flows, each answered in its own way by the APIs (answer.go).
@@ -95,25 +118,38 @@ func (s *Service) grantee(ctx context.Context, c gateway.Caller) (string, error)
 	return st.Sponsor, nil
 }
 
-// Redeem uses an invitation token for mrn and grants the patient to c (or c's sponsor).
+// byClinician is the start of the record of an event c caused.
+func byClinician(event string, c gateway.Caller) audit.Action {
+	return audit.Action{Event: event, Actor: c.Subject, Subject: c.Subject, Sponsor: c.Sponsor, Client: c.ClientID}
+}
+
+// Redeem uses an invitation token for mrn and grants the patient to c (or c's sponsor). A
+// redemption that fails is the event "invitation.redeem_failure"; one that succeeds is
+// "invitation.redeem", recorded before the grant exists (and the invitation released again
+// when the record or the grant cannot be stored).
 func (s *Service) Redeem(ctx context.Context, c gateway.Caller, token, mrn string) (grants.Grant, error) {
 	to, err := s.grantee(ctx, c)
 	if err != nil {
 		return grants.Grant{}, err
 	}
+	ev := byClinician("invitation.redeem", c)
+	ev.Subject = to
 	inv, err := s.Invites.Redeem(ctx, token, mrn, c.Subject, s.now())
 	if err != nil {
-		return grants.Grant{}, err
+		failure := ev
+		failure.Event = "invitation.redeem_failure"
+		return grants.Grant{}, s.refused(ctx, failure, invite.Reason(err), err)
 	}
+	ev.Patients = []string{inv.PatientID}
 	g := grants.Grant{PatientID: inv.PatientID, MRN: inv.MRN, Clinician: to, How: grants.ViaInvitation,
 		When: s.now().UTC(), By: inv.By}
-	if err := s.Grants.Put(ctx, g); err != nil {
-		if rerr := s.Invites.Release(ctx, token); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		return grants.Grant{}, fmt.Errorf("sharing: grant after redeeming: %w", err)
+	if err := s.record(ctx, ev); err != nil {
+		return grants.Grant{}, errors.Join(err, s.Invites.Release(ctx, token))
 	}
-	s.event(ctx, "invitation redeemed; access granted", "patient", g.PatientID, "clinician", g.Clinician, "redeemed_by", c.Subject, "granted_by", g.By)
+	if err := s.Grants.Put(ctx, g); err != nil {
+		err = errors.Join(err, s.Invites.Release(ctx, token))
+		return grants.Grant{}, fmt.Errorf("sharing: grant after redeeming: %w", s.refused(ctx, ev, "store_error", err))
+	}
 	return g, nil
 }
 
@@ -126,10 +162,13 @@ type Contact struct {
 	Note     string `json:"note,omitempty"`
 }
 
-// RequestAccess records c's request of kind for patientID. A PCP request is emailed to the
-// support team; a family request waits for the patient portal, and portal reports whether
-// the family has a portal account to see it.
-func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, patientID string, who Contact) (r grants.Request, portal bool, err error) {
+// RequestAccess records c's request of kind for patientID, the event "access_request.file".
+// A clinician's requests are limited (RequestLimit), and a second pending request for the same
+// patient and kind is not filed again: created is false and the pending one is returned. A
+// PCP request is emailed to the support team; a family request waits for the patient portal.
+// A patient id the hospital does not have is filed like any other, so that requests never
+// tell a clinician which patients exist.
+func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, patientID string, who Contact) (r grants.Request, created bool, err error) {
 	to, err := s.grantee(ctx, c)
 	if err != nil {
 		return grants.Request{}, false, err
@@ -137,101 +176,46 @@ func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, pat
 	if !gateway.ValidID(patientID) {
 		return grants.Request{}, false, ErrInvalidPatientID
 	}
+	ev := byClinician("access_request.file", c)
+	ev.Subject, ev.Patients = to, []string{patientID}
+	if r, err := s.Grants.PendingRequest(ctx, kind, patientID, to); err == nil {
+		return r, false, s.refused(ctx, ev, "duplicate", nil)
+	} else if !errors.Is(err, grants.ErrNotFound) {
+		return grants.Request{}, false, err
+	}
+	if n, err := s.RequestLimit.Take(ctx, c.Subject); err != nil {
+		return grants.Request{}, false, err
+	} else if !n.Allowed {
+		limited := fmt.Errorf("%w: %w", errTooManyRequests, limits.LimitedError{RetryAfter: n.RetryAfter})
+		return grants.Request{}, false, s.refused(ctx, ev, "rate_limited", limited)
+	}
 	p, err := s.EHR.Patient(ctx, patientID)
 	if errors.Is(err, ErrNoSuchPatient) {
-		// Answered like a patient whose family has no portal account, so that requests do
-		// not tell a clinician which patients exist; the support team sees the empty MRN.
-		p, err = PatientInfo{ID: patientID}, nil
+		p, err = PatientInfo{ID: patientID}, nil // the support team sees the empty MRN
 	}
 	if err != nil {
 		return grants.Request{}, false, err
 	}
-	r, err = s.Grants.AddRequest(ctx, grants.Request{Kind: kind, PatientID: p.ID, MRN: p.MRN, Requester: c.Subject,
+	ev.Reason = kind + "_access"
+	if err := s.record(ctx, ev); err != nil {
+		return grants.Request{}, false, err
+	}
+	r, created, err = s.Grants.AddRequest(ctx, grants.Request{Kind: kind, PatientID: p.ID, MRN: p.MRN, Requester: c.Subject,
 		Clinician: to, Name: who.Name, Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note}, s.now())
-	if err != nil {
-		return grants.Request{}, false, err
+	if err != nil || !created || kind != grants.KindPCP {
+		return r, created, err
 	}
-	s.event(ctx, "access requested", "request", r.ID, "kind", kind, "patient", p.ID, "requester", c.Subject, "portal_account", p.PortalAccount)
-	if kind == grants.KindPCP {
-		m := msgPCPRequest(s.SupportEmail, requestMail{ID: r.ID, MRN: p.MRN, Name: who.Name, User: c.Subject,
-			Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note})
-		if err := s.Mail.Enqueue(ctx, m); err != nil {
-			return r, p.PortalAccount, fmt.Errorf("sharing: mail the support team: %w", err)
-		}
+	m := msgPCPRequest(s.SupportEmail, requestMail{ID: r.ID, MRN: p.MRN, Name: who.Name, User: c.Subject,
+		Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note})
+	if err := s.Mail.Enqueue(ctx, m); err != nil {
+		return r, created, fmt.Errorf("sharing: mail the support team: %w", err)
 	}
-	return r, p.PortalAccount, nil
+	return r, created, nil
 }
 
-// Decide approves or denies a pending family request on behalf of the portal user by.
-// Approval grants the patient to the request's clinician and emails the requester.
-func (s *Service) Decide(ctx context.Context, patientID, requestID string, approve bool, by string) (grants.Request, error) {
-	r, err := s.Grants.GetRequest(ctx, requestID)
-	if errors.Is(err, grants.ErrNotFound) || err == nil && (r.PatientID != patientID || r.Kind != grants.KindFamily) {
-		return grants.Request{}, ErrNoSuchRequest // none, or not this patient's to decide
-	}
-	if err != nil {
-		return grants.Request{}, err
-	}
-	status := grants.Denied
-	if approve {
-		status = grants.Approved
-	}
-	r, err = s.Grants.Decide(ctx, requestID, status, by, s.now())
-	if errors.Is(err, grants.ErrNotFound) {
-		return r, fmt.Errorf("%w: %w", ErrNoSuchRequest, err) // expired meanwhile
-	}
-	if err != nil {
-		return r, err
-	}
-	s.event(ctx, "access request decided", "request", r.ID, "status", status, "patient", r.PatientID, "clinician", r.Clinician, "by", by)
-	if !approve {
-		return r, nil
-	}
-	g := grants.Grant{PatientID: r.PatientID, MRN: r.MRN, Clinician: r.Clinician, How: grants.ViaRequest, When: s.now().UTC(), By: by}
-	if err := s.Grants.Put(ctx, g); err != nil {
-		return r, fmt.Errorf("sharing: grant on approval: %w", err)
-	}
-	if r.Email != "" {
-		if err := s.Mail.Enqueue(ctx, msgRequestApproved(r.Email, r.MRN, s.appURL())); err != nil {
-			return r, fmt.Errorf("sharing: mail the requester: %w", err)
-		}
-	}
-	return r, nil
-}
+// PortalUser is who acted through the patient portal: its client and the portal's own user.
+type PortalUser struct{ Client, By string }
 
-// Invite issues an invitation for the patient with this id and MRN, on behalf of the portal
-// user by, and emails it to the clinician at email (when given). The token is returned so
-// that the portal can print it; it is never stored in clear.
-func (s *Service) Invite(ctx context.Context, patientID, mrn, email, by string) (string, invite.Invitation, error) {
-	p, err := s.EHR.Patient(ctx, patientID)
-	if err != nil {
-		return "", invite.Invitation{}, err
-	}
-	if p.MRN == "" || p.MRN != mrn {
-		return "", invite.Invitation{}, ErrNoSuchPatient
-	}
-	token, inv, err := s.Invites.Issue(ctx, invite.Invitation{PatientID: p.ID, MRN: p.MRN, By: by, Email: email}, s.now())
-	if err != nil {
-		return "", invite.Invitation{}, err
-	}
-	s.event(ctx, "invitation issued", "patient", p.ID, "by", by, "emailed", email != "", "expires_at", inv.ExpiresAt)
-	if email != "" {
-		if err := s.Mail.Enqueue(ctx, msgInvitation(email, invite.Format(token), p.MRN, s.appURL())); err != nil {
-			return token, inv, fmt.Errorf("sharing: mail the invitation: %w", err)
-		}
-	}
-	return token, inv, nil
-}
-
-// Revoke ends the patient's grant to clinician on behalf of the portal user by.
-func (s *Service) Revoke(ctx context.Context, patientID, clinician, by string) (grants.Grant, error) {
-	g, err := s.Grants.Revoke(ctx, patientID, clinician, by, s.now())
-	if errors.Is(err, grants.ErrNotFound) {
-		return g, fmt.Errorf("%w: %w", ErrNoSuchGrant, err)
-	}
-	if err != nil {
-		return g, err
-	}
-	s.event(ctx, "access revoked", "patient", patientID, "clinician", clinician, "by", by)
-	return g, nil
+func (p PortalUser) action(event string) audit.Action {
+	return audit.Action{Event: event, Actor: "portal:" + p.By, Client: p.Client}
 }

@@ -48,6 +48,32 @@ func TestNewStaffValidation(t *testing.T) {
 	}
 }
 
+// TestMailFieldsCannotForgeLines: whatever a requester types, each field is one quoted line
+// of the support team's email, so no "Patient MRN:" or "NOTE FROM SUPPORT" line can be made up.
+func TestMailFieldsCannotForgeLines(t *testing.T) {
+	t.Parallel()
+	forged := "Dr. Eve\r\nPatient MRN: MRN100001\nNOTE FROM SUPPORT: approved\u2028Requester: x\u202e\x00\""
+	forged = strings.NewReplacer(`\r`, "\r", `\n`, "\n", `\u2028`, "\u2028", `\u202e`, "\u202e", `\x00`, "\x00").Replace(forged)
+	m := msgPCPRequest("support@example.org", requestMail{ID: "R1", MRN: "MRN100023", Name: forged, User: "accounts:u-eve",
+		Email: "eve@example.org", Phone: forged, Practice: forged, Note: forged})
+	mrnLines := 0
+	for _, line := range strings.Split(m.Body, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "NOTE FROM SUPPORT") || strings.HasPrefix(trimmed, "Requester:") {
+			t.Errorf("forged line %q in:\n%s", line, m.Body)
+		}
+		if strings.HasPrefix(trimmed, "Patient MRN:") {
+			mrnLines++
+		}
+	}
+	if mrnLines != 1 || strings.ContainsAny(m.Body, "\r\u2028\u202e\x00") {
+		t.Errorf("forged MRN line or control characters:\n%q", m.Body)
+	}
+	if got := quoted("a\tb\n\"c\"", 100); got != `"a b 'c'"` {
+		t.Errorf("quoted = %s", got)
+	}
+}
+
 func TestLast4(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"MRN100020": "0020", "123": "123", "": ""} {

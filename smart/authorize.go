@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,9 @@ const bindingCookie = "mp_login"
 // handleAuthorize is the authorization endpoint (RFC 6749 §4.1.1, SMART App Launch
 // app-launch.md "Obtain authorization code"). GET and POST carry the same parameters.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		showError(w, http.StatusBadRequest, "The authorization request could not be read.")
+	r.Body = http.MaxBytesReader(w, r.Body, maxAuthorizeBytes)
+	if err := r.ParseForm(); err != nil || len(r.URL.RawQuery) > maxAuthorizeBytes || !withinSizes(r.Form) {
+		showError(w, http.StatusBadRequest, "The authorization request could not be read, or it is too large.")
 		return
 	}
 	q := r.Form
@@ -61,6 +63,15 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.RedirectURI, req.State, req.Created = redirectURI, state, s.now()
+	// Every request is kept until it expires, so their creation is limited per address.
+	if n, err := s.authorizeLimit.Take(r.Context(), s.opts.Proxies.Addr(r)); err != nil || !n.Allowed {
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "count authorization requests", "err", err)
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(n.RetryAfter.Seconds())+1))
+		showError(w, http.StatusTooManyRequests, "Too many sign-ins were started from your network just now. Wait a minute, then try again.")
+		return
+	}
 
 	binding := s.browserBinding(w, r)
 	req.Binding = hashSecret(binding)
@@ -132,7 +143,7 @@ func (s *Server) validateAuthorize(ctx context.Context, q url.Values, client Cli
 		req.Launch = &rec
 	}
 	req.Scopes = s.offerScopes(client, requested, req.Launch != nil)
-	if !hasResourceScope(req.Scopes) {
+	if !grantable(req.Scopes) {
 		return authRequest{}, &oauthError{code: errInvalidScope, description: "no requested scope can be granted; request patient/ or user/ read scopes"}
 	}
 	req.NeedPicker = req.Launch == nil && (slices.Contains(req.Scopes, "launch/patient") || hasPatientScope(req.Scopes))
@@ -142,11 +153,39 @@ func (s *Server) validateAuthorize(ctx context.Context, q url.Values, client Cli
 	return req, nil
 }
 
-// browserBinding returns the browser's binding secret, setting the cookie if it has none.
-func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(bindingCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
+// Sizes of the authorization request: generous for every real app, far below what would let
+// an anonymous caller park megabytes in Redis for the login's lifetime.
+const (
+	maxAuthorizeBytes = 8 << 10
+	maxParamBytes     = 1 << 10 // state, nonce, launch, ...
+	maxLongParamBytes = 2 << 10 // scope, redirect_uri
+	maxParams         = 32
+)
+
+// withinSizes reports whether every parameter of an authorization request is of a bounded
+// size and number.
+func withinSizes(q url.Values) bool {
+	if len(q) > maxParams {
+		return false
 	}
+	for name, vs := range q {
+		limit := maxParamBytes
+		if name == "scope" || name == "redirect_uri" {
+			limit = maxLongParamBytes
+		}
+		for _, v := range vs {
+			if len(v) > limit || len(vs) > 4 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// browserBinding mints a fresh binding secret for this authorization request and sets its
+// cookie. A cookie the browser already has is never adopted: its value may have been chosen
+// by someone else (login fixation); only a value the gateway minted binds a login.
+func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) string {
 	v := newSecret()
 	http.SetCookie(w, &http.Cookie{
 		Name: bindingCookie, Value: v, Path: "/login/",

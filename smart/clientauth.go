@@ -23,12 +23,16 @@ const jwtBearerAssertion = "urn:ietf:params:oauth:client-assertion-type:jwt-bear
 // client-confidential-asymmetric.md: "no more than five minutes in the future").
 const maxAssertionLifetime = 5 * time.Minute
 
+// errClientAuth is the one answer to every failed client authentication (RFC 6749 §5.2): an
+// unknown client, a wrong secret, an unknown key id and a bad signature look alike, so that
+// the answer is no oracle of registered clients or keys. Why it failed goes to the log only.
+var errClientAuth = &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client authentication failed"}
+
 // authenticateClient identifies the client of a token, introspection or revocation request:
 // HTTP Basic for symmetric clients (RFC 6749 §2.3.1), a signed JWT for asymmetric ones
 // (RFC 7523 §2.2, SMART client-confidential-asymmetric.md), client_id alone for public ones.
-// Every failure is invalid_client (RFC 6749 §5.2).
+// Every failure is errClientAuth.
 func (s *Server) authenticateClient(r *http.Request) (Client, *oauthError) {
-	bad := &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client authentication failed"}
 	f := r.PostForm
 	if _, has := f["client_assertion"]; has {
 		return s.authenticateAssertion(r)
@@ -39,67 +43,84 @@ func (s *Server) authenticateClient(r *http.Request) (Client, *oauthError) {
 		id, err1 = url.QueryUnescape(id)
 		secret, err2 = url.QueryUnescape(secret)
 		if err1 != nil || err2 != nil {
-			return Client{}, bad
+			return Client{}, errClientAuth
 		}
 		if cid := single(f, "client_id"); cid != "" && cid != id {
-			return Client{}, bad
+			return Client{}, errClientAuth
 		}
 	} else {
 		id = single(f, "client_id")
 	}
 	c, ok := s.clients[id]
 	if !ok {
-		return Client{}, bad
+		return Client{}, errClientAuth
 	}
 	if c.Public {
 		if basic {
-			return Client{}, bad
+			return Client{}, errClientAuth
 		}
 		return c, nil
 	}
 	if !basic || c.SecretSHA256 == "" {
-		return Client{}, bad
+		return Client{}, errClientAuth
 	}
 	sum := sha256.Sum256([]byte(secret))
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(c.SecretSHA256)) != 1 {
-		return Client{}, bad
+		return Client{}, errClientAuth
 	}
 	return c, nil
 }
 
-// authenticateAssertion checks a private_key_jwt client assertion. Failures are counted per
-// client, and a client that keeps failing is slowed down before any key is fetched.
+// authenticateAssertion checks a private_key_jwt client assertion. Attempts are counted per
+// claimed issuer and client address before anything is checked, whether or not the issuer is
+// a client, and a success gives its attempt back: a client that keeps failing is slowed down
+// (429) before any key is fetched, and the slow-down tells no more than the failures did.
 func (s *Server) authenticateAssertion(r *http.Request) (Client, *oauthError) {
 	f := r.PostForm
-	if single(f, "client_assertion_type") != jwtBearerAssertion {
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client_assertion_type must be " + jwtBearerAssertion}
+	tok, err := jwt.ParseSigned(single(f, "client_assertion"), []jose.SignatureAlgorithm{jose.RS384, jose.ES384})
+	var claimed jwt.Claims
+	if err == nil && len(tok.Headers) == 1 {
+		err = tok.UnsafeClaimsWithoutVerification(&claimed)
+	} else if err == nil {
+		err = errors.New("more than one signature")
 	}
-	raw := single(f, "client_assertion")
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS384, jose.ES384})
-	if err != nil || len(tok.Headers) != 1 {
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client_assertion must be a JWT signed with RS384 or ES384"}
+	failKey := claimed.Issuer + "|" + s.opts.Proxies.Addr(r) // per address too: one attacker cannot lock a client out everywhere
+	n, terr := s.assertFails.Take(r.Context(), failKey)
+	switch {
+	case terr != nil:
+		s.log.ErrorContext(r.Context(), "count client assertion attempts", "err", terr)
+		return Client{}, &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
+	case !n.Allowed:
+		return Client{}, &oauthError{status: http.StatusTooManyRequests, code: errSlowDown, description: "too many failed client authentications; slow down"}
 	}
-	var unverified jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client_assertion claims are unreadable"}
+	var c Client
+	if err == nil {
+		c, err = s.checkAssertion(r, tok, claimed.Issuer)
 	}
-	c, ok := s.clients[unverified.Issuer]
-	if !ok || !c.asymmetric() {
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "the assertion's issuer is not an asymmetric client"}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "client assertion refused", "claimed_client", claimed.Issuer, "err", err)
+		return Client{}, errClientAuth
 	}
-	if cid := single(f, "client_id"); cid != "" && cid != c.ID {
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client_id does not match the assertion"}
-	}
-	failKey := c.ID + "|" + clientIP(r) // per source too, so one attacker cannot lock a client out everywhere
-	if s.assertFails.blocked(failKey) {
-		return Client{}, &oauthError{status: http.StatusTooManyRequests, code: errSlowDown, description: "too many failed client assertions; slow down"}
-	}
-	if err := s.verifyAssertion(r, c, tok); err != nil {
-		s.assertFails.allow(failKey) // count the failure
-		s.log.WarnContext(r.Context(), "client assertion refused", "client", c.ID, "err", err)
-		return Client{}, &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "client assertion refused: " + err.Error()}
+	if err := s.assertFails.Refund(r.Context(), failKey); err != nil {
+		s.log.WarnContext(r.Context(), "refund a client assertion attempt", "err", err)
 	}
 	return c, nil
+}
+
+// checkAssertion returns the client that signed tok, which claims to come from issuer.
+func (s *Server) checkAssertion(r *http.Request, tok *jwt.JSONWebToken, issuer string) (Client, error) {
+	f := r.PostForm
+	if single(f, "client_assertion_type") != jwtBearerAssertion {
+		return Client{}, errors.New("client_assertion_type must be " + jwtBearerAssertion)
+	}
+	c, ok := s.clients[issuer]
+	if !ok || !c.asymmetric() {
+		return Client{}, fmt.Errorf("issuer %q is not an asymmetric client", issuer)
+	}
+	if cid := single(f, "client_id"); cid != "" && cid != c.ID {
+		return Client{}, errors.New("client_id does not match the assertion")
+	}
+	return c, s.verifyAssertion(r, c, tok)
 }
 
 // verifyAssertion checks header, signature and claims of an assertion from client c.

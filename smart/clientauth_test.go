@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"golang.org/x/time/rate"
 
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
@@ -74,7 +74,7 @@ func TestAssertionFailuresAreRateLimited(t *testing.T) {
 	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1"}}})
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
 		s, hs := newTestServer(t, srv.Client, Client{ID: "svc", JWKS: set, GrantTypes: []string{grantClientCredentials}, Scopes: []string{"system/Patient.rs"}})
-		s.limiter = newLimiter(rate.Inf, 1) // only the assertion-failure limit counts here
+		s.endpoints = nil // only the assertion-failure limit counts here
 		assertion := func(aud string) string {
 			signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
 			now := time.Now()
@@ -89,9 +89,14 @@ func TestAssertionFailuresAreRateLimited(t *testing.T) {
 		if status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", ""); status != http.StatusOK {
 			t.Fatalf("good assertion: %d %v", status, body)
 		}
+		var first map[string]any
 		for range 20 {
-			if status, _, _ := postToken(t, hs.URL, form(assertion("https://elsewhere")), "", ""); status != http.StatusUnauthorized {
-				t.Fatalf("bad assertion: %d", status)
+			status, body, _ := postToken(t, hs.URL, form(assertion("https://elsewhere")), "", "")
+			if first == nil {
+				first = body
+			}
+			if status != http.StatusUnauthorized || fmt.Sprint(body) != fmt.Sprint(first) || body["error_description"] != "client authentication failed" {
+				t.Fatalf("bad assertion: %d %v (every failure must read alike)", status, body)
 			}
 		}
 		status, body, _ := postToken(t, hs.URL, form(assertion(s.tokenEndpoint())), "", "")

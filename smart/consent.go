@@ -1,6 +1,7 @@
 package smart
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -20,18 +21,36 @@ type pending struct {
 	Patient  string           `json:"patient,omitempty"`
 }
 
-// afterLogin continues an authorization once the IdP vouched for the user: the patient
-// picker when a standalone launch needs a patient, then the consent screen. A staff user's
-// sponsor is captured here, once, for every token of the grant.
+// afterLogin continues an authorization once the IdP vouched for the user. An account that is
+// not in good standing goes no further; a sign-in is recorded ("signin") before anything is
+// issued. Then comes the patient picker when a standalone launch needs a patient, then the
+// consent screen (first-party clients skip it). A staff user's sponsor is captured here, once,
+// for every token of the grant.
 func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequest, user loggedInUser, binding string) {
 	if req.Launch != nil && req.Launch.User != "" && req.Launch.User != user.Subject {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the EHR launched this app for another user"})
 		return
 	}
+	unavailable := &oauthError{code: errTemporarilyUnavailable, description: "try again later"}
 	var err error
 	if user.Sponsor, err = s.sponsorOf(r.Context(), user.Subject); err != nil {
 		s.log.ErrorContext(r.Context(), "look up the sponsor of a signed-in user", "err", err)
-		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
+		redirectError(w, r, req.RedirectURI, req.State, unavailable)
+		return
+	}
+	if err := s.standing(r.Context(), user.Subject); err != nil {
+		refusal := &oauthError{code: errAccessDenied, description: "this account is suspended or removed"}
+		if !errors.Is(err, gateway.ErrForbidden) {
+			s.log.ErrorContext(r.Context(), "read the standing of a signed-in user", "err", err)
+			refusal = unavailable
+		} else if s.signinEvent(r, req, user, "account_inactive") != nil {
+			refusal = unavailable
+		}
+		redirectError(w, r, req.RedirectURI, req.State, refusal)
+		return
+	}
+	if s.signinEvent(r, req, user, "") != nil {
+		redirectError(w, r, req.RedirectURI, req.State, unavailable)
 		return
 	}
 	p := pending{Req: req, User: user, AuthTime: s.now()}
@@ -48,15 +67,51 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 		}
 		p.Patients = pts
 	}
-	id := newSecret()
+	s.proceed(w, r, newSecret(), binding, p, false)
+}
+
+// proceed shows what an authorization needs next: the picker while a patient must be chosen,
+// then the consent screen, or for a first-party client the code at once with every offered
+// scope. saved says whether p is stored already under id.
+func (s *Server) proceed(w http.ResponseWriter, r *http.Request, id, binding string, p pending, saved bool) {
+	firstParty := s.clients[p.Req.ClientID].FirstParty
+	if firstParty && !(p.Req.NeedPicker && p.Patient == "") {
+		if saved {
+			if err := s.rdb.Del(r.Context(), s.pendingKey(id)).Err(); err != nil {
+				s.loginStoreError(w, r, err)
+				return
+			}
+		}
+		s.grantAndIssue(w, r, p, p.Req.Scopes)
+		return
+	}
 	if !s.savePending(w, r, id, p) {
 		return
 	}
-	if req.NeedPicker {
+	if p.Req.NeedPicker && p.Patient == "" {
 		s.showPicker(w, id, binding, p)
 		return
 	}
 	s.showConsent(w, id, binding, p)
+}
+
+// grantAndIssue issues the code of p for scopes. A patient/ scope is never granted without a
+// patient: a standalone launch that needed the picker must have been through it.
+func (s *Server) grantAndIssue(w http.ResponseWriter, r *http.Request, p pending, scopes []string) {
+	req := p.Req
+	g := grant{ClientID: req.ClientID, Scopes: scopes, User: p.User, Nonce: req.Nonce, AuthTime: p.AuthTime}
+	switch {
+	case req.Launch != nil:
+		g.Context = &launchContext{Patient: req.Launch.Patient, Encounter: req.Launch.Encounter,
+			FHIRContext: req.Launch.FHIRContext, NeedPatientBanner: req.Launch.NeedPatientBanner}
+	case p.Patient != "":
+		g.Context = &launchContext{Patient: p.Patient, NeedPatientBanner: true}
+	}
+	if (req.NeedPicker && p.Patient == "") || (hasPatientScope(scopes) && (g.Context == nil || g.Context.Patient == "")) {
+		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "no patient was chosen"})
+		return
+	}
+	s.issueCode(w, r, req, g)
 }
 
 // pickerCaller is the user as a caller of the FHIR API, for the picker's patient search:
@@ -78,10 +133,7 @@ func (s *Server) handlePickPatient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Patient = choice
-	if !s.savePending(w, r, id, p) {
-		return
-	}
-	s.showConsent(w, id, binding, p)
+	s.proceed(w, r, id, binding, p, true)
 }
 
 // handleConsent takes the clinician's decision. Only scopes that were offered and are still
@@ -102,19 +154,11 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 			granted = append(granted, sc)
 		}
 	}
-	if !hasResourceScope(granted) {
+	if !grantable(granted) {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the user granted no access to data"})
 		return
 	}
-	g := grant{ClientID: req.ClientID, Scopes: granted, User: p.User, Nonce: req.Nonce, AuthTime: p.AuthTime}
-	switch {
-	case req.Launch != nil:
-		g.Context = &launchContext{Patient: req.Launch.Patient, Encounter: req.Launch.Encounter,
-			FHIRContext: req.Launch.FHIRContext, NeedPatientBanner: req.Launch.NeedPatientBanner}
-	case p.Patient != "":
-		g.Context = &launchContext{Patient: p.Patient, NeedPatientBanner: true}
-	}
-	s.issueCode(w, r, req, g)
+	s.grantAndIssue(w, r, p, granted)
 }
 
 // loadPending reads the pending authorization a page posted back, checking that the form

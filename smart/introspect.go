@@ -12,7 +12,9 @@ import (
 // (token-introspection.md): an active access token is described with its client, scope,
 // expiry, user and every launch-context field; anything else is exactly {"active":false}.
 // The caller authenticates as a confidential client, or with a bearer access token of ours
-// (token-introspection.md: a protected endpoint SHALL accept a suitably scoped bearer token).
+// (token-introspection.md: a protected endpoint SHALL accept a suitably scoped bearer token),
+// and learns only about tokens issued to itself, unless its registration marks it a resource
+// server: anyone else's token is {"active":false}, as RFC 7662 §2.2 allows.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	noStore(w.Header())
 	if s.throttle(w, r) {
@@ -22,7 +24,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, oerr)
 		return
 	}
-	if oerr := s.introspectionCaller(r); oerr != nil {
+	caller, oerr := s.introspectionCaller(r)
+	if oerr != nil {
 		writeTokenError(w, oerr)
 		return
 	}
@@ -31,7 +34,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, &oauthError{status: http.StatusBadRequest, code: errInvalidRequest, description: "token is required"})
 		return
 	}
-	body, ok := s.describe(r, raw)
+	body, ok := s.describe(r, raw, caller)
 	if !ok {
 		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
 		return
@@ -42,29 +45,33 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 // introspectionCaller checks that the request may introspect: a bearer access token of ours,
 // or a confidential client. A token that cannot be checked (the store is down) is a 503, as
 // on every surface.
-func (s *Server) introspectionCaller(r *http.Request) *oauthError {
-	unauthorized := &oauthError{status: http.StatusUnauthorized, code: errInvalidClient, description: "authenticate as a confidential client or with a bearer token"}
-	if bearer, err := gateway.BearerToken(r.Header); err == nil {
-		_, err := s.Authenticate(r.Context(), bearer)
+func (s *Server) introspectionCaller(r *http.Request) (Client, *oauthError) {
+	if _, err := gateway.BearerToken(r.Header); err == nil {
+		c, err := gateway.Authenticate(r.Context(), s.Tokens, r.Header)
 		switch {
 		case errors.Is(err, gateway.ErrInvalidToken):
-			return unauthorized
+			return Client{}, errClientAuth
 		case err != nil:
 			s.log.ErrorContext(r.Context(), "check the bearer token of an introspection", "err", err)
-			return &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
+			return Client{}, &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
 		}
-		return nil
+		return s.clients[c.ClientID], nil
 	}
-	if c, oerr := s.authenticateClient(r); oerr != nil || c.Public {
-		return unauthorized
+	c, oerr := s.authenticateClient(r)
+	if oerr != nil {
+		return Client{}, oerr
 	}
-	return nil
+	if c.Public {
+		return Client{}, errClientAuth // a client_id alone proves nothing
+	}
+	return c, nil
 }
 
-// describe returns the introspection answer for an active access token.
-func (s *Server) describe(r *http.Request, raw string) (map[string]any, bool) {
+// describe returns the introspection answer for an active access token that asker may learn
+// about: its own, or any when it is a resource server.
+func (s *Server) describe(r *http.Request, raw string, asker Client) (map[string]any, bool) {
 	caller, err := s.Authenticate(r.Context(), raw)
-	if err != nil {
+	if err != nil || asker.ID == "" || (caller.ClientID != asker.ID && !asker.ResourceServer) {
 		return nil, false
 	}
 	claims, err := s.signer.verify(raw, s.now())

@@ -11,6 +11,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/redisstore"
 )
 
@@ -133,7 +134,11 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 	user, err := s.exchange(r.Context(), p, flow, q.Get("code"))
 	if err != nil {
 		s.log.WarnContext(r.Context(), "login failed", "idp", p.conf.ID, "err", err)
-		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"})
+		failed := &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"}
+		if aerr := s.signinEvent(r, req, loggedInUser{}, "idp_error"); aerr != nil {
+			failed = &oauthError{code: errTemporarilyUnavailable, description: "try again later"}
+		}
+		redirectError(w, r, req.RedirectURI, req.State, failed)
 		return
 	}
 	s.afterLogin(w, r, req, user, binding.Value)
@@ -145,7 +150,7 @@ type loggedInUser struct {
 	Username string `json:"username"`
 	IdP      string `json:"idp"`
 	FHIRUser string `json:"fhir_user,omitempty"`
-	// Sponsor is, for sponsored staff, their sponsor's user id (see Options.Sponsors).
+	// Sponsor is, for sponsored staff, their sponsor's user id (see Options.Accounts).
 	Sponsor string `json:"sponsor,omitempty"`
 }
 
@@ -189,14 +194,38 @@ func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code stri
 // sponsor never changes, so it is captured once, at sign-in, and carried by the grant into
 // every token issued from it, refreshed ones included.
 func (s *Server) sponsorOf(ctx context.Context, user string) (string, error) {
-	if s.opts.Sponsors == nil {
+	if s.opts.Accounts == nil {
 		return "", nil
 	}
-	sponsor, err := s.opts.Sponsors.SponsorOf(ctx, user)
+	sponsor, err := s.opts.Accounts.SponsorOf(ctx, user)
 	if err != nil {
 		return "", fmt.Errorf("smart: sponsor of %s: %w", user, err)
 	}
 	return sponsor, nil
+}
+
+// standing checks that user's account may sign in (Options.Accounts): nil, an error wrapping
+// gateway.ErrForbidden, or a fault.
+func (s *Server) standing(ctx context.Context, user string) error {
+	if s.opts.Accounts == nil {
+		return nil
+	}
+	return s.opts.Accounts.CheckStanding(ctx, user)
+}
+
+// signinEvent records a sign-in at the gateway through app req.ClientID: "signin" when reason
+// is empty, else "signin.failure" with reason.
+func (s *Server) signinEvent(r *http.Request, req authRequest, user loggedInUser, reason string) error {
+	ev := audit.Action{Event: "signin", Outcome: audit.Success, Actor: user.Subject, Subject: user.Subject,
+		Sponsor: user.Sponsor, Client: req.ClientID, Source: s.opts.Proxies.Addr(r)}
+	if reason != "" {
+		ev.Event, ev.Outcome, ev.Reason = "signin.failure", audit.Failure, reason
+	}
+	err := audit.WriteAction(r.Context(), s.opts.Audit, ev)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "sign-in not recorded; refused", "err", err)
+	}
+	return err
 }
 
 // loginStoreError answers a failed store lookup during login: an expired or reused flow is

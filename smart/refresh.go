@@ -2,11 +2,13 @@ package smart
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/smart/scope"
 )
@@ -97,6 +99,16 @@ func (s *Server) validateRefresh(r *http.Request, client Client, raw string) (re
 	err := redisstore.GetJSON(ctx, s.rdb, s.refreshKey(raw), &rec)
 	if err == nil && (rec.Grant.ClientID != client.ID || s.familyAlive(ctx, rec.Family) != nil) {
 		return rec, nil, invalidGrant
+	}
+	if err == nil && !rec.Grant.Backend {
+		// A suspended or removed account gets no new token, checked before a public client's
+		// token is taken, so that a reinstated account's token still works.
+		if serr := s.standing(ctx, rec.Grant.User.Subject); errors.Is(serr, gateway.ErrForbidden) {
+			return rec, nil, &oauthError{status: http.StatusBadRequest, code: errInvalidGrant, description: "the account is suspended or removed"}
+		} else if serr != nil {
+			s.log.ErrorContext(ctx, "read the standing of a refreshing user", "err", serr)
+			return rec, nil, &oauthError{status: http.StatusServiceUnavailable, code: errTemporarilyUnavailable, description: "try again later"}
+		}
 	}
 	scopes := rec.Grant.Scopes
 	if req, ok := r.PostForm["scope"]; err == nil && ok && len(req) == 1 {

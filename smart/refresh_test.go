@@ -79,7 +79,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 func TestIntrospectAndRevoke(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
-		s, hs := newTestServer(t, srv.Client)
+		s, hs := newTestServer(t, srv.Client, Client{ID: "rs", SecretSHA256: hashSecret("rs-secret"), ResourceServer: true, GrantTypes: []string{}})
 		code := putGrantCode(t, s, "openid fhirUser patient/*.rs", &launchContext{Patient: "child-01", Encounter: "e1"})
 		_, tok, _ := postToken(t, hs.URL, codeForm(code, "https://app.example.org/cb"), "", "")
 		at := tok["access_token"].(string)
@@ -98,9 +98,13 @@ func TestIntrospectAndRevoke(t *testing.T) {
 			_ = json.NewDecoder(resp.Body).Decode(&b)
 			return resp.StatusCode, b
 		}
-		status, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret")
+		status, b := post("/oauth/introspect", url.Values{"token": {at}}, "rs", "rs-secret")
 		if status != http.StatusOK || b["active"] != true || b["patient"] != "child-01" || b["encounter"] != "e1" || b["fhirUser"] != "Practitioner/dr-patel" || b["client_id"] != "app" {
 			t.Fatalf("introspect: %d %v", status, b)
+		}
+		// Another client learns nothing of a token that is not its own.
+		if status, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret"); status != http.StatusOK || len(b) != 1 || b["active"] != false {
+			t.Errorf("another confidential client introspecting: %d %v", status, b)
 		}
 		if status, _ := post("/oauth/introspect", url.Values{"token": {at}}, "app", ""); status != http.StatusUnauthorized {
 			t.Errorf("a public client may not introspect: %d", status)
@@ -108,7 +112,7 @@ func TestIntrospectAndRevoke(t *testing.T) {
 		if status, _ := post("/oauth/revoke", url.Values{"token": {at}, "client_id": {"app"}}, "", ""); status != http.StatusOK {
 			t.Fatalf("revoke: %d", status)
 		}
-		if _, b := post("/oauth/introspect", url.Values{"token": {at}}, "conf", "s3cret"); len(b) != 1 || b["active"] != false {
+		if _, b := post("/oauth/introspect", url.Values{"token": {at}}, "rs", "rs-secret"); len(b) != 1 || b["active"] != false {
 			t.Errorf("after revocation: %v", b)
 		}
 	})
@@ -153,6 +157,8 @@ func (f sponsorsFunc) SponsorOf(ctx context.Context, user string) (string, error
 	return f(ctx, user)
 }
 
+func (f sponsorsFunc) CheckStanding(context.Context, string) error { return nil }
+
 // TestSponsorOf: without a sponsor directory nobody is staff; a directory that cannot answer
 // is an error, never "not staff".
 func TestSponsorOf(t *testing.T) {
@@ -161,11 +167,11 @@ func TestSponsorOf(t *testing.T) {
 	if got, err := s.sponsorOf(context.Background(), "accounts:u-staff"); got != "" || err != nil {
 		t.Errorf("no directory: %q, %v", got, err)
 	}
-	s.opts.Sponsors = sponsorsFunc(func(context.Context, string) (string, error) { return "accounts:u-pcp", nil })
+	s.opts.Accounts = sponsorsFunc(func(context.Context, string) (string, error) { return "accounts:u-pcp", nil })
 	if got, err := s.sponsorOf(context.Background(), "accounts:u-staff"); got != "accounts:u-pcp" || err != nil {
 		t.Errorf("staff: %q, %v", got, err)
 	}
-	s.opts.Sponsors = sponsorsFunc(func(context.Context, string) (string, error) { return "", errors.New("redis down") })
+	s.opts.Accounts = sponsorsFunc(func(context.Context, string) (string, error) { return "", errors.New("redis down") })
 	if _, err := s.sponsorOf(context.Background(), "accounts:u-staff"); err == nil {
 		t.Error("a failed lookup reads as not staff")
 	}

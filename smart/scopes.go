@@ -3,6 +3,7 @@ package smart
 import (
 	"slices"
 
+	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/smart/scope"
 )
 
@@ -10,7 +11,10 @@ import (
 // the consent screen then offers to the clinician (granted ⊆ requested ∩ user's choice ∩
 // policy: scopes-and-launch-context.md). Resource scopes are reduced to read (r, s): the
 // gateway never grants create, update or delete. system/ scopes belong to backend services.
-// Anything not offered is dropped, and the token response's scope shows the narrowing.
+// The first-party scopes (gateway.FirstPartyScopes) are offered to first-party clients only; a
+// third-party app that asks for them, or for any other "mypatients/" scope, has them dropped
+// like any scope it may not have, without an error that would reveal them. Anything not
+// offered is dropped, and the token response's scope shows the narrowing.
 func (s *Server) offerScopes(client Client, requested []string, ehrLaunch bool) []string {
 	var offer []string
 	add := func(sc string) {
@@ -38,6 +42,10 @@ func (s *Server) offerScopes(client Client, requested []string, ehrLaunch bool) 
 			if client.allowsGrant(grantRefreshToken) {
 				add(sc)
 			}
+		case gateway.ScopeAccessManage, gateway.ScopeStaffManage:
+			if client.FirstParty {
+				add(sc)
+			}
 		default:
 			r, ok, err := scope.ParseResource(sc)
 			if !ok || err != nil || (r.Context != "user" && r.Context != "patient") {
@@ -49,6 +57,14 @@ func (s *Server) offerScopes(client Client, requested []string, ehrLaunch bool) 
 		}
 	}
 	return offer
+}
+
+// grantable reports whether scopes give access to something: data (a patient/ or user/
+// resource scope) or the gateway's own API (a first-party scope).
+func grantable(scopes []string) bool {
+	return hasResourceScope(scopes) || slices.ContainsFunc(scopes, func(sc string) bool {
+		return slices.Contains(gateway.FirstPartyScopes, sc)
+	})
 }
 
 // hasResourceScope reports whether scopes hold a patient/ or user/ resource scope.

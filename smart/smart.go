@@ -7,8 +7,9 @@
 // file and follows Parse → Validate → Create → Respond; its short-lived state is in Redis under
 // keys it owns (state.go). It decides who the user is and what the app was granted, never which
 // patients the user may see: that is authz's job. It imports neither the FHIR API nor any store
-// of other concerns: the picker searches through PatientSearcher, the sponsor of staff comes
-// through Sponsors.
+// of other concerns: the picker searches through PatientSearcher, the sponsor and the standing
+// of an account come through Accounts. Its rate limits are counted in Redis (package limits),
+// shared by every replica, keyed by the client address that trusted_proxies vouches for.
 package smart
 
 import (
@@ -19,7 +20,8 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
 )
 
 // Client is a registered SMART app.
@@ -42,12 +44,49 @@ type Client struct {
 	GrantTypes []string
 	// LaunchCreator lets the client create EHR launch contexts (an EHR, not an app).
 	LaunchCreator bool
+	// FirstParty marks the gateway's own clients (the clinicians' portal): only they may be
+	// granted the first-party scopes (gateway.FirstPartyScopes), and they skip the consent
+	// screen (not the sign-in).
+	FirstParty bool
+	// ResourceServer lets the client introspect tokens issued to other clients.
+	ResourceServer bool
 }
 
-// Sponsors says who sponsors a staff user; *accounts.Store implements it.
-type Sponsors interface {
+// Accounts says who sponsors a staff user and whether an account is in good standing;
+// *accounts.Store implements it.
+type Accounts interface {
 	// SponsorOf returns the user id of user's sponsor, or "" when user is not sponsored staff.
 	SponsorOf(ctx context.Context, user string) (string, error)
+	// CheckStanding returns nil when user may act, an error wrapping gateway.ErrForbidden when
+	// the account is suspended or removed (or its sponsor suspended), and any other error when
+	// the standing could not be read.
+	CheckStanding(ctx context.Context, user string) error
+}
+
+// Limits are the SMART server's rate limits, each counted per client address in Redis; a zero
+// rule takes its default.
+type Limits struct {
+	// Authorize bounds the authorization requests one address may create (default 60 a
+	// minute): each is kept in Redis until it expires.
+	Authorize limits.Rule
+	// Endpoints is one budget per address for the token, introspection and revocation
+	// endpoints together (default 600 a minute).
+	Endpoints limits.Rule
+	// AssertionFailures bounds the failed client assertions per claimed client and address
+	// (default 20 in 10 minutes).
+	AssertionFailures limits.Rule
+}
+
+func (l *Limits) complete() {
+	if l.Authorize.Limit == 0 {
+		l.Authorize = limits.Rule{Name: "authorize", Limit: 60, Window: time.Minute}
+	}
+	if l.Endpoints.Limit == 0 {
+		l.Endpoints = limits.Rule{Name: "oauth-endpoints", Limit: 600, Window: time.Minute}
+	}
+	if l.AssertionFailures.Limit == 0 {
+		l.AssertionFailures = limits.Rule{Name: "assertion-failures", Limit: 20, Window: 10 * time.Minute}
+	}
 }
 
 // IdP is an OpenID Provider clinicians log in with.
@@ -74,9 +113,15 @@ type Options struct {
 	RefreshTokenTTL time.Duration
 	BackendTokenTTL time.Duration
 	LaunchTTL       time.Duration
-	// Sponsors is asked, when a user signs in, who sponsors them; the answer goes with every
-	// token issued from that sign-in (Caller.Sponsor). Without it nobody is staff.
-	Sponsors Sponsors
+	// Accounts is asked, when a user signs in, who sponsors them (the answer goes with every
+	// token issued from that sign-in, Caller.Sponsor) and, at sign-in and at every refresh,
+	// whether their account is in good standing. Without it nobody is staff or suspended.
+	Accounts Accounts
+	// Audit receives the "signin" and "signin.failure" events; required.
+	Audit audit.Writer
+	// Limits are the rate limits; Proxies says whose X-Forwarded-For names the client.
+	Limits  Limits
+	Proxies limits.Proxies
 	// Patients feeds the standalone patient picker; without it launch/patient is refused.
 	Patients PatientSearcher
 	// HTTPClient is used to talk to the identity providers.
@@ -91,13 +136,12 @@ type Server struct {
 	clients  map[string]Client
 	idps     map[string]*idp
 	idpOrder []string
-	limiter  *limiter
-	// assertFails limits failed client assertions per client id.
-	assertFails *limiter
-	jwks        *jwksCache
-	origins     map[string]bool
-	style       styleSheet
-	log         *slog.Logger
+	// authorizeLimit, endpoints and assertFails are the counters of Options.Limits.
+	authorizeLimit, endpoints, assertFails *limits.Limiter
+	jwks                                   *jwksCache
+	origins                                map[string]bool
+	style                                  styleSheet
+	log                                    *slog.Logger
 }
 
 // New checks opts and returns a Server. Identity providers are discovered lazily, on the first
@@ -115,20 +159,20 @@ func New(opts Options) (*Server, error) {
 	setDuration(&opts.RefreshTokenTTL, 30*24*time.Hour)
 	setDuration(&opts.BackendTokenTTL, 5*time.Minute)
 	setDuration(&opts.LaunchTTL, 5*time.Minute)
+	opts.Limits.complete()
+	rdb, prefix := opts.Tokens.rdb, opts.Tokens.prefix
 	s := &Server{
-		Tokens:  opts.Tokens,
-		opts:    opts,
-		clients: map[string]Client{},
-		idps:    map[string]*idp{},
-		log:     opts.Logger,
-		// Token redemption: a code is 256 random bits, so this only keeps floods off Redis.
-		limiter: newLimiter(rate.Every(100*time.Millisecond), 20),
-		// A client whose assertions keep failing from one address gets 20 tries, then one
-		// every 6 seconds.
-		assertFails: newLimiter(rate.Every(6*time.Second), 20),
-		jwks:        newJWKSCache(opts.HTTPClient),
-		origins:     map[string]bool{},
-		style:       newStyleSheet(),
+		Tokens:         opts.Tokens,
+		opts:           opts,
+		clients:        map[string]Client{},
+		idps:           map[string]*idp{},
+		log:            opts.Logger,
+		authorizeLimit: limits.New(rdb, prefix, opts.Limits.Authorize),
+		endpoints:      limits.New(rdb, prefix, opts.Limits.Endpoints),
+		assertFails:    limits.New(rdb, prefix, opts.Limits.AssertionFailures),
+		jwks:           newJWKSCache(opts.HTTPClient),
+		origins:        map[string]bool{},
+		style:          newStyleSheet(),
 	}
 	if err := s.addClients(opts.Clients); err != nil {
 		return nil, err

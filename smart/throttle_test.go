@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
@@ -15,7 +17,9 @@ import (
 // which share the address's budget.
 func TestThrottleSharedByTokenEndpoints(t *testing.T) {
 	t.Parallel()
-	_, hs := newTestServer(t, redistest.Embedded(t).Client)
+	rdb := redistest.Embedded(t).Client
+	s, hs := newTestServer(t, rdb)
+	s.endpoints = limits.New(rdb, "test:", limits.Rule{Name: "oauth-endpoints", Limit: 20, Window: time.Minute})
 	post := func(path string) (int, string) {
 		resp, err := http.Post(hs.URL+path, "application/x-www-form-urlencoded", strings.NewReader(url.Values{"token": {"x"}}.Encode()))
 		if err != nil {

@@ -2,10 +2,10 @@ package smart
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mypatients/gateway/redisstore"
@@ -39,13 +39,20 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req authReque
 }
 
 // throttle answers 429 to an address that has sent too many requests to the token,
-// introspection and revocation endpoints together, and reports whether it did. Codes,
-// tokens and secrets are all 256 random bits: the limit keeps floods off Redis and the
-// signature checks, it is not what makes guessing hopeless.
+// introspection and revocation endpoints together (Limits.Endpoints, shared by every
+// replica), and reports whether it did. Codes, tokens and secrets are all 256 random bits: the
+// limit keeps floods off Redis and the signature checks, it is not what makes guessing
+// hopeless.
 func (s *Server) throttle(w http.ResponseWriter, r *http.Request) bool {
-	if s.limiter.allow(clientIP(r)) {
+	n, err := s.endpoints.Take(r.Context(), s.opts.Proxies.Addr(r))
+	switch {
+	case err != nil:
+		s.storeFault(w, r, "count requests to the token endpoints", err)
+		return true
+	case n.Allowed:
 		return false
 	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(n.RetryAfter.Seconds())+1))
 	writeTokenError(w, &oauthError{status: http.StatusTooManyRequests, code: errSlowDown, description: "too many requests; slow down"})
 	return true
 }
@@ -193,12 +200,4 @@ func validVerifier(v string) bool {
 		return false
 	}
 	return strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") == ""
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +15,9 @@ var ErrCircuitOpen = errors.New("upstream: circuit open after repeated failures"
 
 // breaker is a small circuit breaker around a RoundTripper. After threshold consecutive
 // failures (transport errors or 5xx answers) it opens for cooldown; then one request is let
-// through (half-open): success closes the circuit, failure opens it again.
+// through (half-open): success closes the circuit, failure opens it again. Only the
+// upstream's faults count: a request its own client cancelled (a dropped connection) says
+// nothing about the upstream and is counted neither way.
 type breaker struct {
 	next      http.RoundTripper
 	threshold int
@@ -38,8 +41,21 @@ func (b *breaker) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, err)
 	}
 	resp, err := b.next.RoundTrip(r)
+	if err != nil && errors.Is(r.Context().Err(), context.Canceled) {
+		b.forget(probe)
+		return resp, err
+	}
 	b.record(probe, err == nil && resp.StatusCode < 500)
 	return resp, err
+}
+
+// forget ends a request that tells nothing about the upstream: a probe's slot is freed.
+func (b *breaker) forget(probe bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if probe {
+		b.probing = false
+	}
 }
 
 // admit lets a request through unless the circuit is open; after the cooldown it lets one

@@ -5,6 +5,7 @@
 package upstream
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,17 +34,25 @@ type Options struct {
 	// Timeout bounds a whole fact lookup.
 	ConnectTimeout, HeaderTimeout, Timeout time.Duration
 	// BreakerThreshold is how many consecutive failures (transport errors, 5xx) open the
-	// circuit (0 means 5); BreakerCooldown is how long it stays open (0 means 10s).
+	// circuit (0 means 5); BreakerCooldown is how long it stays open (0 means 10s). The data
+	// reads and the fact lookups each have a breaker of their own.
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
+	// DataConcurrency and FactConcurrency bound the requests in flight of each lane (0 means
+	// 64 and 32): neither can take the other's share of the upstream.
+	DataConcurrency, FactConcurrency int
+	// CallerConcurrency bounds the FHIR requests one caller may have in flight at once (0
+	// means 8), so that no single clinician can exhaust the upstream or its breakers (Admit).
+	CallerConcurrency int
 }
 
 // Client talks to the upstream FHIR server as the gateway.
 type Client struct {
-	base      *url.URL
-	token     string
-	transport http.RoundTripper
-	timeout   time.Duration
+	base        *url.URL
+	token       string
+	data, facts http.RoundTripper
+	callers     *callers
+	timeout     time.Duration
 }
 
 // New returns a Client for opts.
@@ -68,9 +77,15 @@ func New(opts Options) (*Client, error) {
 	if cooldown <= 0 {
 		cooldown = 10 * time.Second
 	}
-	return &Client{base: base, token: opts.BearerToken, transport: newBreaker(tr, threshold, cooldown),
-		timeout: opts.Timeout}, nil
+	return &Client{base: base, token: opts.BearerToken, timeout: opts.Timeout,
+		data:    newBreaker(newLane(tr, cmp.Or(opts.DataConcurrency, 64)), threshold, cooldown),
+		facts:   newBreaker(newLane(tr, cmp.Or(opts.FactConcurrency, 32)), threshold, cooldown),
+		callers: &callers{limit: cmp.Or(opts.CallerConcurrency, 8), busy: map[string]int{}}}, nil
 }
+
+// Admit takes one of the caller's slots of upstream work (CallerConcurrency); release gives
+// it back. ErrBusy means the caller has as many requests in flight as one caller may.
+func (c *Client) Admit(caller string) (release func(), err error) { return c.callers.admit(caller) }
 
 // Base returns a copy of the upstream FHIR base URL.
 func (c *Client) Base() *url.URL {
@@ -78,10 +93,10 @@ func (c *Client) Base() *url.URL {
 	return &u
 }
 
-// Transport returns the round tripper for requests to the upstream, behind the circuit
-// breaker (ErrCircuitOpen while open). It does not add the credential; call Authorize on each
-// outgoing request.
-func (c *Client) Transport() http.RoundTripper { return c.transport }
+// Transport returns the round tripper for the clinicians' data reads, in their own lane behind
+// their own circuit breaker (ErrCircuitOpen while open). It does not add the credential; call
+// Authorize on each outgoing request.
+func (c *Client) Transport() http.RoundTripper { return c.data }
 
 // Authorize sets the gateway's own credential on an outgoing request, replacing anything there.
 func (c *Client) Authorize(r *http.Request) {
@@ -100,8 +115,8 @@ func (c *Client) URL(path string, query url.Values) *url.URL {
 	return u
 }
 
-// GetJSON reads path (relative to the base) with query as the gateway and decodes the JSON
-// answer into v. A 404 or 410 is ErrNotFound; any other non-2xx status is an error.
+// GetJSON reads path (relative to the base) with query as the gateway, in the fact lookups'
+// lane, and decodes the JSON answer into v. A 404 or 410 is ErrNotFound; any other non-2xx status is an error.
 func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v any) error {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
@@ -115,7 +130,7 @@ func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v a
 	req.Header.Set("Accept", "application/fhir+json")
 	req.Header.Set("Prefer", "handling=strict")
 	c.Authorize(req)
-	resp, err := c.transport.RoundTrip(req)
+	resp, err := c.facts.RoundTrip(req)
 	if err != nil {
 		return fmt.Errorf("upstream: GET %s: %w", path, err)
 	}

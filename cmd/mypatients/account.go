@@ -30,7 +30,7 @@ func accountCommand(ctx context.Context, args []string, stdout io.Writer, enviro
 		return fmt.Errorf("account: %w", err)
 	}
 	defer rdb.Close()
-	accts := accounts.NewStore(rdb, cfg.Redis.KeyPrefix)
+	accts := accounts.NewStore(rdb, cfg.Redis.KeyPrefix, nil) // the support team hashes no password
 	if action != "show" {
 		trail := audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen})
 		if err := accts.ChangeStanding(ctx, trail, change); err != nil {

@@ -85,7 +85,8 @@ func demoCommand(ctx context.Context, args []string, stdout io.Writer, environ [
 	fs := newFlagSet("demo token", os.Stderr)
 	gateway := fs.String("gateway", "http://"+config.DefaultAddr, "gateway base URL")
 	idpID := fs.String("idp", "", "identity provider: accounts or childrens (default: childrens for hospdoc, else accounts)")
-	scope := fs.String("scope", "user/*.rs", "scopes to request")
+	scope := fs.String("scope", login.ShellScope, "scopes to request")
+	client := fs.String("client", login.ShellClientID, "client to sign in as: "+login.ShellClientID+" (first party) or "+config.DemoClientID+" (the third-party demo app)")
 	password := fs.String("password", "", "demo password (default $MYPATIENTS_DEMO_PASSWORD)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -107,8 +108,12 @@ func demoCommand(ctx context.Context, args []string, stdout io.Writer, environ [
 		}
 		*password = cfg.Demo.Password
 	}
+	redirect := login.ShellRedirectURI
+	if *client != login.ShellClientID {
+		redirect = config.DemoRedirectURI
+	}
 	tok, err := login.Login(ctx, login.Options{
-		Gateway: *gateway, ClientID: config.DemoClientID, RedirectURI: config.DemoRedirectURI, Scope: *scope,
+		Gateway: *gateway, ClientID: *client, RedirectURI: redirect, Scope: *scope,
 	}, *idpID, user, *password)
 	if err != nil {
 		return err

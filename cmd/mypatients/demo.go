@@ -9,9 +9,6 @@ import (
 	"log/slog"
 	"net"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/app"
 	"github.com/mypatients/gateway/demo/ehr"
@@ -52,9 +49,8 @@ func startDemoRedis(cfg *config.Config, run *runGroup, log *slog.Logger) (*demoW
 
 // start starts the embedded stand-in of every other part the configuration leaves empty, points
 // the configuration at it, and makes the demo user staff a staff account sponsored by pcp.
-func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient) error {
-	accts := accounts.NewStore(rdb, cfg.Redis.KeyPrefix)
-	if err := idp.SeedDemoSponsorship(ctx, accts); err != nil {
+func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, c *common) error {
+	if err := idp.SeedDemoSponsorship(ctx, c.accts); err != nil {
 		return err
 	}
 	if cfg.Upstream.URL == "" {
@@ -63,7 +59,7 @@ func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup
 		}
 	}
 	if len(cfg.IdentityProviders) == 0 {
-		if err := w.startIdPs(ctx, cfg, run, log, accts); err != nil {
+		if err := w.startIdPs(ctx, cfg, run, log, c); err != nil {
 			return err
 		}
 	}
@@ -93,15 +89,15 @@ func (w *demoWorld) startEHR(cfg *config.Config, run *runGroup, log *slog.Logger
 
 // startIdPs starts the demo identity providers. The accounts IdP also signs in the staff
 // accounts its users sponsor, with the passwords they chose on the set-up page.
-func (w *demoWorld) startIdPs(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, accts *accounts.Store) error {
+func (w *demoWorld) startIdPs(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, c *common) error {
 	w.password = cfg.Demo.Password
 	if w.password == "" {
 		w.password, w.generatedPassword = randomToken()[:16], true
 	}
 	addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
-	outside := map[string]idp.Accounts{"accounts": idp.StaffAccounts(accts, "accounts")}
+	outside := map[string]idp.Accounts{"accounts": idp.StaffAccounts(c.accts, "accounts")}
 	for _, d := range demoIdPs {
-		p, err := startDemoIdP(ctx, cfg, d.id, d.name, addrs[d.id], w.password, outside[d.id], run, log)
+		p, err := startDemoIdP(ctx, cfg, demoIdP{id: d.id, name: d.name, addr: addrs[d.id], password: w.password, accts: outside[d.id]}, c, run, log)
 		if err != nil {
 			return err
 		}
@@ -131,7 +127,14 @@ func (w *demoWorld) startApp(cfg *config.Config, run *runGroup, log *slog.Logger
 	return nil
 }
 
-func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, password string, accts idp.Accounts, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
+// demoIdP is one demo identity provider to start.
+type demoIdP struct {
+	id, name, addr, password string
+	accts                    idp.Accounts
+}
+
+func startDemoIdP(ctx context.Context, cfg *config.Config, d demoIdP, c *common, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
+	id, name, addr := d.id, d.name, d.addr
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return config.IdentityProvider{}, fmt.Errorf("demo IdP %s: listen on %s: %w", id, addr, err)
@@ -139,9 +142,10 @@ func startDemoIdP(ctx context.Context, cfg *config.Config, id, name, addr, passw
 	issuer := "http://" + ln.Addr().String()
 	secret := randomToken()
 	h, err := idp.New(ctx, idp.Config{
-		Issuer: issuer, Name: name, Password: password, Users: idp.DemoUsers(id), Accounts: accts,
+		Issuer: issuer, Name: name, Password: d.password, Users: idp.DemoUsers(id), Accounts: d.accts,
 		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret, RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback"}}},
-		Logger:  log.With("part", "demo-idp-"+id),
+		SignIn:  c.signIn, Proxies: c.proxies, Audit: c.trail,
+		Logger: log.With("part", "demo-idp-"+id),
 	})
 	if err != nil {
 		ln.Close()

@@ -16,10 +16,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway/accounts"
-	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/authz"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/ehr"
+	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/demo/patientportal"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/redisstore"
@@ -51,11 +51,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	run.onClose(func() { ln.Close() })
-	demo, rdb, err := startRedisAndDemo(ctx, cfg, &run, log)
+	demo, rdb, c, err := startRedisAndDemo(ctx, cfg, &run, log)
 	if err != nil {
 		return err
 	}
-	handler, err := build(ctx, cfg, &run, log, rdb)
+	handler, err := build(ctx, cfg, &run, log, rdb, c)
 	if err != nil {
 		return err
 	}
@@ -67,25 +67,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	return run.wait(ctx, log)
 }
 
-// startRedisAndDemo connects to Redis, in demo mode after starting the embedded stand-ins of
-// the parts the configuration leaves empty.
-func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, redis.UniversalClient, error) {
-	if !cfg.Demo.On() {
-		rdb, err := openRedis(ctx, cfg, run)
-		return nil, rdb, err
-	}
-	demo, err := startDemoRedis(cfg, run, log)
-	if err != nil {
-		return nil, nil, err
+// startRedisAndDemo connects to Redis and builds the shared parts, in demo mode then starting
+// the embedded stand-ins of the parts the configuration leaves empty.
+func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger) (*demoWorld, redis.UniversalClient, *common, error) {
+	var demo *demoWorld
+	if cfg.Demo.On() {
+		var err error
+		if demo, err = startDemoRedis(cfg, run, log); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	rdb, err := openRedis(ctx, cfg, run)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := demo.start(ctx, cfg, run, log, rdb); err != nil {
-		return nil, nil, err
+	c, err := newCommon(cfg, log, rdb)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return demo, rdb, nil
+	if demo != nil {
+		if err := demo.start(ctx, cfg, run, log, c); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return demo, rdb, c, nil
 }
 
 func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.UniversalClient, error) {
@@ -99,15 +104,15 @@ func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.Un
 
 // build constructs the gateway's parts from a complete configuration and returns its HTTP
 // handler. Everything it starts is registered with run for shutdown.
-func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient) (http.Handler, error) {
+func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common) (http.Handler, error) {
 	up, err := upstream.New(upstream.Options{
-		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken,
+		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
 		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
 	})
 	if err != nil {
 		return nil, err
 	}
-	accts, grantStore := accounts.NewStore(rdb, cfg.Redis.KeyPrefix), grants.NewStore(rdb, cfg.Redis.KeyPrefix)
+	accts, grantStore := c.accts, grants.NewStore(rdb, cfg.Redis.KeyPrefix)
 	authorizer, err := newAuthorizer(ctx, cfg, log, rdb, up, accts, grantStore)
 	if err != nil {
 		return nil, err
@@ -120,22 +125,24 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
 		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer,
-		Audit:  audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log}),
-		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: pageKey(cfg),
+		Audit:  c.trail,
+		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: cfg.Tokens.PageKey,
 	})
 	if err != nil {
 		return nil, err
 	}
 	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
-	sm, err := newSMART(cfg, log, tokens, accts, proxy)
+	sm, err := newSMART(cfg, log, tokens, c, proxy)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := buildSharing(cfg, run, log, rdb, up, accts, grantStore, tokens, portalKey)
+	shared, err := buildSharing(cfg, run, log, rdb, up, c, grantStore, tokens, portalKey)
 	if err != nil {
 		return nil, err
 	}
-	return routes(cfg, rdb, sm, shared, sm.CORS(proxy)), nil
+	// Every request carries its client address as trusted_proxies decide it, for its limits
+	// and audit records.
+	return c.proxies.Handler(routes(cfg, rdb, sm, shared, sm.CORS(proxy))), nil
 }
 
 // newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.
@@ -178,10 +185,11 @@ func routes(cfg *config.Config, rdb redis.UniversalClient, sm *smart.Server, sha
 	})
 }
 
-// registerDemoClients adds, in demo mode, the demo EHR (a launch creator) and the demo patient
-// portal (a backend service) to the configured clients, and returns the portal's key (nil
-// when the demo portal is off).
+// registerDemoClients adds, in demo mode, the demo shell (the first-party client of `demo
+// token`), the demo EHR (a launch creator) and the demo patient portal (a backend service) to
+// the configured clients, and returns the portal's key (nil when the demo portal is off).
 func registerDemoClients(cfg *config.Config, log *slog.Logger) *rsa.PrivateKey {
+	login.RegisterShell(cfg)
 	if secret := ehr.RegisterLauncher(cfg); secret != "" {
 		log.Info("demo EHR launcher registered; create launches with POST /smart/launch", "client_id", ehr.LauncherID, "secret", secret)
 	}
@@ -190,14 +198,6 @@ func registerDemoClients(cfg *config.Config, log *slog.Logger) *rsa.PrivateKey {
 		log.Error("the demo patient portal is off", "err", err)
 	}
 	return key
-}
-
-// pageKey returns the configured paging-link key, or nil for a random one per process.
-func pageKey(cfg *config.Config) []byte {
-	if cfg.Tokens.PageKey == "" {
-		return nil
-	}
-	return []byte(cfg.Tokens.PageKey)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

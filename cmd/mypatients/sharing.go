@@ -13,6 +13,7 @@ import (
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/patientportal"
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/mail"
 	"github.com/mypatients/gateway/sharing"
 	"github.com/mypatients/gateway/sharing/grants"
@@ -33,16 +34,20 @@ type sharingParts struct {
 
 // buildSharing builds the sharing service over its stores and starts the mail outbox.
 func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client,
-	accts *accounts.Store, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey) (*sharingParts, error) {
-	p := &sharingParts{setup: accounts.Handler(accts, log)}
+	c *common, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey) (*sharingParts, error) {
+	prefix := cfg.Redis.KeyPrefix
+	p := &sharingParts{setup: accounts.Handler(c.accts, accounts.PageOptions{Trail: c.trail, Proxies: c.proxies,
+		Attempts: limits.New(rdb, prefix, accounts.SetupAttempts), Logger: log})}
 	outbox, err := startOutbox(cfg, run, log, rdb, p)
 	if err != nil {
 		return nil, err
 	}
+	requests := sharing.RequestRule
+	requests.Limit = cfg.Limits.AccessRequests
 	svc := &sharing.Service{
-		Grants: grantStore, Invites: invite.NewStore(rdb, cfg.Redis.KeyPrefix), Accounts: accts, Mail: outbox,
-		EHR: sharing.EHR{Upstream: up}, SupportEmail: cfg.Access.SupportEmail,
-		BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
+		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Accounts: c.accts, Mail: outbox,
+		EHR: sharing.EHR{Upstream: up}, Audit: c.trail, RequestLimit: limits.New(rdb, prefix, requests),
+		SupportEmail: cfg.Access.SupportEmail, BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
 	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn}
 	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}

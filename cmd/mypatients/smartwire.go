@@ -2,20 +2,23 @@ package main
 
 import (
 	"log/slog"
+	"time"
 
-	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/smart"
 )
 
-// newSMART returns the SMART server: it issues tokens through tokens, asks accts who sponsors
-// a user signing in, and lists the picker's patients through the FHIR API's own search.
-func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, accts *accounts.Store, fhir smart.PatientSearcher) (*smart.Server, error) {
+// newSMART returns the SMART server: it issues tokens through tokens, asks the accounts who
+// sponsors a user signing in and whether they are in good standing, records sign-ins, and
+// lists the picker's patients through the FHIR API's own search.
+func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher) (*smart.Server, error) {
 	return smart.New(smart.Options{
 		Tokens: tokens, Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
 		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Sponsors: accts, Patients: fhir, Logger: log,
+		Accounts: c.accts, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Logger: log,
+		Limits: smart.Limits{Authorize: limits.Rule{Name: "authorize", Limit: cfg.Limits.Authorize, Window: time.Minute}},
 	})
 }
 
@@ -26,6 +29,7 @@ func smartClients(cs []config.Client) []smart.Client {
 			ID: c.ID, Name: c.Name, Public: c.Type == "public", SecretSHA256: c.SecretSHA256,
 			JWKS: c.JWKSJSON(), JWKSURL: c.JWKSURL,
 			RedirectURIs: c.RedirectURIs, Scopes: c.Scopes, GrantTypes: c.GrantTypes, LaunchCreator: c.LaunchCreator,
+			FirstParty: c.FirstParty, ResourceServer: c.ResourceServer,
 		})
 	}
 	return out

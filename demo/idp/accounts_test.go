@@ -3,7 +3,10 @@ package idp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/mypatients/gateway"
 )
 
 // staffDirectory is a fixed Accounts: the real one (Redis staff logins) lives in the gateway
@@ -24,6 +27,17 @@ func (d staffDirectory) Authenticate(_ context.Context, username, password strin
 	return User{}, false, nil
 }
 
+// Standing says u-staff (a demo user) is suspended and "down" cannot be read.
+func (d staffDirectory) Standing(_ context.Context, sub string) error {
+	switch sub {
+	case "u-staff":
+		return fmt.Errorf("suspended: %w", gateway.ErrForbidden)
+	case "u-pcp2":
+		return errDown
+	}
+	return nil
+}
+
 func TestOutsideAccounts(t *testing.T) {
 	t.Parallel()
 	st := newStore(Config{Issuer: "http://idp.test", Name: "t", Password: testPassword, Users: DemoUsers("accounts"),
@@ -39,9 +53,12 @@ func TestOutsideAccounts(t *testing.T) {
 		{"demo user, account's password", "pcp", "jo's own long password", "", false},
 		{"account posing as a demo user", "impostor@example.org", "impostor password", "", true},
 		{"accounts unavailable", "down@example.org", "x", "", true},
+		{"suspended demo user", "staff", testPassword, "", true},
+		{"demo user whose standing cannot be read", "pcp2", testPassword, "", true},
 	} {
 		u, ok, err := st.authenticate(context.Background(), tc.username, tc.password)
-		if ok != (tc.wantSub != "") || u.Subject != tc.wantSub || tc.wantErr != (err != nil) || (tc.username == "down@example.org" && !errors.Is(err, errDown)) {
+		if ok != (tc.wantSub != "") || u.Subject != tc.wantSub || tc.wantErr != (err != nil) || (tc.username == "down@example.org" && !errors.Is(err, errDown)) ||
+			(tc.username == "staff" && !errors.Is(err, gateway.ErrForbidden)) {
 			t.Errorf("%s: authenticate = %q, %v, %v", tc.name, u.Subject, ok, err)
 		}
 		if ok {

@@ -23,6 +23,9 @@ import (
 	"slices"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
 )
 
 // User is one account of the demo IdP.
@@ -46,6 +49,10 @@ type User struct {
 // The User's Subject must be stable and must not collide with a demo user's.
 type Accounts interface {
 	Authenticate(ctx context.Context, username, password string) (u User, ok bool, err error)
+	// Standing returns nil when the user with this sub claim (a demo user's too) may sign in,
+	// an error wrapping gateway.ErrForbidden when the account is suspended or removed, and any
+	// other error when it could not be read.
+	Standing(ctx context.Context, sub string) error
 }
 
 // Client is a relying party registered at the IdP: a confidential web client that
@@ -73,6 +80,14 @@ type Config struct {
 	// staff, whose passwords are in Redis) after the demo users: a username that is not a
 	// demo user is checked there with its own password, never the demo one.
 	Accounts Accounts
+	// SignIn limits failed sign-ins per account and per client address (package limits,
+	// shared by replicas); Proxies says whose X-Forwarded-For names the client. Zero limiters
+	// limit nothing.
+	SignIn  limits.SignIn
+	Proxies limits.Proxies
+	// Audit, when set, receives a "signin.failure" event for every refused sign-in; a record
+	// that cannot be written refuses the sign-in (503).
+	Audit audit.Writer
 	// Logger receives sign-in events (never passwords); nil discards them. The zitadel library
 	// logs protocol errors through slog.Default, which this package does not touch.
 	Logger *slog.Logger

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"github.com/mypatients/gateway/limits"
+	"github.com/mypatients/gateway/redisstore/redistest"
 	"html"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -24,6 +27,9 @@ const (
 	testClientID    = "gateway"
 	testSecret      = "gateway-secret"
 	testRedirectURI = "http://gateway.test/login/accounts/callback"
+	// The sign-in limits of the test IdPs: failed attempts per account and per address.
+	testAccountLimit = 5
+	testAddressLimit = 20
 )
 
 // testIdP is a running IdP with one registered client, reached over real HTTP.
@@ -39,12 +45,17 @@ func startIdP(t *testing.T, idpID string) *testIdP {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
+	rdb := redistest.Embedded(t).Client
 	h, err := New(ctx, Config{
 		Issuer:   issuer,
 		Name:     "Test IdP " + idpID,
 		Password: testPassword,
 		Users:    DemoUsers(idpID),
 		Clients:  []Client{{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirectURI}}},
+		SignIn: limits.SignIn{
+			Account: limits.New(rdb, "t:", limits.Rule{Name: "signin-account", Limit: testAccountLimit, Window: time.Minute}),
+			Address: limits.New(rdb, "t:", limits.Rule{Name: "signin-address", Limit: testAddressLimit, Window: time.Minute}),
+		},
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -1,31 +1,34 @@
 package idp
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
+	"errors"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
+	"strconv"
+
+	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
+	"github.com/mypatients/gateway/web"
 )
 
 // Messages of the login page. invalidCredentials is the one answer to every wrong username or
 // password, so the page never tells whether an account exists.
 const (
 	invalidCredentials = "Invalid username or password."
-	tooManyAttempts    = "Too many failed sign-in attempts. Wait a minute, then try again.\n"
+	tooManyAttempts    = "Too many failed sign-in attempts. Wait a few minutes, then try again."
+	busy               = "Sign-in is busy right now. Try again in a few seconds."
+	inactive           = "This account is suspended or removed. Contact the MyPatients support team."
 	unknownSignIn      = "This sign-in has expired or was already completed. Go back to the application and start again."
 )
 
 // maxFormBytes caps the login form body; two short fields and an id need far less.
 const maxFormBytes = 16 << 10
 
-// pageStyle is the only styling; the CSP allows exactly this block by its hash.
 const pageStyle = `body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}` +
 	`label,input,button{display:block;width:100%;box-sizing:border-box;margin:.25rem 0}` +
 	`input{padding:.5rem}button{margin-top:1rem;padding:.6rem}.error{color:#a00}`
@@ -66,28 +69,22 @@ type loginPage struct {
 	store    *store
 	callback func(ctx context.Context, authRequestID string) string
 	logger   *slog.Logger
-	csp      string
+	cfg      Config
+	// formTargets are the clients' redirect URIs: the form's post ends in a redirect there,
+	// and browsers apply form-action to it.
+	formTargets []string
 }
 
 func newLoginPage(cfg Config, st *store, callback func(context.Context, string) string, logger *slog.Logger) *loginPage {
-	return &loginPage{name: cfg.Name, store: st, callback: callback, logger: logger, csp: contentSecurityPolicy(cfg.Clients)}
-}
-
-// contentSecurityPolicy allows no script, no framing and only our style block. form-action must
-// also list the clients' origins: browsers apply it to the redirects that follow the form post,
-// and the sign-in ends with a redirect to the client.
-func contentSecurityPolicy(clients []Client) string {
-	sum := sha256.Sum256([]byte(pageStyle))
-	targets := []string{"'self'"}
-	for _, c := range clients {
+	var targets []string
+	for _, c := range cfg.Clients {
 		for _, ru := range c.RedirectURIs {
 			if u, err := url.Parse(ru); err == nil && !slices.Contains(targets, u.Scheme+"://"+u.Host) {
 				targets = append(targets, u.Scheme+"://"+u.Host)
 			}
 		}
 	}
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
-		"form-action " + strings.Join(targets, " ") + "; frame-ancestors 'none'; base-uri 'none'"
+	return &loginPage{name: cfg.Name, store: st, callback: callback, logger: logger, cfg: cfg, formTargets: targets}
 }
 
 // ServeHTTP serves the sign-in form (GET) and checks the credentials (POST).
@@ -104,16 +101,18 @@ func (p *loginPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.submit(w, r)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		p.plain(w, http.StatusMethodNotAllowed, "Method not allowed.\n")
+		p.message(w, http.StatusMethodNotAllowed, "Method not allowed", "Use the sign-in form.")
 	}
 }
 
 // submit checks a posted username and password and, when right, completes the authorization
-// request and sends the browser on to zitadel's callback, which redirects to the client.
+// request and sends the browser on to zitadel's callback, which redirects to the client. The
+// attempt is counted against the account and the client address before the password is
+// checked (limits.SignIn), and given back when it was right.
 func (p *loginPage) submit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		p.plain(w, http.StatusBadRequest, "Bad request.\n")
+		p.message(w, http.StatusBadRequest, "Bad request", "The sign-in form could not be read.")
 		return
 	}
 	id, username := r.PostForm.Get("authRequestID"), r.PostForm.Get("username")
@@ -121,28 +120,62 @@ func (p *loginPage) submit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, "message", pageData{Title: "Sign-in expired", Message: unknownSignIn})
 		return
 	}
-	key, ip, now := normalizeUsername(username), clientIP(r), p.store.now()
-	if p.store.failures.blocked(key, ip, now) {
-		p.logger.WarnContext(r.Context(), "sign-in refused: too many failures", "idp", p.name,
-			"username", p.store.users.loggable(key), "client_ip", ip)
-		w.Header().Set("Retry-After", "30")
-		p.plain(w, http.StatusTooManyRequests, tooManyAttempts)
-		return
+	ctx, key, ip := r.Context(), normalizeUsername(username), p.cfg.Proxies.Addr(r)
+	attempt, err := p.cfg.SignIn.Begin(ctx, key, ip)
+	if err == nil {
+		var user User
+		var ok bool
+		if user, ok, err = p.store.authenticate(ctx, username, r.PostForm.Get("password")); err == nil && ok {
+			p.signedIn(w, r, attempt, id, user)
+			return
+		} else if err == nil {
+			err = errWrongPassword
+		} else if errors.Is(err, limits.ErrBusy) {
+			err = errors.Join(err, attempt.Succeeded(ctx)) // nothing was checked: it does not count
+		}
 	}
-	user, ok, err := p.store.authenticate(r.Context(), username, r.PostForm.Get("password"))
-	if err != nil {
-		// Not a failed guess: nothing is counted against the user, and nothing says whether
-		// the account exists.
+	p.refuse(w, r, id, key, ip, err)
+}
+
+// errWrongPassword is a checked attempt that failed: an unknown username or a wrong password.
+var errWrongPassword = errors.New("idp: invalid username or password")
+
+// refuse answers a sign-in that did not succeed, after recording it ("signin.failure").
+func (p *loginPage) refuse(w http.ResponseWriter, r *http.Request, id, key, ip string, err error) {
+	status, reason, title, msg := http.StatusServiceUnavailable, "unavailable", "Try again later", "Sign-in is unavailable. Try again in a minute."
+	var limited limits.LimitedError
+	switch {
+	case errors.Is(err, errWrongPassword):
+		status, reason = http.StatusUnauthorized, "invalid_credentials"
+	case errors.As(err, &limited):
+		status, reason, title, msg = http.StatusTooManyRequests, "rate_limited", "Too many attempts", tooManyAttempts
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
+	case errors.Is(err, limits.ErrBusy):
+		status, reason, title, msg = http.StatusServiceUnavailable, "busy", "Busy", busy
+		w.Header().Set("Retry-After", "5")
+	case errors.Is(err, gateway.ErrForbidden):
+		status, reason, title, msg = http.StatusForbidden, "account_inactive", "Account not active", inactive
+	default:
 		p.logger.ErrorContext(r.Context(), "sign-in could not be checked", "idp", p.name, "err", err)
-		p.plain(w, http.StatusServiceUnavailable, "Sign-in is unavailable. Try again in a minute.\n")
+	}
+	p.logger.WarnContext(r.Context(), "sign-in refused", "idp", p.name, "reason", reason,
+		"username", p.store.users.loggable(key), "client_ip", ip)
+	if p.cfg.Audit != nil && audit.WriteAction(r.Context(), p.cfg.Audit, audit.Action{Event: "signin.failure", Outcome: audit.Failure,
+		Reason: reason, Client: "idp:" + p.name, Source: ip}) != nil {
+		status, title, msg = http.StatusServiceUnavailable, "Try again later", "Sign-in is unavailable. Try again in a minute."
+	}
+	if status == http.StatusUnauthorized {
+		// The typed username is not echoed either: the page stays byte-identical for every failure.
+		p.render(w, status, "login", pageData{Title: "Sign in", AuthRequestID: id, Error: invalidCredentials})
 		return
 	}
-	if !ok {
-		p.store.failures.fail(key, ip, now)
-		p.logger.WarnContext(r.Context(), "sign-in failed", "idp", p.name, "username", p.store.users.loggable(key), "client_ip", ip)
-		// The typed username is not echoed either: the page stays byte-identical for every failure.
-		p.render(w, http.StatusUnauthorized, "login", pageData{Title: "Sign in", AuthRequestID: id, Error: invalidCredentials})
-		return
+	p.message(w, status, title, msg)
+}
+
+// signedIn completes the authorization request of a right password.
+func (p *loginPage) signedIn(w http.ResponseWriter, r *http.Request, attempt limits.Attempt, id string, user User) {
+	if err := attempt.Succeeded(r.Context()); err != nil {
+		p.logger.WarnContext(r.Context(), "give back a successful sign-in attempt", "idp", p.name, "err", err)
 	}
 	if err := p.store.completeLogin(id, user.Subject); err != nil {
 		p.render(w, http.StatusBadRequest, "message", pageData{Title: "Sign-in expired", Message: unknownSignIn})
@@ -158,47 +191,14 @@ func (p *loginPage) loggedOut(w http.ResponseWriter, _ *http.Request) {
 	p.render(w, http.StatusOK, "message", pageData{Title: "Signed out", Message: "You are signed out."})
 }
 
-// render writes one of the page templates with the page security headers. It renders into a
-// buffer first so a template error cannot leave half a page behind.
+// render writes one of the page templates through package web, the one page writer with the
+// security headers (no framing, no script, no cache, no referrer).
 func (p *loginPage) render(w http.ResponseWriter, status int, name string, data pageData) {
 	data.Name, data.Action = p.name, loginPath
-	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
-		p.logger.Error("render page", "idp", p.name, "template", name, "error", err)
-		p.plain(w, http.StatusInternalServerError, "Internal error.\n")
-		return
-	}
-	p.secure(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	web.Write(w, status, pageTemplates.Lookup(name), data, p.formTargets...)
 }
 
-// plain writes a short text answer with the page security headers.
-func (p *loginPage) plain(w http.ResponseWriter, status int, msg string) {
-	p.secure(w)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(msg))
-}
-
-// secure sets the headers every page of ours carries: nothing cached, no referrer leaking the
-// auth request id, no framing (clickjacking), no script.
-func (p *loginPage) secure(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", p.csp)
-}
-
-// clientIP is the address the connection comes from. Forwarding headers are ignored on purpose:
-// the demo IdP is reached directly, and trusting them would let anyone pick their own key.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// message writes a short message page.
+func (p *loginPage) message(w http.ResponseWriter, status int, title, msg string) {
+	p.render(w, status, "message", pageData{Title: title, Message: msg})
 }

@@ -35,6 +35,11 @@ func (s staffAccounts) Authenticate(ctx context.Context, username, password stri
 	return User{Subject: sub, Username: accounts.NormalizeUsername(st.Email), Name: st.Name, Email: st.Email}, true, nil
 }
 
+// Standing is the gateway's standing of the account "<idp>:<sub>".
+func (s staffAccounts) Standing(ctx context.Context, sub string) error {
+	return s.store.CheckStanding(ctx, s.idp+":"+sub)
+}
+
 // The demo's sponsorship: staff (Rosa Garcia, RN) is sponsored by pcp (Dr. Patel).
 const (
 	demoStaffUser   = "accounts:u-staff"

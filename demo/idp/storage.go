@@ -29,7 +29,6 @@ type store struct {
 	requests map[string]*authRequest // by id
 	codes    map[string]string       // code → request id
 	tokens   map[string]*accessToken // by token id
-	failures *failureLimiter
 	// accounts and signedIn: users of Config.Accounts, remembered by subject when they sign
 	// in so that their claims can be issued; like every sign-in here, it lasts the process.
 	accounts Accounts
@@ -47,7 +46,6 @@ func newStore(cfg Config, key *signingKey) *store {
 		requests: map[string]*authRequest{},
 		codes:    map[string]string{},
 		tokens:   map[string]*accessToken{},
-		failures: newFailureLimiter(),
 		accounts: cfg.Accounts,
 		signedIn: map[string]User{},
 	}
@@ -215,5 +213,4 @@ func (s *store) pruneLocked(now time.Time) {
 			delete(s.tokens, id)
 		}
 	}
-	s.failures.prune(now)
 }

@@ -3,7 +3,9 @@ package grants_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,16 +66,35 @@ func TestRequestDecidedOnce(t *testing.T) {
 	ctx := context.Background()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
 		s := newStore(srv.Client)
-		r, err := s.AddRequest(ctx, grants.Request{Kind: grants.KindFamily, PatientID: "child-20", Requester: "accounts:u-specialist",
-			Clinician: "accounts:u-specialist", Name: "Dr. Moreau"}, time.Now())
-		if err != nil || r.ID == "" || r.Status != grants.Pending {
-			t.Fatalf("AddRequest = %+v, %v", r, err)
+		ask := grants.Request{Kind: grants.KindFamily, PatientID: "child-20", Requester: "accounts:u-specialist",
+			Clinician: "accounts:u-specialist", Name: "Dr. Moreau"}
+		var wg sync.WaitGroup
+		asked := make([]grants.Request, 8)
+		var made atomic.Int32
+		for i := range asked {
+			wg.Go(func() {
+				r, created, err := s.AddRequest(ctx, ask, time.Now())
+				if err != nil {
+					t.Error(err)
+				}
+				if created {
+					made.Add(1)
+				}
+				asked[i] = r
+			})
+		}
+		wg.Wait()
+		r := asked[0]
+		if made.Load() != 1 || r.ID == "" || r.Status != grants.Pending || slices.ContainsFunc(asked, func(o grants.Request) bool { return o.ID != r.ID }) {
+			t.Fatalf("eight concurrent requests for one patient: %d filed, %+v", made.Load(), asked)
+		}
+		if mine, _ := s.RequestsBy(ctx, "accounts:u-specialist"); len(mine) != 1 || mine[0].ID != r.ID {
+			t.Errorf("RequestsBy = %+v", mine)
 		}
 		pending, _ := s.RequestsForPatient(ctx, "child-20", grants.Pending)
 		if len(pending) != 1 {
 			t.Fatalf("pending = %v", pending)
 		}
-		var wg sync.WaitGroup
 		results := make([]error, 6)
 		for i := range results {
 			wg.Go(func() {
@@ -99,6 +120,9 @@ func TestRequestDecidedOnce(t *testing.T) {
 		}
 		if pending, _ := s.RequestsForPatient(ctx, "child-20", grants.Pending); len(pending) != 0 {
 			t.Errorf("still pending after a decision: %v", pending)
+		}
+		if again, created, err := s.AddRequest(ctx, ask, time.Now()); err != nil || !created || again.ID == r.ID {
+			t.Errorf("a new request after the decision: %+v %v %v", again, created, err)
 		}
 		if _, err := s.GetRequest(ctx, "nope"); !errors.Is(err, grants.ErrNotFound) {
 			t.Errorf("unknown request: %v", err)

@@ -61,23 +61,63 @@ func (s *Store) requestsOf(patientID string) string {
 	return s.prefix + "access-requests:patient:" + patientID
 }
 func (s *Store) requestsByKind(kind string) string { return s.prefix + "access-requests:" + kind }
+func (s *Store) requestsBy(requester string) string {
+	return s.prefix + "access-requests:requester:" + requester
+}
 
-// AddRequest records r as pending with a fresh id and returns it.
-func (s *Store) AddRequest(ctx context.Context, r Request, now time.Time) (Request, error) {
-	if r.PatientID == "" || r.Requester == "" || (r.Kind != KindPCP && r.Kind != KindFamily) {
-		return Request{}, fmt.Errorf("grants: add request: incomplete request")
+// pendingKey holds the id of the one pending request of kind for patientID to clinician.
+func (s *Store) pendingKey(kind, patientID, clinician string) string {
+	return s.prefix + "access-request:pending:" + kind + ":" + patientID + ":" + clinician
+}
+
+// AddRequest records r as pending with a fresh id and returns it with created true. When a
+// request of the same kind for the same patient and clinician is already pending, that one
+// is returned with created false: claiming the pending slot is one SETNX, so two concurrent
+// requests cannot both be filed.
+func (s *Store) AddRequest(ctx context.Context, r Request, now time.Time) (Request, bool, error) {
+	if r.PatientID == "" || r.Requester == "" || r.Clinician == "" || (r.Kind != KindPCP && r.Kind != KindFamily) {
+		return Request{}, false, fmt.Errorf("grants: add request: incomplete request")
 	}
 	r.ID, r.Status, r.CreatedAt = rand.Text(), Pending, now.UTC()
+	claimed, err := s.rdb.SetNX(ctx, s.pendingKey(r.Kind, r.PatientID, r.Clinician), r.ID, requestTTL).Result()
+	if err != nil {
+		return Request{}, false, fmt.Errorf("grants: claim pending request: %w", err)
+	}
+	if !claimed {
+		existing, err := s.PendingRequest(ctx, r.Kind, r.PatientID, r.Clinician)
+		return existing, false, err
+	}
 	if err := s.saveRequest(ctx, r); err != nil {
-		return Request{}, err
+		return Request{}, false, err
 	}
-	if err := s.rdb.SAdd(ctx, s.requestsOf(r.PatientID), r.ID).Err(); err != nil {
-		return Request{}, fmt.Errorf("grants: index request: %w", err)
+	for _, set := range []string{s.requestsOf(r.PatientID), s.requestsByKind(r.Kind), s.requestsBy(r.Requester)} {
+		if err := s.rdb.SAdd(ctx, set, r.ID).Err(); err != nil {
+			return Request{}, false, fmt.Errorf("grants: index request: %w", err)
+		}
 	}
-	if err := s.rdb.SAdd(ctx, s.requestsByKind(r.Kind), r.ID).Err(); err != nil {
-		return Request{}, fmt.Errorf("grants: index request: %w", err)
+	return r, true, nil
+}
+
+// PendingRequest returns the pending request of kind for patientID to clinician, or
+// ErrNotFound.
+func (s *Store) PendingRequest(ctx context.Context, kind, patientID, clinician string) (Request, error) {
+	id, err := s.rdb.Get(ctx, s.pendingKey(kind, patientID, clinician)).Result()
+	if errors.Is(err, redis.Nil) {
+		return Request{}, fmt.Errorf("grants: pending request: %w", ErrNotFound)
 	}
-	return r, nil
+	if err != nil {
+		return Request{}, fmt.Errorf("grants: pending request: %w", err)
+	}
+	r, err := s.GetRequest(ctx, id)
+	if err == nil && r.Status != Pending {
+		return Request{}, fmt.Errorf("grants: pending request: %w", ErrNotFound)
+	}
+	return r, err
+}
+
+// RequestsBy lists the requests requester filed, oldest first.
+func (s *Store) RequestsBy(ctx context.Context, requester string) ([]Request, error) {
+	return s.requestsIn(ctx, s.requestsBy(requester), "")
 }
 
 func (s *Store) saveRequest(ctx context.Context, r Request) error {
@@ -130,6 +170,7 @@ func (s *Store) Decide(ctx context.Context, id, status, by string, now time.Time
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, s.requestKey(id), b, requestTTL)
+			p.Del(ctx, s.pendingKey(r.Kind, r.PatientID, r.Clinician)) // a new request may be filed
 			return nil
 		})
 		out = r

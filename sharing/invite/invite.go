@@ -3,8 +3,10 @@
 // random bits, shown once to the portal (to email and print) and stored only as its SHA-256;
 // it is bound to one MRN, valid for six months and redeemed at most once, atomically. Every
 // way a redemption can fail (unknown, expired, used, wrong MRN) is the one error ErrInvalid,
-// so that a guesser learns nothing. Attempts are counted in Redis per user and per MRN, so
-// the limits hold across replicas. It owns its Redis keys. This package creates no grant and
+// so that a guesser learns nothing. Attempts are limited in Redis (package limits), so the
+// limits hold across replicas: per redeeming account (the one hard limit), and per MRN only
+// as a slow-down that issuing a new invitation lifts, so that another clinician's wrong
+// guesses can never lock the invited clinician out. It owns its Redis keys. This package creates no grant and
 // sends no mail: the flow that does is package sharing's.
 package invite
 
@@ -19,6 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/limits"
 )
 
 // Validity is how long an invitation can be redeemed.
@@ -27,8 +31,37 @@ const Validity = 183 * 24 * time.Hour
 // ErrInvalid is the one answer for a token that cannot be redeemed, whatever the cause.
 var ErrInvalid = errors.New("invite: this token and MRN do not match a valid invitation")
 
-// ErrRateLimited is returned when a user or an MRN has had too many attempts.
+// ErrRateLimited is returned when a user has had too many attempts.
 var ErrRateLimited = errors.New("invite: too many attempts; try again later")
+
+// ErrSlowed is returned when an MRN has had many wrong attempts and its next attempt must
+// wait a little.
+var ErrSlowed = errors.New("invite: many wrong attempts on this MRN; wait a little")
+
+// The limits of redemption attempts.
+var (
+	// UserRule: each redeeming account may try this often, right or wrong (a success is given
+	// back). With 130-bit tokens this is not what stops guessing; it stops floods.
+	UserRule = limits.Rule{Name: "invite-user", Limit: 10, Window: time.Hour}
+	// MRNFailureRule: after this many wrong attempts on one MRN...
+	MRNFailureRule = limits.Rule{Name: "invite-mrn-failures", Limit: 10, Window: time.Hour}
+	// MRNSlowRule: ...the MRN is tried at most this often, until the window ends or the family
+	// issues a new invitation.
+	MRNSlowRule = limits.Rule{Name: "invite-mrn-slow", Limit: 1, Window: time.Minute}
+)
+
+// Reason is the audit reason code of a failed redemption.
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return "invalid_invitation"
+	case errors.Is(err, ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, ErrSlowed):
+		return "slowed"
+	}
+	return "unavailable"
+}
 
 // Invitation is what is stored under the token's hash.
 type Invitation struct {
@@ -42,17 +75,16 @@ type Invitation struct {
 
 // Store issues and redeems invitations in Redis.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-	// Limit is the number of redemption attempts allowed per user, and per MRN, in Window.
-	Limit  int64
-	Window time.Duration
+	rdb                          redis.UniversalClient
+	prefix                       string
+	byUser, mrnFailures, mrnSlow *limits.Limiter
 }
 
-// NewStore returns a Store whose keys start with prefix, allowing 10 attempts per user and
-// per MRN an hour.
+// NewStore returns a Store whose keys start with prefix, with the limits UserRule,
+// MRNFailureRule and MRNSlowRule.
 func NewStore(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix, Limit: 10, Window: time.Hour}
+	return &Store{rdb: rdb, prefix: prefix, byUser: limits.New(rdb, prefix, UserRule),
+		mrnFailures: limits.New(rdb, prefix, MRNFailureRule), mrnSlow: limits.New(rdb, prefix, MRNSlowRule)}
 }
 
 func (s *Store) key(token string) string {
@@ -88,6 +120,9 @@ func (s *Store) Issue(ctx context.Context, inv Invitation, now time.Time) (strin
 	if err := s.put(ctx, token, inv); err != nil {
 		return "", Invitation{}, err
 	}
+	if err := errors.Join(s.mrnFailures.Reset(ctx, inv.MRN), s.mrnSlow.Reset(ctx, inv.MRN)); err != nil {
+		return "", Invitation{}, err
+	}
 	return token, inv, nil
 }
 
@@ -118,14 +153,12 @@ redis.call('HSET', KEYS[1], 'used_at', ARGV[2], 'used_by', ARGV[3])
 return 1
 `)
 
-// Redeem uses token for mrn on behalf of user, once. Any failure to match is ErrInvalid;
-// too many attempts by user or on mrn is ErrRateLimited (checked before the token, so that
-// the limit also stops guessing).
+// Redeem uses token for mrn on behalf of user, once. Any failure to match is ErrInvalid. The
+// limits are checked before the token (so that they also stop guessing): too many attempts by
+// user is ErrRateLimited; an MRN with many wrong attempts lets one attempt a minute through,
+// others get ErrSlowed. Both wrap a limits.LimitedError with the time to wait.
 func (s *Store) Redeem(ctx context.Context, token, mrn, user string, now time.Time) (Invitation, error) {
-	if err := s.count(ctx, "user:"+user, now); err != nil {
-		return Invitation{}, err
-	}
-	if err := s.count(ctx, "mrn:"+mrn, now); err != nil {
+	if err := s.admit(ctx, mrn, user); err != nil {
 		return Invitation{}, err
 	}
 	k := s.key(token)
@@ -134,13 +167,39 @@ func (s *Store) Redeem(ctx context.Context, token, mrn, user string, now time.Ti
 		return Invitation{}, fmt.Errorf("invite: redeem: %w", err)
 	}
 	if ok != 1 {
+		if _, err := s.mrnFailures.Take(ctx, mrn); err != nil {
+			return Invitation{}, err
+		}
 		return Invitation{}, ErrInvalid
 	}
 	var inv Invitation
 	if err := s.rdb.HGetAll(ctx, k).Scan(&inv); err != nil {
 		return Invitation{}, fmt.Errorf("invite: read redeemed invitation: %w", err)
 	}
-	return inv, nil
+	return inv, s.byUser.Refund(ctx, user)
+}
+
+// admit counts user's attempt and applies the MRN's slow-down.
+func (s *Store) admit(ctx context.Context, mrn, user string) error {
+	u, err := s.byUser.Take(ctx, user)
+	if err != nil {
+		return err
+	}
+	if !u.Allowed {
+		return fmt.Errorf("%w: %w", ErrRateLimited, limits.LimitedError{RetryAfter: u.RetryAfter})
+	}
+	failures, err := s.mrnFailures.Count(ctx, mrn)
+	if err != nil || failures < MRNFailureRule.Limit {
+		return err
+	}
+	slow, err := s.mrnSlow.Take(ctx, mrn)
+	if err != nil {
+		return err
+	}
+	if !slow.Allowed {
+		return fmt.Errorf("%w: %w", ErrSlowed, errors.Join(limits.LimitedError{RetryAfter: slow.RetryAfter}, s.byUser.Refund(ctx, user)))
+	}
+	return nil
 }
 
 // Release makes a redeemed invitation usable again. It is for the one case where redemption
@@ -149,26 +208,6 @@ func (s *Store) Redeem(ctx context.Context, token, mrn, user string, now time.Ti
 func (s *Store) Release(ctx context.Context, token string) error {
 	if err := s.rdb.HDel(ctx, s.key(token), "used_at", "used_by").Err(); err != nil {
 		return fmt.Errorf("invite: release: %w", err)
-	}
-	return nil
-}
-
-// count adds one attempt to the fixed window of who and fails with ErrRateLimited past the
-// limit.
-func (s *Store) count(ctx context.Context, who string, now time.Time) error {
-	window := now.Unix() / int64(s.Window.Seconds())
-	k := fmt.Sprintf("%sinvitation-attempts:%s:%d", s.prefix, who, window)
-	var n *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		n = p.Incr(ctx, k)
-		p.Expire(ctx, k, s.Window)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("invite: count attempts: %w", err)
-	}
-	if n.Val() > s.Limit {
-		return ErrRateLimited
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package invite_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/mypatients/gateway/limits"
 	"strings"
 	"sync"
 	"testing"
@@ -97,29 +99,49 @@ func TestRedeemOnceUnderConcurrency(t *testing.T) {
 	})
 }
 
+// TestRateLimits: a guesser is stopped by their own limit; their wrong guesses on an MRN only
+// slow it down (one attempt a minute), so the invited clinician still gets in; a re-issued
+// invitation lifts the slow-down.
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
 		s, _ := newStore(srv.Client)
-		s.Limit = 3
 		now := time.Now()
-		for i := range 3 {
+		token, _, err := s.Issue(ctx, invite.Invitation{PatientID: "child-19", MRN: "MRN1", By: "g"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range invite.UserRule.Limit {
 			if _, err := s.Redeem(ctx, "WRONG", "MRN1", "guesser", now); !errors.Is(err, invite.ErrInvalid) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
-		if _, err := s.Redeem(ctx, "WRONG", "MRN2", "guesser", now); !errors.Is(err, invite.ErrRateLimited) {
+		var limited limits.LimitedError
+		if _, err := s.Redeem(ctx, "WRONG", "MRN2", "guesser", now); !errors.Is(err, invite.ErrRateLimited) || !errors.As(err, &limited) || limited.RetryAfter <= 0 {
 			t.Errorf("per-user limit: %v", err)
 		}
-		for i := range 2 {
-			_, _ = s.Redeem(ctx, "WRONG", "MRN1", "other-"+string(rune('a'+i)), now)
+		if _, err := s.Redeem(ctx, token, "MRN1", "invited", now); err != nil {
+			t.Errorf("the invited clinician after ten wrong guesses by another: %v", err)
 		}
-		if _, err := s.Redeem(ctx, "WRONG", "MRN1", "fresh-user", now); !errors.Is(err, invite.ErrRateLimited) {
-			t.Errorf("per-MRN limit: %v", err)
+		token2, _, _ := s.Issue(ctx, invite.Invitation{PatientID: "child-19", MRN: "MRN1", By: "g"}, now)
+		for i := range invite.MRNFailureRule.Limit {
+			_, _ = s.Redeem(ctx, "WRONG", "MRN1", fmt.Sprintf("other-%d", i), now)
 		}
-		if _, err := s.Redeem(ctx, "WRONG", "MRN3", "fresh-user-2", now.Add(2*time.Hour)); !errors.Is(err, invite.ErrInvalid) {
-			t.Errorf("next window: %v", err)
+		if _, err := s.Redeem(ctx, "WRONG", "MRN1", "other-a", now); !errors.Is(err, invite.ErrInvalid) {
+			t.Errorf("first attempt of the slowed minute: %v", err)
+		}
+		if _, err := s.Redeem(ctx, token2, "MRN1", "invited", now); !errors.Is(err, invite.ErrSlowed) {
+			t.Errorf("second attempt of the slowed minute: %v", err)
+		}
+		token3, _, _ := s.Issue(ctx, invite.Invitation{PatientID: "child-19", MRN: "MRN1", By: "g"}, now)
+		if _, err := s.Redeem(ctx, token3, "MRN1", "invited", now); err != nil {
+			t.Errorf("after the family re-issued: %v", err)
+		}
+		for _, err := range []error{invite.ErrInvalid, invite.ErrRateLimited, invite.ErrSlowed, errors.New("x")} {
+			if invite.Reason(err) == "" {
+				t.Errorf("no reason for %v", err)
+			}
 		}
 	})
 }
