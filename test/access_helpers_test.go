@@ -38,6 +38,13 @@ type accessWorld struct {
 // system/Patient.rs) as the patient portal and sends mail to an in-test SMTP server.
 func startAccessWorld(t *testing.T, users ...string) *accessWorld {
 	t.Helper()
+	return startAccessWorldWith(t, nil, "", users...)
+}
+
+// startAccessWorldWith is startAccessWorld with extra environment settings and YAML appended
+// to the configuration file.
+func startAccessWorldWith(t *testing.T, env []string, yaml string, users ...string) *accessWorld {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -65,21 +72,26 @@ access:
   portal_clients: [patient-portal]
   support_email: support@test.example.org
   mail: {smtp_addr: "%s", tls: none, from: "MyPatients <no-reply@test.example.org>"}
-`, jwks, ln.Addr())
+`, jwks, ln.Addr()) + yaml
 	file := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := &accessWorld{gateway: startGatewayWith(t, gatewayOptions{RedisURL: startRedis(t), ConfigFile: file}),
+	w := &accessWorld{gateway: startGatewayWith(t, gatewayOptions{RedisURL: startRedis(t), ConfigFile: file, Env: env}),
 		smtp: capture, portalKey: key, tokens: map[string]string{}}
 	for _, u := range users {
-		tok, err := login.Login(context.Background(), w.loginOptions(), "accounts", u, w.password)
+		tok, err := login.Login(context.Background(), w.shellOptions(), "accounts", u, w.password)
 		if err != nil {
 			t.Fatalf("login %s: %v", u, err)
 		}
 		w.tokens[u] = tok.AccessToken
 	}
 	return w
+}
+
+// shellOptions sign in as the demo shell, the first-party client that may call /api.
+func (g *gateway) shellOptions() login.Options {
+	return login.Options{Gateway: g.base, ClientID: login.ShellClientID, RedirectURI: login.ShellRedirectURI, Scope: login.ShellScope}
 }
 
 // portalToken gets a backend-services access token as the patient portal.
@@ -120,6 +132,13 @@ func (w *accessWorld) portalToken(t *testing.T) string {
 // api calls the gateway's JSON API and returns the status and the decoded body.
 func (w *accessWorld) api(t *testing.T, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
+	status, _, out := w.apiWithHeaders(t, method, path, token, body)
+	return status, out
+}
+
+// apiWithHeaders is api that also returns the answer's headers.
+func (w *accessWorld) apiWithHeaders(t *testing.T, method, path, token string, body any) (int, http.Header, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -144,7 +163,7 @@ func (w *accessWorld) api(t *testing.T, method, path, token string, body any) (i
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%s %s: %d, body is not JSON: %.300s", method, path, resp.StatusCode, b)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, resp.Header, out
 }
 
 // read reads one FHIR resource as user and returns the status and body.

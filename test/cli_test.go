@@ -107,10 +107,15 @@ func TestCLIDemoTokenAndAudit(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("audit exited %d:\n%s", code, out)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var last map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
-		t.Fatalf("audit output is not JSON lines: %v\n%s", err, out)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit output is not JSON lines: %v\n%s", err, out)
+		}
+		if r["event"] == "fhir.read" {
+			last = r
+		}
 	}
 	if last["resource_type"] != "Patient" || last["decision"] != "allow" || last["username"] != "pcp" {
 		t.Errorf("last audit record = %v", last)

@@ -73,7 +73,7 @@ func TestDemoPortalPage(t *testing.T) {
 
 // loginUser signs a demo user of the accounts IdP in and returns the access token.
 func loginUser(g *gateway, user string) (string, error) {
-	tok, err := login.Login(context.Background(), g.loginOptions(), "accounts", user, g.password)
+	tok, err := login.Login(context.Background(), g.shellOptions(), "accounts", user, g.password)
 	if err != nil {
 		return "", err
 	}

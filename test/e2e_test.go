@@ -288,7 +288,26 @@ func toStrings(v any) []string {
 	return out
 }
 
+// readAudit returns the audit records of FHIR requests, oldest first.
 func readAudit(t *testing.T, g *gateway) []map[string]any {
+	t.Helper()
+	return slices.DeleteFunc(readTrail(t, g), func(r map[string]any) bool {
+		e, _ := r["event"].(string)
+		return !strings.HasPrefix(e, "fhir.")
+	})
+}
+
+// readEvents returns the audit records of access-management and sign-in events, oldest first.
+func readEvents(t *testing.T, g *gateway) []map[string]any {
+	t.Helper()
+	return slices.DeleteFunc(readTrail(t, g), func(r map[string]any) bool {
+		e, _ := r["event"].(string)
+		return strings.HasPrefix(e, "fhir.")
+	})
+}
+
+// readTrail returns every record of the audit stream, oldest first.
+func readTrail(t *testing.T, g *gateway) []map[string]any {
 	t.Helper()
 	opts, err := redis.ParseURL(g.redisURL)
 	if err != nil {

@@ -94,6 +94,7 @@ func startRedisProcess(t *testing.T) (string, func()) {
 
 // gateway is one running mypatients process with its demo parts.
 type gateway struct {
+	pid      int
 	base     string
 	redisURL string
 	password string
@@ -151,6 +152,7 @@ func startGatewayWith(t *testing.T, o gatewayOptions) *gateway {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	g.pid = cmd.Process.Pid
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})

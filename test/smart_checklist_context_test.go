@@ -149,6 +149,11 @@ func TestChecklist39Introspection(t *testing.T) {
 		b["iss"] != e.base || b["sub"] == "" || b["fhirUser"] != "Practitioner/dr-patel" {
 		t.Errorf("introspection %d %v", r.status, b)
 	}
+	// Only the token's own client or a resource server learns about it.
+	other := e.token(t, e.authorize(t, "pcp", func(o *login.Options) { o.Scope = "user/*.rs" }))
+	if r := e.post(t, "/oauth/introspect", url.Values{"token": {at}}, "", "Authorization", "Bearer "+other.str("access_token")); r.body["active"] != true {
+		t.Errorf("the same client's bearer token: %d %v", r.status, r.body)
+	}
 	// Protected: a bearer token of ours is accepted, nothing at all is not.
 	if r := e.post(t, "/oauth/introspect", url.Values{"token": {at}}, "", "Authorization", "Bearer "+at); r.body["active"] != true {
 		t.Errorf("bearer-authenticated introspection: %d %v", r.status, r.body)

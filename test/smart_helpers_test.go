@@ -94,6 +94,7 @@ clients:
   - id: %s
     type: confidential
     secret_sha256: %s
+    resource_server: true
     redirect_uris: [%q]
   - id: %s
     type: confidential

@@ -87,8 +87,8 @@ func TestSponsoredStaff(t *testing.T) {
 	if i < 0 {
 		t.Errorf("no audit record of staff refused for the sponsor's suspension")
 	}
-	if !slices.ContainsFunc(recs, func(r map[string]any) bool {
-		return r["user"] == "accounts:u-pcp" && r["decision"] == "suspend" && r["reason"] == "licence under review" && r["actor"] == "support-test"
+	if !slices.ContainsFunc(readEvents(t, w.gateway), func(r map[string]any) bool {
+		return r["subject"] == "accounts:u-pcp" && r["event"] == "account.suspend" && r["note"] == "licence under review" && r["actor"] == "support:support-test"
 	}) {
 		t.Errorf("no audit record of the support team's suspension of pcp")
 	}
@@ -105,8 +105,8 @@ func TestSponsoredStaff(t *testing.T) {
 			t.Errorf("%s after pcp's reinstatement: %d %.200s", user, status, body)
 		}
 	}
-	if !slices.ContainsFunc(readAudit(t, w.gateway), func(r map[string]any) bool {
-		return r["user"] == "accounts:u-pcp" && r["decision"] == "reinstate"
+	if !slices.ContainsFunc(readEvents(t, w.gateway), func(r map[string]any) bool {
+		return r["subject"] == "accounts:u-pcp" && r["event"] == "account.reinstate"
 	}) {
 		t.Errorf("no audit record of pcp's reinstatement")
 	}
