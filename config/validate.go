@@ -7,8 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )

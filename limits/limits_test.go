@@ -133,12 +133,12 @@ func TestClientAddr(t *testing.T) {
 		want   string
 	}{
 		{"198.51.100.9:5000", nil, "198.51.100.9"},
-		{"198.51.100.9:5000", []string{"203.0.113.1"}, "198.51.100.9"},                // untrusted peer: header ignored
-		{"10.1.2.3:5000", []string{"203.0.113.1"}, "203.0.113.1"},                      // through the balancer
-		{"10.1.2.3:5000", []string{"6.6.6.6, 203.0.113.1"}, "203.0.113.1"},             // client-written hop to the left
+		{"198.51.100.9:5000", []string{"203.0.113.1"}, "198.51.100.9"},                  // untrusted peer: header ignored
+		{"10.1.2.3:5000", []string{"203.0.113.1"}, "203.0.113.1"},                       // through the balancer
+		{"10.1.2.3:5000", []string{"6.6.6.6, 203.0.113.1"}, "203.0.113.1"},              // client-written hop to the left
 		{"10.1.2.3:5000", []string{"6.6.6.6", "203.0.113.1, 192.0.2.7"}, "203.0.113.1"}, // two proxies, two headers
-		{"10.1.2.3:5000", []string{"10.9.9.9"}, "10.9.9.9"},                            // all trusted: the leftmost
-		{"10.1.2.3:5000", []string{"203.0.113.1, garbage"}, "10.1.2.3"},                // malformed: stop at the proxy
+		{"10.1.2.3:5000", []string{"10.9.9.9"}, "10.9.9.9"},                             // all trusted: the leftmost
+		{"10.1.2.3:5000", []string{"203.0.113.1, garbage"}, "10.1.2.3"},                 // malformed: stop at the proxy
 		{"10.1.2.3:5000", []string{"[2001:db8::1]:443"}, "2001:db8::1"},
 		{"[::ffff:10.1.2.3]:5000", []string{"203.0.113.5"}, "203.0.113.5"},
 	} {
