@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -168,19 +169,25 @@ func chromiumBinary(t *testing.T) string {
 	return ""
 }
 
-// ensureNodeModules installs the locked npm packages when they are missing or older than the
-// lock file, as .ci/run does, so `go test ./...` also works where only Go and npm are present.
+// npmInstalls serializes ensureNodeModules per folder: parallel tests that need the same Node
+// project must not start it while another test's npm ci is still writing node_modules.
+var npmInstalls sync.Map // folder → *sync.Mutex
+
+// ensureNodeModules installs the locked npm packages of dir when they are missing or older than
+// the lock file, as .ci/run does, so `go test ./...` also works where only Go and npm are present.
 func ensureNodeModules(t *testing.T, dir string) {
 	t.Helper()
+	mu, _ := npmInstalls.LoadOrStore(dir, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
 	if err != nil {
 		t.Fatalf("the lock file of %s is missing: %v", dir, err)
 	}
-	mods, err := os.Stat(filepath.Join(dir, "node_modules"))
-	if err == nil && !lock.ModTime().After(mods.ModTime()) {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "fhirclient", "package.json")); err == nil {
-			return
-		}
+	// npm ci writes node_modules/.package-lock.json last; its presence means a finished install.
+	done, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+	if err == nil && !lock.ModTime().After(done.ModTime()) {
+		return
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {

@@ -51,7 +51,7 @@ func startMedplumServer(t *testing.T) *medplumServer {
 	if err != nil {
 		t.Fatal("node is not installed: the Medplum upstream needs Node.js 20 (apt-get install -y nodejs npm)")
 	}
-	installMedplum(t)
+	ensureNodeModules(t, medplumDir)
 	world := filepath.Join(t.TempDir(), "world.json")
 	resources, err := json.Marshal(ehr.Seed().Resources())
 	if err != nil {
@@ -108,24 +108,6 @@ func (m *medplumServer) stop() {
 		_ = m.stdin.Close()
 		_ = m.cmd.Process.Kill()
 		_ = m.cmd.Wait()
-	}
-}
-
-// installMedplum runs `npm ci` in the Node project when its node_modules is missing (CI does it
-// beforehand, see .ci/run).
-func installMedplum(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(medplumDir, "node_modules", "@medplum", "fhir-router")); err == nil {
-		return
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm is not installed: the Medplum upstream needs Node.js 20 with npm")
-	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = medplumDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", medplumDir, err, out)
 	}
 }
 
