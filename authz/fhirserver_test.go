@@ -28,7 +28,7 @@ type fhirServer struct {
 	failWith atomic.Int32
 }
 
-func newFHIRServer(t *testing.T) *fhirServer {
+func newFHIRServer(t testing.TB) *fhirServer {
 	t.Helper()
 	s := &fhirServer{resources: map[string]json.RawMessage{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
