@@ -22,8 +22,11 @@ func released(body []byte, header http.Header) *answer {
 }
 
 // encoded releases b as JSON, without HTML escaping so that narrative and values keep their
-// text.
+// text. A searchset is written by copying its checked resources (outBundle.appendJSON).
 func encoded(b any) *answer {
+	if ob, ok := b.(outBundle); ok {
+		return released(ob.appendJSON(make([]byte, 0, ob.size())), nil)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -118,3 +118,18 @@ func BenchmarkFilterBundleBaselineValid(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFilterBundleBaselineScan merely validates the same bytes with the gateway's own
+// scanner (jsonscan.go): the fastest validator here, and the floor of the filter.
+func BenchmarkFilterBundleBaselineScan(b *testing.B) {
+	body := benchBundle("http://ehr.internal:8081/fhir", 200)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := scanner{buf: body}
+		s.skip(0)
+		if s.end(); s.err != nil {
+			b.Fatal(s.err)
+		}
+	}
+}

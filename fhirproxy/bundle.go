@@ -1,15 +1,16 @@
 package fhirproxy
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strconv"
 )
 
-// The upstream's searchset, read, and the gateway's, written. This is the part of the search
-// filter that touches Bundle JSON; filter.go decides what of it is released.
+// The upstream's searchset, read in one pass, and the gateway's, written by copying the
+// checked bytes of each released resource. This is the part of the search filter that touches
+// Bundle JSON; filter.go decides what of it is released.
 
 // maxEntries bounds the entries of one upstream page, includes and outcomes together.
 const maxEntries = 5000
@@ -49,78 +50,281 @@ type outBundle struct {
 	Entry        []bundleEntry `json:"entry"`
 }
 
-// decodeSearchset reads an upstream searchset: the Bundle's members token by token and its
-// entries one at a time, each handed to onEntry, so the whole Bundle is never held as a
-// generic value. Repeated members (two "entry" arrays, two
-// "total"s) make the answer unusable: parsers disagree on which one counts.
-func decodeSearchset(body []byte, onEntry func(bundleEntry) error) (searchHead, error) {
+// searchEntry is one upstream entry as readSearchset read it: its resource scanned, and how it
+// was found. problem is why it must be dropped whatever its resource (a repeated member).
+type searchEntry struct {
+	resource    resourceScan
+	hasResource bool
+	mode        string
+	score       *float64
+	problem     error
+}
+
+// readSearchset reads an upstream searchset in one pass (jsonscan.go): the Bundle's members,
+// and its entries one at a time, each handed to onEntry with its resource scanned (scan.go).
+// A syntax error anywhere, a repeated Bundle member (two "entry" arrays, two "total"s: parsers
+// disagree on which one counts) or a member of the wrong type makes the answer unusable.
+func (h *Handler) readSearchset(body []byte, onEntry func(searchEntry)) (searchHead, error) {
 	var head searchHead
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return head, fmt.Errorf("searchset: not a JSON object (%v)", err)
+	s := scanner{buf: body}
+	st := newScanState(h.scrub, body)
+	var names [][]byte
+	if s.expect('{'); s.err != nil {
+		return head, fmt.Errorf("searchset: %w", s.err)
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return head, fmt.Errorf("searchset: %w", err)
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return head, fmt.Errorf("searchset member %q: %w", clip(key), errDuplicateKey)
-		}
-		seen[key] = true
-		if err := head.decodeMember(dec, key, onEntry); err != nil {
-			return head, fmt.Errorf("searchset member %q: %w", clip(key), err)
+	for n := 0; s.next('}', n); n++ {
+		name, _ := s.name()
+		names = append(names, name)
+		if err := head.readMember(&s, string(name), st, onEntry); err != nil {
+			return head, fmt.Errorf("searchset member %q: %w", clip(string(name)), err)
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return head, fmt.Errorf("searchset end: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return head, errors.New("searchset: trailing data")
-	}
-	if head.ResourceType != "Bundle" || head.Type != "searchset" {
+	switch s.end(); {
+	case s.err != nil:
+		return head, fmt.Errorf("searchset: %w", s.err)
+	case repeats(names):
+		return head, fmt.Errorf("searchset: %w", errDuplicateKey)
+	case head.ResourceType != "Bundle" || head.Type != "searchset":
 		return head, fmt.Errorf("searchset: got %q of type %q", clip(head.ResourceType), clip(head.Type))
 	}
 	return head, nil
 }
 
-// decodeMember reads the value of the searchset's member key.
-func (head *searchHead) decodeMember(dec *json.Decoder, key string, onEntry func(bundleEntry) error) error {
-	switch key {
-	case "resourceType":
-		return dec.Decode(&head.ResourceType)
-	case "type":
-		return dec.Decode(&head.Type)
-	case "total":
-		return dec.Decode(&head.Total)
-	case "link":
-		return dec.Decode(&head.Link)
-	case "entry":
-		return decodeEntries(dec, onEntry)
+// readMember reads the value of the searchset's member called name.
+func (head *searchHead) readMember(s *scanner, name string, st *scanState, onEntry func(searchEntry)) error {
+	if name == "entry" {
+		return readEntries(s, st, onEntry)
 	}
-	var skip json.RawMessage // id, meta, timestamp, signature...: not released
-	return dec.Decode(&skip)
+	s.ws()
+	at := s.pos
+	s.skip(1)
+	if s.err != nil {
+		return s.err
+	}
+	raw := s.buf[at:s.pos]
+	var ok bool
+	switch name {
+	case "resourceType":
+		head.ResourceType, ok = stringOf(raw)
+	case "type":
+		head.Type, ok = stringOf(raw)
+	case "total":
+		head.Total, ok = intOrNull(raw)
+	case "link":
+		head.Link, ok = readLinks(raw)
+	default: // id, meta, timestamp, signature...: not released
+		ok = true
+	}
+	if !ok {
+		return errors.New("not of its FHIR type")
+	}
+	return nil
 }
 
-// decodeEntries reads the entry array one entry at a time.
-func decodeEntries(dec *json.Decoder, onEntry func(bundleEntry) error) error {
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return fmt.Errorf("entry is not an array (%v)", err)
+// readEntries reads the entry array one entry at a time.
+func readEntries(s *scanner, st *scanState, onEntry func(searchEntry)) error {
+	if s.expect('['); s.err != nil {
+		return s.err
 	}
-	for n := 0; dec.More(); n++ {
+	for n := 0; s.next(']', n); n++ {
 		if n >= maxEntries {
 			return fmt.Errorf("more than %d entries", maxEntries)
 		}
-		var e bundleEntry
-		if err := dec.Decode(&e); err != nil {
+		e, err := readEntry(s, st)
+		if err != nil {
 			return fmt.Errorf("entry %d: %w", n, err)
 		}
-		if err := onEntry(e); err != nil {
-			return fmt.Errorf("entry %d: %w", n, err)
+		onEntry(e)
+	}
+	return s.err
+}
+
+// readEntry reads one entry: its resource, its search mode and score, and its fullUrl (only
+// checked: the gateway writes its own). Other members are dropped.
+func readEntry(s *scanner, st *scanState) (searchEntry, error) {
+	var e searchEntry
+	var buf [8][]byte
+	names := buf[:0]
+	if s.expect('{'); s.err != nil {
+		return e, s.err
+	}
+	for n := 0; s.next('}', n); n++ {
+		name, _ := s.name()
+		names = append(names, name)
+		if string(name) == "resource" {
+			e.resource, e.hasResource = scanResource(s, st), true
+			continue
+		}
+		s.ws()
+		at := s.pos
+		s.skip(1)
+		if err := e.readMember(string(name), s.buf[at:s.pos]); s.err == nil && err != nil {
+			return e, err
 		}
 	}
-	_, err := dec.Token()
-	return err
+	if repeats(names) {
+		e.problem = errDuplicateKey
+	}
+	return e, s.err
+}
+
+// readMember reads an entry member other than its resource.
+func (e *searchEntry) readMember(name string, raw []byte) error {
+	switch name {
+	case "fullUrl":
+		if _, ok := stringOf(raw); !ok && !isNull(raw) {
+			return errors.New("fullUrl is not a string")
+		}
+	case "search":
+		if isNull(raw) {
+			return nil
+		}
+		var bad error
+		err := objectMembers(raw, func(name, value []byte) {
+			var ok bool
+			switch string(name) {
+			case "mode":
+				if e.mode, ok = searchMode(value); !ok && !isNull(value) {
+					bad = errors.New("search.mode is not a string")
+				}
+			case "score":
+				if e.score, ok = floatOrNull(value); !ok {
+					bad = errors.New("search.score is not a number")
+				}
+			}
+		})
+		return cmp.Or(err, bad)
+	}
+	return nil
+}
+
+// searchMode reads a search mode, without a copy for the three FHIR knows.
+func searchMode(raw []byte) (string, bool) {
+	for _, mode := range [...]string{"match", "include", "outcome"} {
+		if len(raw) == len(mode)+2 && string(raw[1:len(raw)-1]) == mode && raw[0] == '"' {
+			return mode, true
+		}
+	}
+	return stringOf(raw)
+}
+
+// isNull reports whether raw is the literal null.
+func isNull(raw []byte) bool { return string(raw) == "null" }
+
+// intOrNull reads an integer, or null as nil.
+func intOrNull(raw []byte) (*int, bool) {
+	if isNull(raw) {
+		return nil, true
+	}
+	n, err := strconv.Atoi(string(raw))
+	return &n, err == nil
+}
+
+// floatOrNull reads a number, or null as nil.
+func floatOrNull(raw []byte) (*float64, bool) {
+	if isNull(raw) {
+		return nil, true
+	}
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') { // raw is one JSON value
+		return nil, false
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	return &f, err == nil
+}
+
+// readLinks reads the Bundle's links: an array of objects with a string relation and url.
+func readLinks(raw []byte) ([]bundleLink, bool) {
+	if raw[0] != '[' && !isNull(raw) {
+		return nil, false
+	}
+	var links []bundleLink
+	err := eachItem(raw, func(item []byte) error {
+		var l bundleLink
+		ok := true
+		err := objectMembers(item, func(name, value []byte) {
+			var good bool
+			switch string(name) {
+			case "relation":
+				l.Relation, good = stringOf(value)
+			case "url":
+				l.URL, good = stringOf(value)
+			default:
+				return
+			}
+			ok = ok && (good || isNull(value))
+		})
+		if err == nil && !ok {
+			err = errors.New("a link member is not a string")
+		}
+		links = append(links, l)
+		return err
+	})
+	return links, err == nil
+}
+
+// size is about how long the searchset is as JSON, to size its buffer once.
+func (b outBundle) size() int {
+	n := 256
+	for _, l := range b.Link {
+		n += len(l.URL) + 32
+	}
+	for _, e := range b.Entry {
+		n += len(e.Resource) + len(e.FullURL) + 64
+	}
+	return n
+}
+
+// appendJSON appends the released searchset to dst. Each entry's Resource is written as it is:
+// it must be valid JSON, which holds for what readSearchset scanned and the scrubber rewrote.
+func (b outBundle) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"resourceType":`...)
+	dst = appendJSONString(dst, b.ResourceType)
+	dst = append(dst, `,"type":`...)
+	dst = appendJSONString(dst, b.Type)
+	if b.Total != nil {
+		dst = strconv.AppendInt(append(dst, `,"total":`...), int64(*b.Total), 10)
+	}
+	dst = append(dst, `,"link":[`...)
+	for i, l := range b.Link {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(append(dst, `{"relation":`...), l.Relation)
+		dst = append(appendJSONString(append(dst, `,"url":`...), l.URL), '}')
+	}
+	dst = append(dst, `],"entry":[`...)
+	for i, e := range b.Entry {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = e.appendJSON(dst)
+	}
+	return append(dst, "]}"...)
+}
+
+// appendJSON appends one entry, with encoding/json's field order and omissions.
+func (e bundleEntry) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	if e.FullURL != "" {
+		dst = append(appendJSONString(append(dst, `"fullUrl":`...), e.FullURL), ',')
+	}
+	dst = append(append(dst, `"resource":`...), e.Resource...)
+	if e.Search != nil {
+		sep := byte('{')
+		dst = append(dst, `,"search":`...)
+		if e.Search.Mode != "" {
+			dst = appendJSONString(append(dst, sep, '"', 'm', 'o', 'd', 'e', '"', ':'), e.Search.Mode)
+			sep = ','
+		}
+		if e.Search.Score != nil {
+			score, _ := json.Marshal(*e.Search.Score) // a finite float: it came from JSON
+			dst = append(append(append(dst, sep), `"score":`...), score...)
+			sep = ','
+		}
+		if sep == '{' {
+			dst = append(dst, '{')
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
 }

@@ -1,6 +1,7 @@
 package fhirproxy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -30,6 +31,7 @@ type found struct {
 // how it was found.
 type foundEntry struct {
 	raw   []byte
+	names []span // the strings of raw that name the upstream, from raw's start: rewritten on release
 	info  resourceInfo
 	mode  string   // "match" or "include"; empty for a read
 	score *float64 // a match's search score, when the upstream gave one
@@ -49,7 +51,7 @@ func (h *Handler) inspectReply(ctx context.Context, req *fhirRequest, reply *ups
 // no patient, outside the token's scope query) gives the same 403 and text, so a caller cannot
 // learn whether a resource exists.
 func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upstreamReply) (found, *refusal) {
-	info, err := h.inspect(reply.body)
+	info, rs, err := h.inspect(reply.body)
 	switch {
 	case err != nil && info.Type == "":
 		return found{}, upstreamFailed(fmt.Errorf("GET %s: %w", req.upstreamPath(), err))
@@ -63,21 +65,21 @@ func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upst
 			return found{}, hidden(reasonUnexpected, err)
 		}
 	}
-	return found{entries: []foundEntry{{raw: reply.body, info: info}}, validators: reply.validators}, nil
+	fe := foundEntry{raw: reply.body[rs.start:rs.end], names: rs.names, info: info}
+	return found{entries: []foundEntry{fe}, validators: reply.validators}, nil
 }
 
 // inspectSearch reads a searchset entry by entry and keeps the matches of the searched type
 // and the includes of a vetted join whose resource and patients could be read; OperationOutcome
 // entries are dropped silently.
 func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal) {
-	var got found
-	head, err := decodeSearchset(body, func(e bundleEntry) error {
-		if fe, ok := h.candidate(req, e); ok {
+	got := found{entries: make([]foundEntry, 0, min(len(body)/512, maxEntries))}
+	head, err := h.readSearchset(body, func(e searchEntry) {
+		if fe, ok := h.candidate(req, body, e); ok {
 			got.entries = append(got.entries, fe)
 		} else if fe.mode != "outcome" {
 			got.dropped++
 		}
-		return nil
 	})
 	if err != nil {
 		return found{}, upstreamFailed(fmt.Errorf("search %s: %w", req.Type, err))
@@ -89,27 +91,25 @@ func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal)
 // candidate inspects one entry. ok is false for an entry that must be dropped: an outcome, not
 // a match of the searched type nor an include of a vetted join, or whose patient cannot be
 // established.
-func (h *Handler) candidate(req *fhirRequest, e bundleEntry) (fe foundEntry, ok bool) {
-	fe.mode = "match"
-	if e.Search != nil && e.Search.Mode != "" {
-		fe.mode = e.Search.Mode
-	}
+func (h *Handler) candidate(req *fhirRequest, body []byte, e searchEntry) (fe foundEntry, ok bool) {
+	fe.mode = cmp.Or(e.mode, "match")
 	if fe.mode == "outcome" {
 		return fe, false
 	}
-	info, err := h.inspect(e.Resource)
+	if e.problem != nil || !e.hasResource {
+		return foundEntry{}, false
+	}
+	info, err := h.resourceInfo(e.resource)
 	switch {
 	case err != nil:
 		return foundEntry{}, false
 	case fe.mode == "match" && info.Type == req.Type:
+		fe.score = e.score
 	case fe.mode == "include" && req.includesType(info.Type):
 	default:
 		return foundEntry{}, false
 	}
-	if e.Search != nil && fe.mode == "match" {
-		fe.score = e.Search.Score
-	}
-	fe.raw, fe.info = e.Resource, info
+	fe.raw, fe.names, fe.info = body[e.resource.start:e.resource.end], e.resource.names, info
 	return fe, true
 }
 
@@ -146,7 +146,7 @@ func (h *Handler) release(c gateway.Caller, req *fhirRequest, added url.Values, 
 	case !h.parser.scopeRulesFor(c, req.Type, gateway.Read).admits(h.parser.types[req.Type], e.info.Fields):
 		return refused(hidden(reasonScopeQuery, fmt.Errorf("%s/%s is outside the token's scope query", e.info.Type, e.info.ID)))
 	}
-	return released(h.scrub.resource(e.raw), got.validators)
+	return released(h.scrub.rewrite(e.raw, e.names), got.validators)
 }
 
 // releaseSearch writes the searchset of the entries whose every patient is allowed and that
@@ -162,7 +162,7 @@ func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Va
 			continue
 		}
 		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID),
-			Resource: h.scrub.resource(e.raw), Search: &entrySearch{Mode: e.mode, Score: e.score}})
+			Resource: h.scrub.rewrite(e.raw, e.names), Search: &entrySearch{Mode: e.mode, Score: e.score}})
 		if e.mode == "match" {
 			matches++
 		}

@@ -2,12 +2,15 @@ package fhirproxy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
@@ -157,11 +160,7 @@ func FuzzFilterBundle(f *testing.F) {
 // that was not decided, release what is allowed.
 func filterSearch(h *Handler, c gateway.Caller, req *fhirRequest, body []byte) (outBundle, *refusal) {
 	ctx := context.Background()
-	named := decisions{{asked: gateway.Request{Interaction: req.Interaction, ResourceType: req.Type, Patients: req.Patients},
-		Decision: gateway.Decision{Allow: true, Patients: map[string]gateway.PatientDecision{}}}}
-	for _, p := range req.Patients {
-		named[0].Patients[p] = gateway.PatientDecision{Allowed: true, Basis: "pcp"}
-	}
+	named := allowedNamed(req)
 	got, rf := h.inspectReply(ctx, req, &upstreamReply{body: body})
 	if rf != nil {
 		return outBundle{}, rf
@@ -208,27 +207,33 @@ func independentPatients(t *testing.T, raw []byte) []string {
 	return out
 }
 
-// FuzzScanPatients: the byte scan used for resources without escapes finds exactly what the
-// token scan finds.
+// FuzzScanPatients: the single-pass scan of a resource finds exactly the patients, contained
+// Patients and non-string references that the token-by-token scan of the oracle finds.
 func FuzzScanPatients(f *testing.F) {
 	p := testParser(f)
+	up, _ := url.Parse("http://ehr.internal:8081/fhir")
+	pub, _ := url.Parse("http://gw.example:8080/fhir")
+	sc := newScrubber(up, pub)
 	f.Add([]byte(`{"resourceType":"Observation","id":"o","subject":{"reference":"Patient/a"},"x":[{"reference" : "Patient/b"}]}`))
 	f.Add([]byte(`{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p"}]}`))
+	f.Add([]byte(`{"resourceType":"Patient","id":"p","link":[{"other":{"reference":"Pati\u0065nt/q"}}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if bytes.IndexByte(raw, '\\') >= 0 || !json.Valid(raw) {
+		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.TrimSpace(raw)[0] != '{' {
 			return
 		}
-		var top struct {
-			ResourceType string `json:"resourceType"`
+		s := scanner{buf: raw}
+		rs := scanResource(&s, newScanState(sc, raw))
+		if s.end(); s.err != nil {
+			t.Fatalf("%s: valid JSON refused: %v", raw, s.err)
 		}
-		_ = json.Unmarshal(raw, &top)
-		if top.ResourceType == "Patient" {
-			return // the token scan checks depth, the byte scan counts; both refuse contained ones
+		if errors.Is(rs.problem, errDuplicateKey) {
+			return // the oracle reads the last of two members; the scan refuses both
 		}
-		plain, err1 := p.refs.scanPlain(raw, top.ResourceType)
-		tokens, err2 := p.refs.scanTokens(raw)
-		if (err1 == nil) != (err2 == nil) || !slices.Equal(plain, tokens) {
-			t.Fatalf("%s: byte scan %q (%v), token scan %q (%v)", raw, plain, err1, tokens, err2)
+		fast, err1 := p.refs.patients(rs.refs)
+		err1 = cmp.Or(rs.problem, err1)
+		tokens, err2 := oracleResolver{p.refs}.scanTokens(raw)
+		if (err1 == nil) != (err2 == nil) || err1 == nil && !slices.Equal(fast, tokens) {
+			t.Fatalf("%s: scan %q (%v), token scan %q (%v)", raw, fast, err1, tokens, err2)
 		}
 	})
 }

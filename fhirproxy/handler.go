@@ -93,8 +93,11 @@ func New(opts Options) (*Handler, error) {
 		maxBody: cmp.Or(opts.MaxResponseBytes, 32<<20), scrub: newScrubber(opts.Upstream.Base(), public),
 	}
 	types := resourceTable()
-	h.parser = parser{prefix: public.Path, types: types,
+	h.parser = parser{prefix: public.Path, types: types, typeNames: map[string]string{},
 		refs: newRefResolver(public, opts.Upstream.Base()), maxCount: cmp.Or(opts.MaxCount, 100)}
+	for name := range types {
+		h.parser.typeNames[name] = name
+	}
 	if h.links, err = newLinkRewriter(opts.Upstream.Base(), public, &h.parser, opts.PageKey); err != nil {
 		return nil, fmt.Errorf("fhirproxy: %w", err)
 	}

@@ -1,12 +1,10 @@
 package fhirproxy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/mypatients/gateway"
@@ -14,60 +12,11 @@ import (
 
 // A returned resource, read: what it is (type, id, version) and whose data it is (the
 // compartment fields of the table, every Patient reference anywhere in it, and for a Binary the
-// DocumentReference its securityContext names). Only the top level and the references are
-// decoded; the clinical content is never interpreted.
+// DocumentReference its securityContext names). One scan (scan.go) reads it; only the top
+// level and the references are decoded, and the clinical content is never interpreted.
 
 // errNoPatient: a returned resource whose patient cannot be established is never released.
 var errNoPatient = errors.New("resource names no patient")
-
-// errDuplicateKey: a JSON object naming a member twice. Parsers disagree on which one wins,
-// so the gateway could check one value while the client reads the other.
-var errDuplicateKey = errors.New("duplicate JSON object member")
-
-// decodeObject reads one JSON object's members token by token, refusing repeated names and
-// trailing data. Member values stay raw.
-func decodeObject(raw []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	fields, err := readObject(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after JSON object")
-	}
-	return fields, nil
-}
-
-// readObject reads the next value of dec, which must be an object, into its members.
-func readObject(dec *json.Decoder) (map[string]json.RawMessage, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("read object: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("not a JSON object")
-	}
-	fields := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("read member name: %w", err)
-		}
-		key, _ := tok.(string)
-		if _, dup := fields[key]; dup {
-			return nil, fmt.Errorf("member %q: %w", clip(key), errDuplicateKey)
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("member %q: %w", clip(key), err)
-		}
-		fields[key] = v
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, fmt.Errorf("read object end: %w", err)
-	}
-	return fields, nil
-}
 
 // resourceInfo is what the proxy needs to know about a returned resource.
 type resourceInfo struct {
@@ -76,37 +25,52 @@ type resourceInfo struct {
 	// directory types and Binary.
 	Patients []string
 	// Fields are the top-level members, raw, for the scope-constraint and Binary checks.
-	Fields map[string]json.RawMessage
+	Fields fields
 }
 
-// inspect reads a resource's type, id and patients from the compartment fields the table
-// lists. Only the top level (and the references below it) is decoded; the clinical content is
-// never interpreted. A compartment resource that names no patient is an error.
-func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
-	fields, err := decodeObject(raw)
-	if err != nil {
-		return resourceInfo{}, fmt.Errorf("decode resource: %w", err)
+// inspect reads a resource that is a whole answer (a read, a Binary's DocumentReference). A
+// syntax error leaves info.Type empty.
+func (h *Handler) inspect(raw []byte) (resourceInfo, resourceScan, error) {
+	s := scanner{buf: raw}
+	rs := scanResource(&s, newScanState(h.scrub, raw))
+	if s.end(); s.err != nil {
+		return resourceInfo{}, rs, fmt.Errorf("decode resource: %w", s.err)
 	}
-	info := resourceInfo{Fields: fields}
-	if err := json.Unmarshal(fields["resourceType"], &info.Type); err != nil {
-		return resourceInfo{}, fmt.Errorf("resourceType: %w", err)
+	info, err := h.resourceInfo(rs)
+	return info, rs, err
+}
+
+// resourceInfo reads a scanned resource's type, id and patients from the compartment fields
+// the table lists and from every reference in it. A resource the scan found a problem with,
+// and a compartment resource that names no patient, are errors.
+func (h *Handler) resourceInfo(rs resourceScan) (resourceInfo, error) {
+	if errors.Is(rs.problem, errDuplicateKey) || errors.Is(rs.problem, errBadUTF8) {
+		// Not even its type can be read unambiguously: for a read, an upstream fault.
+		return resourceInfo{}, rs.problem
 	}
-	if err := json.Unmarshal(fields["id"], &info.ID); err != nil || !gateway.ValidID(info.ID) {
+	info := resourceInfo{Fields: rs.fields}
+	var ok bool
+	if info.Type, ok = h.typeName(rs.fields.get("resourceType")); !ok {
+		return resourceInfo{}, errors.New("resource without a resourceType")
+	}
+	if info.ID, ok = stringOf(rs.fields.get("id")); !ok || !gateway.ValidID(info.ID) {
 		return resourceInfo{}, fmt.Errorf("%s without a valid id", info.Type)
 	}
-	if meta, ok := fields["meta"]; ok {
-		var m struct {
-			VersionID string `json:"versionId"`
-		}
-		if err := json.Unmarshal(meta, &m); err == nil {
-			info.Version = m.VersionID
-		}
+	if rs.problem != nil {
+		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, rs.problem)
+	}
+	if meta := rs.fields.get("meta"); meta != nil {
+		_ = objectMembers(meta, func(name, value []byte) {
+			if string(name) == "versionId" {
+				info.Version, _ = stringOf(value)
+			}
+		})
 	}
 	spec, ok := h.parser.types[info.Type]
 	if !ok {
 		return info, fmt.Errorf("resource type %q is not served", info.Type)
 	}
-	patients, err := h.patientsOf(spec, info, raw)
+	patients, err := h.patientsOf(spec, info, rs.refs)
 	if err != nil {
 		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
 	}
@@ -114,10 +78,20 @@ func (h *Handler) inspect(raw json.RawMessage) (resourceInfo, error) {
 	return info, nil
 }
 
+// typeName reads a resourceType, without a copy for a served type.
+func (h *Handler) typeName(raw []byte) (string, bool) {
+	if len(raw) > 2 && raw[0] == '"' {
+		if name, ok := h.parser.typeNames[string(raw[1:len(raw)-1])]; ok {
+			return name, true
+		}
+	}
+	return stringOf(raw)
+}
+
 // patientsOf returns the patients of a resource: a Patient itself, those of the compartment
-// fields the table lists, and every patient a Reference anywhere in it names. A compartment
-// resource that names no patient is an error.
-func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, raw json.RawMessage) ([]string, error) {
+// fields the table lists, and every patient a Reference anywhere in it names (refs). A
+// compartment resource that names no patient is an error.
+func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs []string) ([]string, error) {
 	var patients []string
 	if spec.Class == classPatient {
 		patients = []string{info.ID}
@@ -132,7 +106,7 @@ func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, raw json.RawMessa
 		return nil, errNoPatient
 	}
 	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
-		more, err := h.parser.refs.scanPatients(raw, info.Type)
+		more, err := h.parser.refs.patients(refs)
 		if err != nil {
 			return nil, err
 		}
@@ -151,8 +125,8 @@ var errNoContext = errors.New("binary has no usable securityContext")
 // note's context), and returns the DocumentReference's patients. A securityContext naming a
 // Patient directly is that patient.
 func (h *Handler) binaryPatients(ctx context.Context, bin resourceInfo) ([]string, error) {
-	raw, ok := bin.Fields["securityContext"]
-	if !ok {
+	raw := bin.Fields.get("securityContext")
+	if raw == nil {
 		return nil, fmt.Errorf("binary %s: %w", bin.ID, errNoContext)
 	}
 	x, err := decodeReference(raw)
@@ -174,7 +148,7 @@ func (h *Handler) binaryPatients(ctx context.Context, bin resourceInfo) ([]strin
 	if err := h.up.GetJSON(ctx, "DocumentReference/"+r.ID, nil, &doc); err != nil {
 		return nil, fmt.Errorf("binary %s: fetch its DocumentReference: %w", bin.ID, err)
 	}
-	info, err := h.inspect(doc)
+	info, _, err := h.inspect(doc)
 	if err != nil || info.Type != "DocumentReference" || info.ID != r.ID {
 		return nil, fmt.Errorf("binary %s: its DocumentReference: %w", bin.ID, errors.Join(errNoContext, err))
 	}
@@ -187,7 +161,7 @@ func (h *Handler) binaryPatients(ctx context.Context, bin resourceInfo) ([]strin
 // attachmentNames reports whether one of a DocumentReference's attachments is Binary/id.
 func (h *Handler) attachmentNames(doc resourceInfo, id string) bool {
 	var content []attachment
-	if err := json.Unmarshal(doc.Fields["content"], &content); err != nil {
+	if err := json.Unmarshal(doc.Fields.get("content"), &content); err != nil {
 		return false
 	}
 	return slices.ContainsFunc(content, func(c attachment) bool {

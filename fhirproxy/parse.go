@@ -131,10 +131,11 @@ func (r *fhirRequest) includesType(typ string) bool {
 
 // parser turns request URLs into canonical requests using the resource table.
 type parser struct {
-	prefix   string // the path of the public FHIR base, e.g. "/fhir"
-	types    map[string]typeSpec
-	refs     refResolver
-	maxCount int
+	prefix    string // the path of the public FHIR base, e.g. "/fhir"
+	types     map[string]typeSpec
+	typeNames map[string]string // each served type's name, to read it without a copy
+	refs      refResolver
+	maxCount  int
 }
 
 // parse validates a GET request's path and query (a paging link the gateway rewrites, a

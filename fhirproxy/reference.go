@@ -1,8 +1,7 @@
 package fhirproxy
 
 import (
-	"bytes"
-	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -33,30 +32,40 @@ type ref struct {
 // a resource the gateway cannot check, so it is an error, never ignored.
 type refResolver struct {
 	bases []*url.URL
+	// origins and paths are each base's "scheme://host" (matched in any case) and its path
+	// with a trailing slash (matched exactly), so that an absolute reference is resolved by
+	// comparing prefixes: no URL parser whose normalisations could differ from the client's.
+	origins, paths []string
 }
 
 // newRefResolver returns a resolver for the given FHIR bases (without trailing slash).
 func newRefResolver(bases ...*url.URL) refResolver {
-	return refResolver{bases: bases}
+	rr := refResolver{bases: bases}
+	for _, b := range bases {
+		rr.origins = append(rr.origins, b.Scheme+"://"+b.Host)
+		rr.paths = append(rr.paths, b.Path+"/")
+	}
+	return rr
 }
 
-// parse parses a literal reference.
+// parse parses a literal reference: Type/id or Type/id/_history/version, relative or under a
+// local base.
 func (rr refResolver) parse(s string) (ref, error) {
 	rel, err := rr.relative(s)
 	if err != nil {
 		return ref{}, err
 	}
-	parts := strings.Split(rel, "/")
-	var r ref
-	switch {
-	case len(parts) == 2:
-		r = ref{Type: parts[0], ID: parts[1]}
-	case len(parts) == 4 && parts[2] == "_history" && gateway.ValidID(parts[3]):
-		r = ref{Type: parts[0], ID: parts[1], Version: parts[3]}
-	default:
-		return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
+	typ, rest, ok := strings.Cut(rel, "/")
+	id, history, versioned := strings.Cut(rest, "/")
+	r := ref{Type: typ, ID: id}
+	if versioned {
+		v, isHistory := strings.CutPrefix(history, "_history/")
+		if !isHistory || !gateway.ValidID(v) {
+			return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
+		}
+		r.Version = v
 	}
-	if !validTypeName(r.Type) || !gateway.ValidID(r.ID) {
+	if !ok || !validTypeName(r.Type) || !gateway.ValidID(r.ID) {
 		return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
 	}
 	return r, nil
@@ -64,9 +73,9 @@ func (rr refResolver) parse(s string) (ref, error) {
 
 // relative strips a local base from an absolute reference; relative references pass through.
 func (rr refResolver) relative(s string) (string, error) {
-	if strings.ContainsAny(s, "%?#\\ ") || s == "" {
-		// Escapes, queries, fragments (contained "#x") and spaces never occur in a local
-		// literal reference; refusing them avoids a second decoding ambiguity.
+	if strings.ContainsAny(s, "%?#\\ @") || s == "" {
+		// Escapes, queries, fragments (contained "#x"), user info and spaces never occur in a
+		// local literal reference; refusing them avoids a second decoding ambiguity.
 		return "", fmt.Errorf("reference %q: %w", s, errBadReference)
 	}
 	if !strings.Contains(s, "://") {
@@ -75,16 +84,11 @@ func (rr refResolver) relative(s string) (string, error) {
 		}
 		return s, nil
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.User != nil || u.Opaque != "" {
-		return "", fmt.Errorf("reference %q: %w", s, errBadReference)
-	}
-	for _, b := range rr.bases {
-		if !strings.EqualFold(u.Scheme, b.Scheme) || !strings.EqualFold(u.Host, b.Host) {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(u.Path, b.Path+"/"); ok {
-			return rest, nil
+	for i, origin := range rr.origins {
+		if len(s) > len(origin) && strings.EqualFold(s[:len(origin)], origin) {
+			if rest, ok := strings.CutPrefix(s[len(origin):], rr.paths[i]); ok {
+				return rest, nil
+			}
 		}
 	}
 	return "", fmt.Errorf("reference %q: %w", s, errBadReference)
@@ -127,28 +131,29 @@ type reference struct {
 	Type      string `json:"type"`
 }
 
-// decodeReference reads one Reference object, refusing repeated keys: two "reference"
-// members would be read as the last by this gateway and maybe as the first by the client.
-// Without escapes a repeated "reference" is also caught by scanPatients, which decides every
-// reference it finds, so the plain case takes the faster json.Unmarshal.
-func decodeReference(raw json.RawMessage) (reference, error) {
+// decodeReference reads one Reference object, refusing repeated members (two "reference"
+// members would be read as the last by one parser and as the first by another) and
+// "reference" or "type" values that are not strings.
+func decodeReference(raw []byte) (reference, error) {
 	var x reference
-	if bytes.IndexByte(raw, '\\') < 0 && bytes.Count(raw, []byte(`"type"`)) <= 1 {
-		if err := json.Unmarshal(raw, &x); err != nil {
-			return reference{}, fmt.Errorf("reference: %w", err)
+	var bad error
+	err := objectMembers(raw, func(name, value []byte) {
+		var dst *string
+		switch string(name) {
+		case "reference":
+			dst = &x.Reference
+		case "type":
+			dst = &x.Type
+		default:
+			return
 		}
-		return x, nil
-	}
-	fields, err := decodeObject(raw)
-	if err != nil {
+		var ok bool
+		if *dst, ok = stringOf(value); !ok {
+			bad = fmt.Errorf("reference.%s is not a string", name)
+		}
+	})
+	if err = cmp.Or(err, bad); err != nil {
 		return reference{}, fmt.Errorf("reference: %w", err)
-	}
-	for k, dst := range map[string]*string{"reference": &x.Reference, "type": &x.Type} {
-		if v, ok := fields[k]; ok {
-			if err := json.Unmarshal(v, dst); err != nil {
-				return reference{}, fmt.Errorf("reference.%s: %w", k, err)
-			}
-		}
 	}
 	return x, nil
 }
@@ -156,78 +161,54 @@ func decodeReference(raw json.RawMessage) (reference, error) {
 // patientsIn returns the patient ids named by a field holding a Reference or a list of them.
 // References to other types are skipped; a reference that may be a patient but cannot be
 // resolved locally (identifier-only, contained, another server) is an error.
-func (rr refResolver) patientsIn(raw json.RawMessage, out []string) ([]string, error) {
-	items, err := listOf(raw)
-	if err != nil {
-		return out, err
-	}
-	for _, item := range items {
+func (rr refResolver) patientsIn(raw []byte, out []string) ([]string, error) {
+	err := eachItem(raw, func(item []byte) error {
 		x, err := decodeReference(item)
 		if err != nil {
-			return out, err
+			return err
 		}
 		if x.Reference == "" {
 			if x.Type == "" || x.Type == "Patient" {
-				return out, fmt.Errorf("reference without a literal target: %w", errBadReference)
+				return fmt.Errorf("reference without a literal target: %w", errBadReference)
 			}
-			continue
+			return nil
 		}
 		r, err := rr.parse(x.Reference)
 		if err != nil {
-			return out, err
+			return err
 		}
 		if x.Type != "" && x.Type != r.Type {
-			return out, fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
+			return fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
 		}
 		if r.Type == "Patient" {
 			out = append(out, r.ID)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // patientsAt returns the patients named by the References at a dot-separated path below a
 // resource's top-level fields ("subject", "link.other"), searching lists element by element.
-func (rr refResolver) patientsAt(fields map[string]json.RawMessage, path string, out []string) ([]string, error) {
+func (rr refResolver) patientsAt(f fields, path string, out []string) ([]string, error) {
 	first, rest, nested := strings.Cut(path, ".")
-	raw, ok := fields[first]
-	if !ok {
+	raw := f.get(first)
+	switch {
+	case raw == nil:
 		return out, nil
-	}
-	if !nested {
+	case !nested:
 		return rr.patientsIn(raw, out)
 	}
-	items, err := listOf(raw)
-	if err != nil {
-		return out, err
-	}
-	for _, item := range items {
-		obj, err := decodeObject(item)
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", first, err)
+	err := eachItem(raw, func(item []byte) error {
+		var inner fields
+		if err := objectMembers(item, func(name, value []byte) { inner = append(inner, member{name, value}) }); err != nil {
+			return fmt.Errorf("%s: %w", first, err)
 		}
-		if out, err = rr.patientsAt(obj, rest, out); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
-}
-
-// listOf returns the elements of a JSON array, or the value itself when it is not one; null
-// and absent are empty.
-func listOf(raw json.RawMessage) ([]json.RawMessage, error) {
-	raw = bytes.TrimSpace(raw)
-	switch {
-	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-		return nil, nil
-	case raw[0] == '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, fmt.Errorf("list: %w", err)
-		}
-		return items, nil
-	}
-	return []json.RawMessage{raw}, nil
+		var err error
+		out, err = rr.patientsAt(inner, rest, out)
+		return err
+	})
+	return out, err
 }
 
 // validTypeName reports whether s looks like a FHIR resource type name.

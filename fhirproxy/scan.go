@@ -1,13 +1,19 @@
 package fhirproxy
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
+
+// One pass over a returned resource (scanResource) checks it as JSON and collects everything
+// the response checks need, so that nothing reads it again: its top-level members (type, id,
+// meta, the compartment fields, the fields a scope query constrains), the value of every
+// "reference" member anywhere in it, whether it contains a Patient, and every string that
+// names the upstream (the scrubber rewrites those, and only those, on release). A resource
+// that is valid JSON but must not be released (a repeated member name at any depth, invalid
+// UTF-8, a "reference" that is not a string, a contained Patient) gets a problem; the pass
+// still reads to its end, so that the rest of a Bundle can be read.
 
 // errContainedPatient: a resource carrying another Patient inside it (contained) would release
 // that patient's demographics under someone else's record.
@@ -17,146 +23,208 @@ var errContainedPatient = errors.New("resource contains a Patient")
 // differently, so the resource is not released.
 var errNotString = errors.New(`a "reference" member is not a string`)
 
-// scanPatients reads a whole resource token by token and returns every patient any Reference
-// anywhere in it names, not only in the compartment fields: an Observation of one child whose
-// "focus" names another child still names that child, so both must be allowed for it to be
-// released. A reference that mentions Patient but cannot be resolved locally, and a contained
-// Patient, are errors (the resource is not released).
-func (rr refResolver) scanPatients(raw []byte, typ string) ([]string, error) {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return rr.scanPlain(raw, typ)
-	}
-	return rr.scanTokens(raw)
+// errDuplicateKey: a JSON object naming a member twice. Parsers disagree on which one wins,
+// so the gateway could check one value while the client reads the other.
+var errDuplicateKey = errors.New("duplicate JSON object member")
+
+// member is one top-level member of a resource: its decoded name and its raw value.
+type member struct {
+	name  []byte
+	value []byte
 }
 
-// scanPlain is scanTokens for a resource without a single backslash, the usual case: with no
-// escapes every quote delimits a string, so a member named "reference" is exactly the bytes
-// "reference" followed by a colon, and bytes.Index finds them all without tokenising.
-func (rr refResolver) scanPlain(raw []byte, typ string) ([]string, error) {
+// fields are a resource's top-level members, in order, without repeats.
+type fields []member
+
+// get returns the raw value of the member called name, nil when there is none.
+func (f fields) get(name string) []byte {
+	for _, m := range f {
+		if string(m.name) == name {
+			return m.value
+		}
+	}
+	return nil
+}
+
+// span is the byte range of one JSON string literal, quotes included.
+type span struct{ start, end int }
+
+// resourceScan is what one pass over a resource found. Offsets are into the scanned buffer.
+type resourceScan struct {
+	start, end int
+	fields     fields
+	refs       []string // every "reference" member's value, decoded, in order
+	names      []span   // strings that name the upstream, from start
+	problem    error    // why the resource must not be released; nil when none
+}
+
+// scanState is what the scans of one buffer's resources share: the scrubber, its hits over the
+// buffer (the offsets, ascending, where the upstream's host name appears in any ASCII case,
+// consumed as the scans pass them: a plain string names the upstream exactly when one lies
+// inside it; strings with escapes or non-ASCII bytes are decoded and checked instead), and
+// buffers reused from one resource to the next.
+type scanState struct {
+	scrub  scrubber
+	hits   []int
+	names  [][]byte // the member names of the open objects, innermost last
+	fields []member // every resource's top-level members, one after the other
+	spans  []span   // every resource's strings that name the upstream, one after the other
+}
+
+func newScanState(sc scrubber, buf []byte) *scanState {
+	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
+	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64)}
+}
+
+// resourceWalk is one scan of one resource.
+type resourceWalk struct {
+	*scanner
+	*scanState
+	out resourceScan
+}
+
+// memberRole is what a member's name makes of its value.
+type memberRole uint8
+
+const (
+	roleNone         memberRole = iota
+	roleReference               // the value of a "reference" member: must be a string
+	roleResourceType            // the value of a "resourceType" member
+)
+
+// scanResource reads the value at s.pos, which must be an object, with st made for s.buf.
+func scanResource(s *scanner, st *scanState) resourceScan {
+	w := resourceWalk{scanner: s, scanState: st}
+	if w.ws() != '{' {
+		w.value(1, roleNone) // read past it
+		w.out.problem = errors.New("a resource is not a JSON object")
+	} else {
+		w.out.start = w.pos
+		first, firstSpan := len(st.fields), len(st.spans)
+		w.object(1)
+		w.out.fields = st.fields[first:len(st.fields):len(st.fields)]
+		w.out.names = st.spans[firstSpan:len(st.spans):len(st.spans)]
+	}
+	w.out.end = w.pos
+	return w.out
+}
+
+func (w *resourceWalk) flag(err error) {
+	if w.out.problem == nil {
+		w.out.problem = err
+	}
+}
+
+// value reads one value at depth (the resource object is depth 1).
+func (w *resourceWalk) value(depth int, role memberRole) {
+	c := w.ws()
+	if role == roleReference && c != '"' && w.err == nil {
+		w.flag(errNotString)
+	}
+	switch {
+	case depth > maxDepth:
+		w.fail("nested too deeply")
+	case c == '{':
+		w.object(depth + 1)
+	case c == '[':
+		w.pos++
+		for n := 0; w.next(']', n); n++ {
+			w.value(depth+1, roleNone)
+		}
+	case c == '"':
+		w.stringValue(depth, role)
+	case c == '-' || '0' <= c && c <= '9':
+		w.number()
+	default:
+		w.literal()
+	}
+}
+
+// object reads an object at pos; at depth 1 its members are the resource's fields.
+func (w *resourceWalk) object(depth int) {
+	w.pos++
+	base := len(w.names)
+	for n := 0; w.next('}', n); n++ {
+		nameAt := w.pos
+		name, flags := w.name()
+		w.text(nameAt, w.pos, flags)
+		w.names = append(w.names, name)
+		role := roleNone
+		switch string(name) {
+		case "reference":
+			role = roleReference
+		case "resourceType":
+			role = roleResourceType
+		}
+		w.ws()
+		start := w.pos
+		w.value(depth, role)
+		if depth == 1 {
+			w.fields = append(w.fields, member{name: name, value: w.buf[start:w.pos]})
+		}
+	}
+	if repeats(w.names[base:]) {
+		w.flag(errDuplicateKey)
+	}
+	w.names = w.names[:base]
+}
+
+// stringValue reads a string value and keeps what its member's role asks for.
+func (w *resourceWalk) stringValue(depth int, role memberRole) {
+	at := w.pos
+	start, end, flags := w.str()
+	w.text(at, w.pos, flags)
+	if w.err != nil || role == roleNone {
+		return
+	}
+	v := w.buf[start:end]
+	if flags&strEscaped != 0 {
+		v = unescape(w.buf[start-1 : end+1])
+	}
+	switch {
+	case role == roleReference:
+		w.out.refs = append(w.out.refs, string(v))
+	case depth > 1 && string(v) == "Patient": // a "resourceType" below the resource's own
+		w.flag(errContainedPatient)
+	}
+}
+
+// text checks one string literal (a name or a value) at [at, end): invalid UTF-8 is a
+// problem, and a string naming the upstream is kept for the scrubber.
+func (w *resourceWalk) text(at, end int, flags strFlags) {
+	if w.err != nil {
+		return
+	}
+	if flags&strBadUTF8 != 0 {
+		w.flag(errBadUTF8)
+		return
+	}
+	for len(w.hits) > 0 && w.hits[0] < at {
+		w.hits = w.hits[1:]
+	}
+	named := len(w.hits) > 0 && w.hits[0]+len(w.scrub.needle) <= end
+	if !named && flags&(strEscaped|strNonASCII) != 0 {
+		named = w.scrub.mentions(string(unescape(w.buf[at:end])))
+	}
+	if named {
+		w.spans = append(w.spans, span{at - w.out.start, end - w.out.start})
+	}
+}
+
+// patients returns the patients the resource's references name: a reference that mentions
+// Patient but cannot be resolved locally is an error.
+func (rr refResolver) patients(refs []string) ([]string, error) {
 	var out []string
-	rest := raw
-	for {
-		i := bytes.Index(rest, []byte(`"reference"`))
-		if i < 0 {
-			break
-		}
-		rest = bytes.TrimLeft(rest[i+len(`"reference"`):], " \t\r\n")
-		if len(rest) == 0 || rest[0] != ':' {
-			continue
-		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		if len(rest) == 0 || rest[0] != '"' {
-			return nil, errNotString
-		}
-		end := bytes.IndexByte(rest[1:], '"')
-		if end < 0 {
-			return nil, errors.New("scan resource: unterminated string")
-		}
-		id, err := rr.patientOf(string(rest[1 : 1+end]))
+	for _, s := range refs {
+		id, err := rr.patientOf(s)
 		if err != nil {
 			return nil, err
 		}
 		if id != "" {
 			out = append(out, id)
 		}
-		rest = rest[2+end:]
-	}
-	own := 0
-	if typ == "Patient" {
-		own = 1
-	}
-	if patientTypes(raw) > own {
-		return nil, errContainedPatient
 	}
 	return out, nil
-}
-
-// patientTypes counts the members "resourceType":"Patient" in a resource without escapes.
-func patientTypes(raw []byte) int {
-	n := 0
-	for rest := raw; ; {
-		i := bytes.Index(rest, []byte(`"resourceType"`))
-		if i < 0 {
-			return n
-		}
-		rest = bytes.TrimLeft(rest[i+len(`"resourceType"`):], " \t\r\n")
-		if len(rest) > 0 && rest[0] == ':' && bytes.HasPrefix(bytes.TrimLeft(rest[1:], " \t\r\n"), []byte(`"Patient"`)) {
-			n++
-		}
-	}
-}
-
-// scanTokens is the general scan, token by token, for resources with escapes.
-func (rr refResolver) scanTokens(raw []byte) ([]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers are not read, and 1E700 is valid JSON
-	var at position
-	var out []string
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return out, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("scan resource: %w", err)
-		}
-		value, member := at.next(tok)
-		v, isString := tok.(string)
-		switch {
-		case !value:
-		case member && !isString && at.key == "reference":
-			return nil, errNotString
-		case !isString:
-		case at.key == "resourceType" && v == "Patient" && len(at.stack) > 1:
-			return nil, errContainedPatient
-		case at.key == "reference":
-			id, err := rr.patientOf(v)
-			if err != nil {
-				return nil, err
-			}
-			if id != "" {
-				out = append(out, id)
-			}
-		}
-	}
-}
-
-// position is where scanTokens is in a resource: the open objects and arrays, and the name of
-// the member whose value comes next.
-type position struct {
-	stack []level
-	key   string
-}
-
-// level is one open object (keyNext: a member name comes next) or array.
-type level struct{ object, keyNext bool }
-
-// next takes one token. value is false for a member name or a closing delimiter; member is
-// true for the value of an object's member, whose name is then at.key.
-func (at *position) next(tok json.Token) (value, member bool) {
-	if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-		at.stack = at.stack[:len(at.stack)-1]
-		return false, false
-	}
-	n := len(at.stack)
-	if n > 0 && at.stack[n-1].object && at.stack[n-1].keyNext {
-		if s, ok := tok.(string); ok {
-			at.key, at.stack[n-1].keyNext = s, false
-			return false, false
-		}
-	}
-	if n > 0 && at.stack[n-1].object {
-		at.stack[n-1].keyNext = true // this token starts (or is) the member's value
-		member = true
-	} else if n > 0 {
-		at.key = "" // array elements are no member's value
-	}
-	switch tok {
-	case json.Delim('{'):
-		at.stack = append(at.stack, level{object: true, keyNext: true})
-	case json.Delim('['):
-		at.stack = append(at.stack, level{})
-	}
-	return true, member
 }
 
 // patientOf returns the patient a reference string names, "" for another type. A string that

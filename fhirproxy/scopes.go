@@ -117,13 +117,13 @@ func (r scopeRules) narrowQuery(q url.Values) (url.Values, bool) {
 }
 
 // admits reports whether a returned resource satisfies one of the constraints.
-func (r scopeRules) admits(spec typeSpec, fields map[string]json.RawMessage) bool {
+func (r scopeRules) admits(spec typeSpec, f fields) bool {
 	if !r.constrained {
 		return true
 	}
 	return slices.ContainsFunc(r.any, func(c url.Values) bool {
 		for k, vs := range c {
-			if !tokenMatches(fields[spec.Params[k].Field], vs[0]) {
+			if !tokenMatches(f.get(spec.Params[k].Field), vs[0]) {
 				return false
 			}
 		}
@@ -155,30 +155,27 @@ func tokenMatches(raw json.RawMessage, want string) bool {
 // tokenPairs returns what a token can match in an element: a code string, a Coding, each
 // Coding of a CodeableConcept, an Identifier, or lists of these.
 func tokenPairs(raw json.RawMessage) []codePair {
-	items, err := listOf(raw)
-	if err != nil {
-		return nil
-	}
 	var out []codePair
-	for _, item := range items {
+	_ = eachItem(raw, func(item []byte) error {
 		var code string
 		if json.Unmarshal(item, &code) == nil {
 			out = append(out, codePair{code: code})
-			continue
+			return nil
 		}
 		var v struct {
 			Coding []codePair0 `json:"coding"`
 			codePair0
 		}
 		if json.Unmarshal(item, &v) != nil {
-			continue
+			return nil
 		}
 		for _, c := range append(v.Coding, v.codePair0) {
 			if c.Code != "" || c.Value != "" {
 				out = append(out, codePair{system: c.System, code: c.Code + c.Value})
 			}
 		}
-	}
+		return nil
+	})
 	return out
 }
 

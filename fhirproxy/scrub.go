@@ -2,86 +2,134 @@ package fhirproxy
 
 import (
 	"bytes"
-	"encoding/json"
+	"cmp"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
-// scrubber removes the upstream's address from released resources. The fast path replaces the
-// exact base (raw and with JSON-escaped slashes) in the bytes, anywhere in any string, so the
-// resource is not decoded. When the upstream's host still appears in another spelling (case,
-// another path, JSON \u escapes), every string of the resource is decoded and rewritten.
+// scrubber removes the upstream's address from released resources: every string (member
+// names too) that names the upstream's host, in any case or escaping, is rewritten by text;
+// every other byte of a resource is released as the upstream sent it. scanResource finds the
+// strings: a plain ASCII string names the host when one of the scrubber's hits over the
+// buffer lies inside it; a string with escapes or non-ASCII bytes is decoded and checked with
+// mentions.
 type scrubber struct {
 	fromBase, toBase string
 	fromHost, toHost string
 	// fromName is the upstream's host name without port, scrubbed too unless the gateway
 	// shares it (both on 127.0.0.1, as in the demo); toName replaces it.
 	fromName, toName string
-	fast             [][2][]byte
+	// needle is what every mention of the upstream contains, in lower case: its name, or its
+	// host with the port when the name is shared.
+	needle string
+	// anchor is an index of needle whose byte has no case, to search for with IndexByte; -1
+	// when needle is all letters.
+	anchor int
 }
 
 func newScrubber(upstreamBase, public *url.URL) scrubber {
-	from, to := upstreamBase.String(), public.String()
 	name := strings.ToLower(upstreamBase.Hostname())
 	if strings.EqualFold(name, public.Hostname()) {
 		name = ""
 	}
-	return scrubber{
-		fromBase: from, toBase: to, fromHost: strings.ToLower(upstreamBase.Host), toHost: public.Host,
-		fromName: name, toName: public.Hostname(),
-		fast: [][2][]byte{
-			{[]byte(from), []byte(to)},
-			{[]byte(strings.ReplaceAll(from, "/", `\/`)), []byte(strings.ReplaceAll(to, "/", `\/`))},
-		},
+	s := scrubber{
+		fromBase: upstreamBase.String(), toBase: public.String(), fromHost: strings.ToLower(upstreamBase.Host),
+		toHost: public.Host, fromName: name, toName: public.Hostname(),
+		needle: cmp.Or(name, strings.ToLower(upstreamBase.Host)),
+	}
+	s.anchor = strings.IndexFunc(s.needle, func(r rune) bool { return !isLetter(byte(r)) && r != ':' })
+	if s.anchor < 0 {
+		s.anchor = strings.IndexFunc(s.needle, func(r rune) bool { return !isLetter(byte(r)) })
+	}
+	return s
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// hits appends to dst the offset of every occurrence of the needle in b, in any ASCII case,
+// in ascending order.
+func (s scrubber) hits(b []byte, dst []int) []int {
+	n := s.needle
+	if s.anchor < 0 { // all letters: rare, and a byte loop will do
+		for i := 0; i+len(n) <= len(b); i++ {
+			if b[i]|0x20 == n[0] && equalFoldASCII(b[i:i+len(n)], n) {
+				dst = append(dst, i)
+			}
+		}
+		return dst
+	}
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], n[s.anchor])
+		if i < 0 {
+			return dst
+		}
+		at := from + i - s.anchor
+		if at >= 0 && at+len(n) <= len(b) && equalFoldASCII(b[at:at+len(n)], n) {
+			dst = append(dst, at)
+		}
+		from += i + 1
 	}
 }
 
-// resource returns b with every upstream address replaced.
-func (s scrubber) resource(b []byte) []byte {
-	for _, r := range s.fast {
-		if bytes.Contains(b, r[0]) {
-			b = bytes.ReplaceAll(b, r[0], r[1])
+// equalFoldASCII reports whether b equals lower, a lower-case ASCII string, in any ASCII case.
+func equalFoldASCII(b []byte, lower string) bool {
+	for i := range len(lower) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
 		}
 	}
-	lower := bytes.ToLower(b)
-	if !bytes.Contains(lower, []byte(s.fromHost)) && (s.fromName == "" || !bytes.Contains(lower, []byte(s.fromName))) &&
-		!bytes.Contains(b, []byte(`\u`)) {
-		return b
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		// Cannot happen for a resource that passed inspect; never release it unscrubbed.
-		return []byte(`{}`)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s.walk(v)); err != nil {
-		return []byte(`{}`)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return true
 }
 
-// walk rewrites every string (and member name) below v.
-func (s scrubber) walk(v any) any {
-	switch x := v.(type) {
-	case string:
-		return s.text(x)
-	case []any:
-		for i := range x {
-			x[i] = s.walk(x[i])
-		}
-		return x
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[s.text(k)] = s.walk(e)
-		}
-		return out
+// rewrite returns raw, a resource that scanResource read, with each string at names (offsets
+// from raw's start) rewritten by text. raw itself is returned when there is none: it is never
+// modified.
+func (s scrubber) rewrite(raw []byte, names []span) []byte {
+	if len(names) == 0 {
+		return raw
 	}
-	return v
+	out := make([]byte, 0, len(raw)+len(names)*(len(s.toBase)-len(s.fromName)+8))
+	last := 0
+	for _, n := range names {
+		lit := raw[n.start:n.end]
+		t := string(lit[1 : len(lit)-1])
+		if bytes.IndexByte(lit, '\\') >= 0 {
+			t = string(unescape(lit))
+		}
+		out = append(out, raw[last:n.start]...)
+		out = appendJSONString(out, s.text(t))
+		last = n.end
+	}
+	return append(out, raw[last:]...)
+}
+
+// appendJSONString appends t, valid UTF-8, as a JSON string literal, escaping what
+// encoding/json escapes without HTML escaping.
+func appendJSONString(dst []byte, t string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, r := range t {
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r == '\n':
+			dst = append(dst, '\\', 'n')
+		case r == '\r':
+			dst = append(dst, '\\', 'r')
+		case r == '\t':
+			dst = append(dst, '\\', 't')
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			dst = append(dst, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return append(dst, '"')
 }
 
 // text replaces the upstream base, then any remaining mention of its host, case-insensitively.
@@ -89,6 +137,11 @@ func (s scrubber) walk(v any) any {
 // "hr.internal" after "ehr.internehr.internal"), so it repeats until none is left; a string
 // that keeps forming the upstream's name is withheld rather than released.
 func (s scrubber) text(t string) string {
+	if strings.Contains(t, s.fromBase) { // the usual case: an absolute reference to the upstream
+		if out := strings.ReplaceAll(t, s.fromBase, s.toBase); !s.mentions(out) {
+			return out // what the loop below returns too, only sooner
+		}
+	}
 	for range 8 {
 		t = replaceFold(t, s.fromBase, s.toBase)
 		t = replaceFold(t, s.fromHost, s.toHost)
@@ -127,4 +180,15 @@ func replaceFold(t, old, repl string) string {
 		b.WriteString(repl)
 		t, lower = t[i+len(old):], lower[i+len(old):]
 	}
+}
+
+// resource scrubs a resource alone: one scan, then rewrite. A resource that is not JSON is
+// released as {}, never unscrubbed.
+func (s scrubber) resource(b []byte) []byte {
+	sc := scanner{buf: b}
+	rs := scanResource(&sc, newScanState(s, b))
+	if sc.end(); sc.err != nil {
+		return []byte(`{}`)
+	}
+	return s.rewrite(b[rs.start:rs.end], rs.names)
 }
