@@ -25,6 +25,9 @@ func released(body []byte, header http.Header) *answer {
 // text. A searchset is written by copying its checked resources (outBundle.appendJSON).
 func encoded(b any) *answer {
 	if ob, ok := b.(outBundle); ok {
+		if ob.rendered != nil {
+			return released(ob.rendered, nil)
+		}
 		return released(ob.appendJSON(make([]byte, 0, ob.size())), nil)
 	}
 	var buf bytes.Buffer

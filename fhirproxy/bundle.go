@@ -48,6 +48,9 @@ type outBundle struct {
 	Total        *int          `json:"total,omitempty"`
 	Link         []bundleLink  `json:"link"`
 	Entry        []bundleEntry `json:"entry"`
+	// rendered is the searchset as JSON, when releaseSearch wrote it with the entries (whose
+	// Resources lie in it); appendJSON writes it as it is.
+	rendered []byte
 }
 
 // searchEntry is one upstream entry as readSearchset read it: its resource scanned, and how it
@@ -274,9 +277,25 @@ func (b outBundle) size() int {
 	return n
 }
 
-// appendJSON appends the released searchset to dst. Each entry's Resource is written as it is:
-// it must be valid JSON, which holds for what readSearchset scanned and the scrubber rewrote.
+// appendJSON appends the released searchset to dst: rendered, when releaseSearch wrote it as
+// it chose the entries. Each entry's Resource is written as it is: it must be valid JSON,
+// which holds for what readSearchset scanned and the scrubber rewrote.
 func (b outBundle) appendJSON(dst []byte) []byte {
+	if b.rendered != nil {
+		return append(dst, b.rendered...)
+	}
+	dst = b.appendHead(dst)
+	for i, e := range b.Entry {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = e.appendEnd(append(e.appendStart(dst), e.Resource...))
+	}
+	return append(dst, "]}"...)
+}
+
+// appendHead appends the searchset up to its first entry.
+func (b outBundle) appendHead(dst []byte) []byte {
 	dst = append(dst, `{"resourceType":`...)
 	dst = appendJSONString(dst, b.ResourceType)
 	dst = append(dst, `,"type":`...)
@@ -292,23 +311,21 @@ func (b outBundle) appendJSON(dst []byte) []byte {
 		dst = appendJSONString(append(dst, `{"relation":`...), l.Relation)
 		dst = append(appendJSONString(append(dst, `,"url":`...), l.URL), '}')
 	}
-	dst = append(dst, `],"entry":[`...)
-	for i, e := range b.Entry {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = e.appendJSON(dst)
-	}
-	return append(dst, "]}"...)
+	return append(dst, `],"entry":[`...)
 }
 
-// appendJSON appends one entry, with encoding/json's field order and omissions.
-func (e bundleEntry) appendJSON(dst []byte) []byte {
+// appendStart appends an entry up to its resource, with encoding/json's field order and
+// omissions.
+func (e bundleEntry) appendStart(dst []byte) []byte {
 	dst = append(dst, '{')
 	if e.FullURL != "" {
 		dst = append(appendJSONString(append(dst, `"fullUrl":`...), e.FullURL), ',')
 	}
-	dst = append(append(dst, `"resource":`...), e.Resource...)
+	return append(dst, `"resource":`...)
+}
+
+// appendEnd appends the rest of an entry after its resource.
+func (e bundleEntry) appendEnd(dst []byte) []byte {
 	if e.Search != nil {
 		sep := byte('{')
 		dst = append(dst, `,"search":`...)

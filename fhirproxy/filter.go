@@ -57,7 +57,7 @@ func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upst
 		return found{}, upstreamFailed(fmt.Errorf("GET %s: %w", req.upstreamPath(), err))
 	case err != nil:
 		return found{}, hidden(reasonUnexpected, err)
-	case info.Type != req.Type || info.ID != req.ID || (req.Version != "" && info.Version != "" && info.Version != req.Version):
+	case info.Type != req.Type || info.ID != req.ID || (req.Version != "" && info.version() != "" && info.version() != req.Version):
 		return found{}, hidden(reasonUnexpected, fmt.Errorf("asked for %s, got %s/%s", req.upstreamPath(), info.Type, info.ID))
 	}
 	if info.Type == "Binary" {
@@ -146,32 +146,74 @@ func (h *Handler) release(c gateway.Caller, req *fhirRequest, added url.Values, 
 	case !h.parser.scopeRulesFor(c, req.Type, gateway.Read).admits(h.parser.types[req.Type], e.info.Fields):
 		return refused(hidden(reasonScopeQuery, fmt.Errorf("%s/%s is outside the token's scope query", e.info.Type, e.info.ID)))
 	}
-	return released(h.scrub.rewrite(e.raw, e.names), got.validators)
+	body := e.raw
+	if len(e.names) > 0 {
+		body = h.scrub.rewrite(make([]byte, 0, len(e.raw)+256), e.raw, e.names)
+	}
+	return released(body, got.validators)
 }
 
 // releaseSearch writes the searchset of the entries whose every patient is allowed and that
 // match the scope query; fullUrl and links point at the gateway. total is kept only when it
-// equals what is released.
+// equals what is released. The JSON is written as the entries are chosen, each resource
+// copied (and scrubbed) straight into it once.
 func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Values, got found, allowed map[string]typeAccess) outBundle {
-	out := outBundle{ResourceType: "Bundle", Type: "searchset", Entry: make([]bundleEntry, 0, len(got.entries))}
-	dropped, matches := got.dropped, 0
-	for _, e := range got.entries {
-		if !allowed[e.info.Type].permits(e.info) ||
-			!h.parser.scopeRulesFor(c, e.info.Type, gateway.Search).admits(h.parser.types[e.info.Type], e.info.Fields) {
-			dropped++
-			continue
-		}
-		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID),
-			Resource: h.scrub.rewrite(e.raw, e.names), Search: &entrySearch{Mode: e.mode, Score: e.score}})
+	out := outBundle{ResourceType: "Bundle", Type: "searchset"}
+	kept := h.kept(c, got, allowed)
+	matches := 0
+	for _, e := range kept {
 		if e.mode == "match" {
 			matches++
 		}
 	}
+	dropped := got.dropped + len(got.entries) - len(kept)
 	if dropped == 0 && got.head.Total != nil && *got.head.Total == matches && !paged(got.head.Link) {
 		out.Total = got.head.Total
 	}
 	out.Link = h.links.bundleLinks(c, req, got.head.Link, added)
+	out.Entry = make([]bundleEntry, len(kept))
+	buf := out.appendHead(make([]byte, 0, got.rawSize()+len(kept)*(len(h.scrub.toBase)+128)+1024))
+	for i, e := range kept {
+		be := &out.Entry[i]
+		*be = bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID), Search: &entrySearch{Mode: e.mode, Score: e.score}}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = be.appendStart(buf)
+		at := len(buf)
+		buf = h.scrub.rewrite(buf, e.raw, e.names)
+		be.Resource = buf[at:len(buf):len(buf)] // still these bytes if buf grows later
+		buf = be.appendEnd(buf)
+	}
+	out.rendered = append(buf, "]}"...)
 	return out
+}
+
+// kept returns the found entries that may be released: every patient allowed, and admitted by
+// the caller's scope query for their type.
+func (h *Handler) kept(c gateway.Caller, got found, allowed map[string]typeAccess) []foundEntry {
+	kept := make([]foundEntry, 0, len(got.entries))
+	rules := map[string]scopeRules{}
+	for _, e := range got.entries {
+		r, ok := rules[e.info.Type]
+		if !ok {
+			r = h.parser.scopeRulesFor(c, e.info.Type, gateway.Search)
+			rules[e.info.Type] = r
+		}
+		if allowed[e.info.Type].permits(e.info) && r.admits(h.parser.types[e.info.Type], e.info.Fields) {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+// rawSize is how many bytes the found resources take together.
+func (got found) rawSize() int {
+	n := 0
+	for _, e := range got.entries {
+		n += len(e.raw)
+	}
+	return n
 }
 
 // emptySearchset is the answer to a search when the caller can see no patient at all.

@@ -84,7 +84,8 @@ func patientsInQuery(t *testing.T, p *parser, typ string, q url.Values) []string
 
 // FuzzReference: the search-side normaliser and the response-side one agree. A value accepted
 // as a patient search reference names the same patient when it appears as a Reference in a
-// returned resource, and its canonical form normalises to itself.
+// returned resource, and its canonical form normalises to itself; and every reference parses
+// as the oracle's url.Parse-based reading parses it.
 func FuzzReference(f *testing.F) {
 	p := testParser(f)
 	performer := p.types["Observation"].Params["performer"]
@@ -93,6 +94,12 @@ func FuzzReference(f *testing.F) {
 		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, value, modifier string) {
+		if r, err := p.refs.parse(value); true {
+			want, werr := oracleResolver{p.refs}.parse(value)
+			if (err == nil) != (werr == nil) || r != want {
+				t.Fatalf("%q: parsed %v (%v), the oracle %v (%v)", value, r, err, want, werr)
+			}
+		}
 		for _, ps := range []paramSpec{patient, performer} {
 			r, err := p.refs.searchValue(ps, modifier, value)
 			if err != nil {
@@ -229,7 +236,7 @@ func FuzzScanPatients(f *testing.F) {
 		if errors.Is(rs.problem, errDuplicateKey) {
 			return // the oracle reads the last of two members; the scan refuses both
 		}
-		fast, err1 := p.refs.patients(rs.refs)
+		fast, err1 := p.refs.patients(rs.refs, nil)
 		err1 = cmp.Or(rs.problem, err1)
 		tokens, err2 := oracleResolver{p.refs}.scanTokens(raw)
 		if (err1 == nil) != (err2 == nil) || err1 == nil && !slices.Equal(fast, tokens) {

@@ -20,7 +20,7 @@ var errNoPatient = errors.New("resource names no patient")
 
 // resourceInfo is what the proxy needs to know about a returned resource.
 type resourceInfo struct {
-	Type, ID, Version string
+	Type, ID string
 	// Patients are the patients whose compartment the resource is in, unique; empty for
 	// directory types and Binary.
 	Patients []string
@@ -59,13 +59,6 @@ func (h *Handler) resourceInfo(rs resourceScan) (resourceInfo, error) {
 	if rs.problem != nil {
 		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, rs.problem)
 	}
-	if meta := rs.fields.get("meta"); meta != nil {
-		_ = objectMembers(meta, func(name, value []byte) {
-			if string(name) == "versionId" {
-				info.Version, _ = stringOf(value)
-			}
-		})
-	}
 	spec, ok := h.parser.types[info.Type]
 	if !ok {
 		return info, fmt.Errorf("resource type %q is not served", info.Type)
@@ -76,6 +69,16 @@ func (h *Handler) resourceInfo(rs resourceScan) (resourceInfo, error) {
 	}
 	info.Patients = unique(patients)
 	return info, nil
+}
+
+// version is the resource's meta.versionId, "" when it has none.
+func (info resourceInfo) version() (v string) {
+	_ = objectMembers(info.Fields.get("meta"), func(name, value []byte) {
+		if string(name) == "versionId" {
+			v, _ = stringOf(value)
+		}
+	})
+	return v
 }
 
 // typeName reads a resourceType, without a copy for a served type.
@@ -106,11 +109,7 @@ func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs []string) ([
 		return nil, errNoPatient
 	}
 	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
-		more, err := h.parser.refs.patients(refs)
-		if err != nil {
-			return nil, err
-		}
-		patients = append(patients, more...)
+		return h.parser.refs.patients(refs, patients)
 	}
 	return patients, nil
 }

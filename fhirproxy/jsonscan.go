@@ -384,14 +384,26 @@ func eachItem(raw []byte, fn func(item []byte) error) error {
 }
 
 // stringOf returns the text of raw, a JSON string; ok is false for any other value.
-func stringOf(raw []byte) (t string, ok bool) {
+func stringOf(raw []byte) (string, bool) {
 	s := scanner{buf: raw}
-	start, end, flags := s.str()
-	if s.end(); s.err != nil || flags&strBadUTF8 != 0 {
+	t, ok := s.text()
+	s.end()
+	return t, ok && s.err == nil
+}
+
+// text reads the value at pos, which must be a string of valid UTF-8 (ok is false otherwise,
+// and the value is read past), and returns its text.
+func (s *scanner) text() (t string, ok bool) {
+	if s.ws() != '"' {
+		s.skip(1)
 		return "", false
 	}
-	if flags&strEscaped != 0 {
-		return string(unescape(raw[start-1 : end+1])), true
+	start, end, flags := s.str()
+	switch {
+	case s.err != nil || flags&strBadUTF8 != 0:
+		return "", false
+	case flags&strEscaped != 0:
+		return string(unescape(s.buf[start-1 : end+1])), true
 	}
-	return string(raw[start:end]), true
+	return string(s.buf[start:end]), true
 }

@@ -20,6 +20,7 @@ import (
 type linkRewriter struct {
 	upstream *url.URL
 	public   *url.URL
+	base     string // public, as a string
 	parser   *parser
 	key      []byte
 }
@@ -32,17 +33,17 @@ func newLinkRewriter(upstreamBase, public *url.URL, p *parser, key []byte) (*lin
 	case len(key) < 32:
 		return nil, errors.New("PageKey must be at least 32 bytes")
 	}
-	return &linkRewriter{upstream: upstreamBase, public: public, parser: p, key: key}, nil
+	return &linkRewriter{upstream: upstreamBase, public: public, base: public.String(), parser: p, key: key}, nil
 }
 
 // resourceURL is the public fullUrl of a resource.
 func (lr *linkRewriter) resourceURL(typ, id string) string {
-	return lr.public.String() + "/" + typ + "/" + id
+	return lr.base + "/" + typ + "/" + id
 }
 
 // searchURL is the public URL of a canonical search.
 func (lr *linkRewriter) searchURL(typ string, q url.Values) string {
-	return lr.public.String() + "/" + typ + "?" + q.Encode()
+	return lr.base + "/" + typ + "?" + q.Encode()
 }
 
 // pagingRelation reports whether a Bundle link relation is passed on; others are dropped.

@@ -225,14 +225,6 @@ func oracleInspect(h *Handler, raw json.RawMessage) (resourceInfo, error) {
 	if err := json.Unmarshal(m["id"], &info.ID); err != nil || !gateway.ValidID(info.ID) {
 		return resourceInfo{}, errors.New("no valid id")
 	}
-	if meta, ok := m["meta"]; ok {
-		var v struct {
-			VersionID string `json:"versionId"`
-		}
-		if json.Unmarshal(meta, &v) == nil {
-			info.Version = v.VersionID
-		}
-	}
 	spec, ok := h.parser.types[info.Type]
 	if !ok {
 		return info, errors.New("not served")

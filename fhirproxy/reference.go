@@ -1,7 +1,6 @@
 package fhirproxy
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -72,17 +71,16 @@ func (rr refResolver) parse(s string) (ref, error) {
 }
 
 // relative strips a local base from an absolute reference; relative references pass through.
+// What is left must then be Type/id[/_history/version] in the characters of FHIR type names
+// and ids only, so escapes, queries, fragments (contained "#x"), user info and spaces never
+// get through: there is no second decoding whose reading could differ from the client's.
 func (rr refResolver) relative(s string) (string, error) {
-	if strings.ContainsAny(s, "%?#\\ @") || s == "" {
-		// Escapes, queries, fragments (contained "#x"), user info and spaces never occur in a
-		// local literal reference; refusing them avoids a second decoding ambiguity.
-		return "", fmt.Errorf("reference %q: %w", s, errBadReference)
-	}
-	if !strings.Contains(s, "://") {
-		if strings.Contains(s, ":") { // urn:uuid:, urn:oid: and other non-local forms
-			return "", fmt.Errorf("reference %q: %w", s, errBadReference)
-		}
+	colon := strings.IndexByte(s, ':')
+	switch {
+	case colon < 0:
 		return s, nil
+	case !strings.HasPrefix(s[colon:], "://"): // urn:uuid:, urn:oid: and other non-local forms
+		return "", fmt.Errorf("reference %q: %w", s, errBadReference)
 	}
 	for i, origin := range rr.origins {
 		if len(s) > len(origin) && strings.EqualFold(s[:len(origin)], origin) {
@@ -136,24 +134,30 @@ type reference struct {
 // "reference" or "type" values that are not strings.
 func decodeReference(raw []byte) (reference, error) {
 	var x reference
-	var bad error
-	err := objectMembers(raw, func(name, value []byte) {
-		var dst *string
+	s := scanner{buf: raw}
+	var names [2]bool // "reference" and "type" seen
+	if s.expect('{'); s.err != nil {
+		return reference{}, errors.New("reference: not a JSON object")
+	}
+	for n := 0; s.next('}', n); n++ {
+		name, _ := s.name()
+		i, dst := 0, &x.Reference
 		switch string(name) {
 		case "reference":
-			dst = &x.Reference
 		case "type":
-			dst = &x.Type
+			i, dst = 1, &x.Type
 		default:
-			return
+			s.skip(1)
+			continue
 		}
 		var ok bool
-		if *dst, ok = stringOf(value); !ok {
-			bad = fmt.Errorf("reference.%s is not a string", name)
+		if *dst, ok = s.text(); (!ok || names[i]) && s.err == nil {
+			return reference{}, fmt.Errorf("reference.%s is repeated or not a string", name)
 		}
-	})
-	if err = cmp.Or(err, bad); err != nil {
-		return reference{}, fmt.Errorf("reference: %w", err)
+		names[i] = true
+	}
+	if s.end(); s.err != nil {
+		return reference{}, fmt.Errorf("reference: %w", s.err)
 	}
 	return x, nil
 }

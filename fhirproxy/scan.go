@@ -211,10 +211,9 @@ func (w *resourceWalk) text(at, end int, flags strFlags) {
 	}
 }
 
-// patients returns the patients the resource's references name: a reference that mentions
-// Patient but cannot be resolved locally is an error.
-func (rr refResolver) patients(refs []string) ([]string, error) {
-	var out []string
+// patients appends to out the patients the resource's references name: a reference that
+// mentions Patient but cannot be resolved locally is an error.
+func (rr refResolver) patients(refs []string, out []string) ([]string, error) {
 	for _, s := range refs {
 		id, err := rr.patientOf(s)
 		if err != nil {

@@ -86,26 +86,43 @@ func equalFoldASCII(b []byte, lower string) bool {
 	return true
 }
 
-// rewrite returns raw, a resource that scanResource read, with each string at names (offsets
-// from raw's start) rewritten by text. raw itself is returned when there is none: it is never
-// modified.
-func (s scrubber) rewrite(raw []byte, names []span) []byte {
-	if len(names) == 0 {
-		return raw
-	}
-	out := make([]byte, 0, len(raw)+len(names)*(len(s.toBase)-len(s.fromName)+8))
+// rewrite appends to dst raw, a resource that scanResource read, with each string at names
+// (offsets from raw's start) rewritten by text.
+func (s scrubber) rewrite(dst, raw []byte, names []span) []byte {
 	last := 0
 	for _, n := range names {
-		lit := raw[n.start:n.end]
-		t := string(lit[1 : len(lit)-1])
-		if bytes.IndexByte(lit, '\\') >= 0 {
-			t = string(unescape(lit))
-		}
-		out = append(out, raw[last:n.start]...)
-		out = appendJSONString(out, s.text(t))
+		dst = append(dst, raw[last:n.start]...)
+		dst = s.rewriteString(dst, raw[n.start:n.end])
 		last = n.end
 	}
-	return append(out, raw[last:]...)
+	return append(dst, raw[last:]...)
+}
+
+// rewriteString appends lit, a JSON string literal naming the upstream, rewritten by text.
+func (s scrubber) rewriteString(dst, lit []byte) []byte {
+	if bytes.IndexByte(lit, '\\') < 0 && bytes.Contains(lit, []byte(s.fromBase)) {
+		// The usual case, an absolute reference to the upstream, without copying it to a string
+		// first: what text returns too when nothing else names the upstream.
+		at := len(dst)
+		for rest := lit; ; {
+			i := bytes.Index(rest, []byte(s.fromBase))
+			if i < 0 {
+				dst = append(dst, rest...)
+				break
+			}
+			dst = append(append(dst, rest[:i]...), s.toBase...)
+			rest = rest[i+len(s.fromBase):]
+		}
+		if len(s.hits(dst[at:], nil)) == 0 && plainRun(dst[at+1:len(dst)-1]) == len(dst)-at-2 {
+			return dst
+		}
+		dst = dst[:at]
+	}
+	t := string(lit[1 : len(lit)-1])
+	if bytes.IndexByte(lit, '\\') >= 0 || plainRun([]byte(t)) != len(t) {
+		t = string(unescape(lit))
+	}
+	return appendJSONString(dst, s.text(t))
 }
 
 // appendJSONString appends t, valid UTF-8, as a JSON string literal, escaping what
@@ -113,6 +130,9 @@ func (s scrubber) rewrite(raw []byte, names []span) []byte {
 func appendJSONString(dst []byte, t string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	if n := plainRun([]byte(t)); n == len(t) { // nothing to escape, the usual case
+		return append(append(dst, t...), '"')
+	}
 	for _, r := range t {
 		switch {
 		case r == '"' || r == '\\':
@@ -190,5 +210,5 @@ func (s scrubber) resource(b []byte) []byte {
 	if sc.end(); sc.err != nil {
 		return []byte(`{}`)
 	}
-	return s.rewrite(b[rs.start:rs.end], rs.names)
+	return s.rewrite(nil, b[rs.start:rs.end], rs.names)
 }
