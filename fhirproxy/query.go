@@ -15,27 +15,28 @@ import (
 // canonical: the query the gateway forwards holds one spelling of each value and nothing the
 // table does not list.
 
-// parseQuery checks every parameter against the table and builds the canonical query.
+// parseQuery checks every parameter against the table and makes query the canonical query, in
+// place: parseQuery owns it. Keys are read in sorted order, so that the first problem reported
+// does not depend on the order of the parameters; a parameter whose canonical key differs
+// ("patient:Patient" becomes "patient") joins its canonical key, which sorts, and so was made
+// canonical, before it.
 func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
 	spec := p.types[req.Type]
-	canon := make(url.Values, len(query)+1)
 	var patients []string
 	budget := maxQueryValues
 	for _, key := range sortedKeys(query) {
-		named, rf := p.parseParam(req, spec, key, query[key], canon, &budget)
-		if rf != nil {
+		if rf := p.parseParam(req, spec, key, query, &patients, &budget); rf != nil {
 			return rf
 		}
-		patients = append(patients, named...)
 	}
-	if rf := p.checkCount(canon); rf != nil {
+	if rf := p.checkCount(query); rf != nil {
 		return rf
 	}
 	for _, param := range sortedKeys(req.Includes) {
-		canon.Add("_include", req.Type+":"+param)
+		query.Add("_include", req.Type+":"+param)
 	}
 	req.Patients = unique(patients)
-	req.Query = canon
+	req.Query = query
 	if spec.Class == classCompartment && len(req.Patients) == 0 {
 		return forbidden(reasonNoPatient, fmt.Sprintf(
 			"A search of %s must name a patient (patient or subject parameter).", req.Type))
@@ -43,53 +44,60 @@ func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
 	return nil
 }
 
-// parseParam checks one parameter's values against the table, adds their canonical form to
-// canon and returns the patients they name.
-func (p *parser) parseParam(req *fhirRequest, spec typeSpec, key string, values []string, canon url.Values,
-	budget *int) ([]string, *refusal) {
+// parseParam checks one parameter's values against the table, replaces them in query by their
+// canonical form and appends the patients they name.
+func (p *parser) parseParam(req *fhirRequest, spec typeSpec, key string, query url.Values, patients *[]string,
+	budget *int) *refusal {
+	values := query[key]
 	if rf := p.special(req, spec, key, values, budget); rf != nil || isSpecial(key) {
-		return nil, rf
+		delete(query, key) // _include is written anew from req.Includes, _page never forwarded
+		return rf
 	}
 	name, modifier, hasModifier := strings.Cut(key, ":")
 	ps, ok := spec.Params[name]
 	if !ok {
-		return nil, unknownParam(req.Type, key)
+		return unknownParam(req.Type, key)
 	}
 	if hasModifier && !ps.allowsModifier(modifier) {
-		return nil, badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
+		return badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
 	}
-	var patients []string
-	for _, raw := range values {
-		items, rf := splitValue(key, raw, ps.Kind, budget)
-		if rf != nil {
-			return nil, rf
+	outKey := key
+	for i, raw := range values {
+		if rf := checkItems(key, raw, ps.Kind, budget); rf != nil {
+			return rf
 		}
-		outKey, out, named, rf := p.canonical(name, modifier, ps, items)
-		if rf != nil {
-			return nil, rf
+		var rf *refusal
+		if outKey, values[i], rf = p.canonical(key, name, modifier, ps, raw, patients); rf != nil {
+			return rf
 		}
-		canon.Add(outKey, out)
-		patients = append(patients, named...)
 	}
-	return patients, nil
+	if outKey != key {
+		delete(query, key)
+		query[outKey] = append(query[outKey], values...)
+	}
+	return nil
 }
 
-// splitValue splits one occurrence into its comma-list items and checks their size.
-func splitValue(key, raw string, kind paramKind, budget *int) ([]string, *refusal) {
-	items := []string{raw}
+// checkItems checks one occurrence's comma-list items (a number is one item) and their size,
+// and counts them against the budget.
+func checkItems(key, raw string, kind paramKind, budget *int) *refusal {
+	n := 1
 	if kind != kindNumber {
-		items = strings.Split(raw, ",")
+		n += strings.Count(raw, ",")
 	}
-	*budget -= len(items)
-	if *budget < 0 {
-		return nil, badRequest("Too many search parameter values (at most %d).", maxQueryValues)
+	if *budget -= n; *budget < 0 {
+		return badRequest("Too many search parameter values (at most %d).", maxQueryValues)
 	}
-	for _, it := range items {
+	for rest, more := raw, true; more; {
+		var it string
+		if it, rest, more = rest, "", false; kind != kindNumber {
+			it, rest, more = strings.Cut(it, ",")
+		}
 		if it == "" || len(it) > maxValueLen || strings.IndexFunc(it, isControl) >= 0 {
-			return nil, badRequest("Empty, overlong or malformed value for %q.", clip(key))
+			return badRequest("Empty, overlong or malformed value for %q.", clip(key))
 		}
 	}
-	return items, nil
+	return nil
 }
 
 // checkCount refuses repeated paging parameters and caps _count (adding it when absent, so
@@ -113,24 +121,49 @@ func (p *parser) checkCount(canon url.Values) *refusal {
 	return nil
 }
 
-// canonicalRefs rewrites the items of a reference parameter to "Type/id" and returns the
-// patients among them.
-func (p *parser) canonicalRefs(name, modifier string, ps paramSpec, items []string) (string, []string, *refusal) {
-	out := make([]string, len(items))
-	var named []string
-	for i, it := range items {
+// canonicalRefs rewrites the items of a reference parameter to "Type/id" and appends the
+// patients among them. A value already in that form is kept as it is, without a copy.
+func (p *parser) canonicalRefs(name, modifier string, ps paramSpec, raw string, patients *[]string) (string, *refusal) {
+	var b strings.Builder
+	same := true // every item so far is already canonical
+	for rest, more, i := raw, true, 0; more; i++ {
+		var it string
+		it, rest, more = strings.Cut(rest, ",")
 		r, err := p.refs.searchValue(ps, modifier, it)
 		if errors.Is(err, errOtherType) {
-			return "", nil, forbidden(reasonUnsupported, fmt.Sprintf("%q must name one of %s.", name, strings.Join(ps.Targets, ", ")))
+			return "", forbidden(reasonUnsupported, fmt.Sprintf("%q must name one of %s.", name, strings.Join(ps.Targets, ", ")))
 		} else if err != nil {
-			return "", nil, badRequest("A value of %q is not a supported reference.", name)
+			return "", badRequest("A value of %q is not a supported reference.", name)
 		}
-		out[i] = r.Type + "/" + r.ID
 		if r.Type == "Patient" {
-			named = append(named, r.ID)
+			*patients = append(*patients, r.ID)
+		}
+		start := len(raw) - len(rest) - len(it) - boolInt(more) // where it begins in raw
+		canon := len(it) == len(r.Type)+1+len(r.ID) && strings.HasPrefix(it, r.Type) && it[len(r.Type)] == '/'
+		if same && !canon {
+			same = false
+			b.WriteString(raw[:max(start-1, 0)]) // the items before it, canonical, without a comma
+		}
+		if !same {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(r.Type)
+			b.WriteByte('/')
+			b.WriteString(r.ID)
 		}
 	}
-	return strings.Join(out, ","), named, nil
+	if same {
+		return raw, nil
+	}
+	return b.String(), nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // validDate accepts an optional vetted comparator followed by an ISO 8601 date or date-time.
@@ -149,48 +182,35 @@ func validDate(s string) bool {
 	return strings.Trim(s, "0123456789-T:+.Z") == ""
 }
 
-// canonical validates one occurrence's items and returns the upstream key and value, plus the
-// patients it names. Reference values are rewritten to "Type/id" and the type modifier is
-// dropped, so the upstream sees one spelling only, whatever form the caller used.
-func (p *parser) canonical(name, modifier string, ps paramSpec, items []string) (string, string, []string, *refusal) {
-	var named []string
-	switch ps.Kind {
-	case kindNumber:
-		if len(items[0]) > 6 || strings.Trim(items[0], "0123456789") != "" {
-			return "", "", nil, badRequest("%q must be a non-negative integer.", name)
-		}
-	case kindID:
-		for _, it := range items {
-			if !gateway.ValidID(it) {
-				return "", "", nil, badRequest("A value of %q is not a valid FHIR id.", name)
-			}
-		}
-		if ps.NamesPatients {
-			named = items
-		}
-	case kindDate:
-		for _, it := range items {
-			if !validDate(it) {
-				return "", "", nil, badRequest("A value of %q is not a supported date.", name)
-			}
-		}
-	case kindToken:
-		for _, it := range items {
-			if strings.HasSuffix(it, `\`) {
-				// An escaped comma ("a\,b") is one value to FHIR but two to this parser; refuse
-				// rather than forward a value whose meaning depends on who splits it.
-				return "", "", nil, badRequest("Escaped commas are not supported in %q.", name)
-			}
-		}
-	case kindReference:
-		out, named, rf := p.canonicalRefs(name, modifier, ps, items)
-		return name, out, named, rf
+// canonical validates one occurrence's items (checked by checkItems) and returns the upstream
+// key (key itself, or for a reference its name without the modifier) and value, appending the patients it names. Reference values are rewritten to "Type/id"
+// and the type modifier is dropped, so the upstream sees one spelling only, whatever form the
+// caller used.
+func (p *parser) canonical(key, name, modifier string, ps paramSpec, raw string, patients *[]string) (string, string, *refusal) {
+	if ps.Kind == kindReference {
+		out, rf := p.canonicalRefs(name, modifier, ps, raw, patients)
+		return name, out, rf
 	}
-	key := name
-	if modifier != "" {
-		key = name + ":" + modifier
+	if ps.Kind == kindNumber && (len(raw) > 6 || strings.Trim(raw, "0123456789") != "") {
+		return "", "", badRequest("%q must be a non-negative integer.", name)
 	}
-	return key, strings.Join(items, ","), named, nil
+	for rest, more := raw, ps.Kind != kindNumber; more; {
+		var it string
+		it, rest, more = strings.Cut(rest, ",")
+		switch {
+		case ps.Kind == kindID && !gateway.ValidID(it):
+			return "", "", badRequest("A value of %q is not a valid FHIR id.", name)
+		case ps.Kind == kindID && ps.NamesPatients:
+			*patients = append(*patients, it)
+		case ps.Kind == kindDate && !validDate(it):
+			return "", "", badRequest("A value of %q is not a supported date.", name)
+		case ps.Kind == kindToken && strings.HasSuffix(it, `\`):
+			// An escaped comma ("a\,b") is one value to FHIR but two to this parser; refuse
+			// rather than forward a value whose meaning depends on who splits it.
+			return "", "", badRequest("Escaped commas are not supported in %q.", name)
+		}
+	}
+	return key, raw, nil
 }
 
 // The result parameters that join or summarise: _include is accepted for the vetted pairs of
@@ -234,26 +254,27 @@ func (p *parser) special(req *fhirRequest, spec typeSpec, key string, values []s
 // include validates one _include value, "Type:param" or "Type:param:Target", against the
 // vetted joins of the searched type.
 func (p *parser) include(req *fhirRequest, spec typeSpec, v string) *refusal {
-	parts := strings.Split(v, ":")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] != req.Type {
+	typ, rest, ok1 := strings.Cut(v, ":")
+	param, target, ok2 := strings.Cut(rest, ":")
+	if !ok1 || typ != req.Type || strings.Contains(target, ":") {
 		return badRequest("_include %q must be %s:<parameter>[:<type>].", clip(v), req.Type)
 	}
-	targets, ok := spec.Includes[parts[1]]
+	targets, ok := spec.Includes[param]
 	if !ok {
 		return badRequest("_include %q is not a vetted join.", clip(v))
 	}
-	if len(parts) == 3 {
-		if !slices.Contains(targets, parts[2]) {
+	if ok2 {
+		if !slices.Contains(targets, target) {
 			return badRequest("_include %q is not a vetted join.", clip(v))
 		}
-		targets = []string{parts[2]}
+		targets = []string{target}
 	}
 	if req.Includes == nil {
 		req.Includes = map[string][]string{}
 	}
 	// Naming a target type narrows what is released, not what is fetched: the upstream
 	// includes every target and the gateway drops the others.
-	req.Includes[parts[1]] = unique(append(req.Includes[parts[1]], targets...))
+	req.Includes[param] = unique(append(req.Includes[param], targets...))
 	return nil
 }
 
