@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/policies"
 )
 
 // Evaluate asks the access decision (policies.Query) about input. Any evaluation fault, a
@@ -22,7 +24,7 @@ func (p *Policy) Evaluate(ctx context.Context, input Input) (gateway.Decision, e
 // evaluate is Evaluate with options for OPA, such as a tracer.
 func (p *Policy) evaluate(ctx context.Context, input Input, opts ...rego.EvalOption) (gateway.Decision, error) {
 	var rd regoDecision
-	if err := p.eval(ctx, p.decision, input, &rd, opts...); err != nil {
+	if err := p.eval(ctx, p.decision, policies.Query, input, &rd, opts...); err != nil {
 		return gateway.Decision{}, err
 	}
 	if err := rd.check(input.Request.Patients); err != nil {
@@ -36,7 +38,7 @@ func (p *Policy) evaluate(ctx context.Context, input Input, opts ...rego.EvalOpt
 // principal's relationships count at all.
 func (p *Policy) standingOf(ctx context.Context, input Input) (standingDecision, error) {
 	var sd standingDecision
-	if err := p.eval(ctx, p.standing, input, &sd); err != nil {
+	if err := p.eval(ctx, p.standing, policies.StandingQuery, input, &sd); err != nil {
 		return standingDecision{}, err
 	}
 	if sd.InGoodStanding == nil || *sd.InGoodStanding != (sd.Basis != "") || *sd.InGoodStanding == (sd.Reason != nil) {
@@ -45,23 +47,25 @@ func (p *Policy) standingOf(ctx context.Context, input Input) (standingDecision,
 	return sd, nil
 }
 
-// eval runs query on input and decodes its one value into v, refusing unknown fields.
-func (p *Policy) eval(ctx context.Context, query rego.PreparedEvalQuery, input Input, v any, opts ...rego.EvalOption) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("authz: policy evaluation panicked: %v", r)
+// eval runs query on input and decodes its one value into v, refusing unknown fields. An
+// answer the memo holds for exactly this query and input is decoded instead, unless OPA is
+// given options (a tracer, for an explanation: that wants the evaluation itself).
+func (p *Policy) eval(ctx context.Context, query rego.PreparedEvalQuery, name string, input Input, v any,
+	opts ...rego.EvalOption) (err error) {
+	in, err := json.Marshal(input)
+	if err != nil {
+		return fmt.Errorf("authz: encode policy input: %w", err)
+	}
+	memo, key := p.memo, name+"\x00"+string(in)
+	if len(opts) > 0 {
+		memo = nil
+	}
+	raw, ok := memo.get(key)
+	if !ok {
+		if raw, err = evalJSON(ctx, query, in, opts...); err != nil {
+			return err
 		}
-	}()
-	rs, err := query.Eval(ctx, append([]rego.EvalOption{rego.EvalInput(input)}, opts...)...)
-	if err != nil {
-		return fmt.Errorf("authz: evaluate policy: %w", err)
-	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return errors.New("authz: policy gave no decision")
-	}
-	raw, err := json.Marshal(rs[0].Expressions[0].Value)
-	if err != nil {
-		return fmt.Errorf("authz: encode policy decision: %w", err)
+		memo.put(key, raw)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -69,6 +73,30 @@ func (p *Policy) eval(ctx context.Context, query rego.PreparedEvalQuery, input I
 		return fmt.Errorf("authz: decode policy decision: %w", err)
 	}
 	return nil
+}
+
+// evalJSON evaluates query on the input document in (JSON) and returns its one value as JSON.
+func evalJSON(ctx context.Context, query rego.PreparedEvalQuery, in []byte, opts ...rego.EvalOption) (raw []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("authz: policy evaluation panicked: %v", r)
+		}
+	}()
+	value, err := ast.ValueFromReader(bytes.NewReader(in))
+	if err != nil {
+		return nil, fmt.Errorf("authz: policy input: %w", err)
+	}
+	rs, err := query.Eval(ctx, append([]rego.EvalOption{rego.EvalParsedInput(value)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("authz: evaluate policy: %w", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, errors.New("authz: policy gave no decision")
+	}
+	if raw, err = json.Marshal(rs[0].Expressions[0].Value); err != nil {
+		return nil, fmt.Errorf("authz: encode policy decision: %w", err)
+	}
+	return raw, nil
 }
 
 // regoDecision is the access decision as the policy writes it. Pointers tell a missing field

@@ -25,7 +25,8 @@ type Policy struct {
 	decision rego.PreparedEvalQuery // policies.Query
 	standing rego.PreparedEvalQuery // policies.StandingQuery
 	revision string
-	book     *ruleBook // for explanations
+	book     *ruleBook     // for explanations
+	memo     *decisionMemo // nil when a rule is nondeterministic
 }
 
 // manifest is the part of an OPA bundle's .manifest that the gateway checks.
@@ -47,6 +48,9 @@ func LoadPolicy(ctx context.Context, bundle fs.FS) (*Policy, error) {
 		return nil, fmt.Errorf("authz: compile policy: %w", compiler.Errors)
 	}
 	p := &Policy{revision: revision, book: book}
+	if nondeterministic(modules) == "" {
+		p.memo = &decisionMemo{}
+	}
 	for query, into := range map[string]*rego.PreparedEvalQuery{policies.Query: &p.decision, policies.StandingQuery: &p.standing} {
 		*into, err = rego.New(rego.Compiler(compiler), rego.Query(query), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
 		if err != nil {
