@@ -78,7 +78,18 @@ func (s *Store) save(ctx context.Context, st Staff) error {
 
 // Get returns the staff account of user id, or ErrNotFound when id is not sponsored staff.
 func (s *Store) Get(ctx context.Context, id string) (Staff, error) {
-	raw, err := s.rdb.Get(ctx, s.staffKey(id)).Bytes()
+	return staffOf(id, s.rdb.Get(ctx, s.staffKey(id)))
+}
+
+// QueueGet queues Get's read on pipe, so that it shares a round trip with other reads; the
+// function returned gives its answer once pipe has been executed.
+func (s *Store) QueueGet(ctx context.Context, pipe redis.Pipeliner, id string) func() (Staff, error) {
+	cmd := pipe.Get(ctx, s.staffKey(id))
+	return func() (Staff, error) { return staffOf(id, cmd) }
+}
+
+func staffOf(id string, cmd *redis.StringCmd) (Staff, error) {
+	raw, err := cmd.Bytes()
 	if errors.Is(err, redis.Nil) {
 		return Staff{}, fmt.Errorf("accounts: %s: %w", id, ErrNotFound)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mypatients/gateway"
 )
 
@@ -30,7 +32,18 @@ func (s *Store) Reinstate(ctx context.Context, id string) error {
 
 // Standing returns Suspended when the account id is suspended, else Active.
 func (s *Store) Standing(ctx context.Context, id string) (string, error) {
-	n, err := s.rdb.Exists(ctx, s.suspendedKey(id)).Result()
+	return standingOf(id, s.rdb.Exists(ctx, s.suspendedKey(id)))
+}
+
+// QueueStanding queues Standing's read on pipe, so that it shares a round trip with other
+// reads; the function returned gives its answer once pipe has been executed.
+func (s *Store) QueueStanding(ctx context.Context, pipe redis.Pipeliner, id string) func() (string, error) {
+	cmd := pipe.Exists(ctx, s.suspendedKey(id))
+	return func() (string, error) { return standingOf(id, cmd) }
+}
+
+func standingOf(id string, cmd *redis.IntCmd) (string, error) {
+	n, err := cmd.Result()
 	if err != nil {
 		return "", fmt.Errorf("accounts: standing of %s: %w", id, err)
 	}

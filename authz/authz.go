@@ -102,25 +102,29 @@ func (a *Authorizer) PolicyRevision() string { return a.policy.Load().Revision()
 // Decide gathers the facts for c and req, evaluates the policy and returns its decision with
 // a fresh DecisionID. An error means no decision could be made; the caller must deny.
 func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.Request) (gateway.Decision, error) {
-	st, err := a.whoCounts(ctx, c)
+	r, err := a.read(ctx, c, req.Patients) // reads.go: one round trip to Redis
+	if err != nil {
+		return gateway.Decision{}, err
+	}
+	st, err := a.whoCounts(ctx, c, r)
 	if err != nil {
 		return gateway.Decision{}, err
 	}
 	// A request naming no patient (a directory read) is decided without relationships, so
 	// it asks the upstream nothing.
-	principal := principalOf(st.counted)
+	principal, facts := principalOf(st.counted), r.cache(a.cache)
 	if len(req.Patients) > 0 {
-		if principal, _, err = a.principal(ctx, st.counted); err != nil {
+		if principal, _, err = a.principal(ctx, facts, st.counted); err != nil {
 			return gateway.Decision{}, err
 		}
 	}
-	pcpOf, err := a.patientFacts(ctx, req.Patients)
+	pcpOf, err := a.patientFacts(ctx, facts, req.Patients)
 	if err != nil {
 		return gateway.Decision{}, err
 	}
 	input := buildInput(c, req, principal, pcpOf)
 	st.addTo(&input, time.Now())
-	if err := a.addGrants(ctx, &input, req.Patients); err != nil {
+	if err := a.addGrants(ctx, r, &input, req.Patients); err != nil {
 		return gateway.Decision{}, err
 	}
 	d, err := a.policy.Load().Evaluate(ctx, input)

@@ -21,13 +21,20 @@ type factCache struct {
 	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
+	// read holds facts already read for this request (reads.go), by name; get answers from it
+	// first.
+	read map[string]*redis.StringCmd
 }
 
 func (c factCache) key(name string) string { return c.prefix + "facts:" + name }
 
 // get decodes the fact cached under name into v.
 func (c factCache) get(ctx context.Context, name string, v any) error {
-	b, err := c.rdb.Get(ctx, c.key(name)).Bytes()
+	cmd, ok := c.read[name]
+	if !ok {
+		cmd = c.rdb.Get(ctx, c.key(name))
+	}
+	b, err := cmd.Bytes()
 	switch {
 	case errors.Is(err, redis.Nil):
 		return fmt.Errorf("%s: %w", name, errNotCached)
@@ -38,6 +45,11 @@ func (c factCache) get(ctx context.Context, name string, v any) error {
 		return fmt.Errorf("authz: decode cached %s: %w", name, err)
 	}
 	return nil
+}
+
+// queue queues the read of the fact under name on pipe.
+func (c factCache) queue(ctx context.Context, pipe redis.Pipeliner, name string) *redis.StringCmd {
+	return pipe.Get(ctx, c.key(name))
 }
 
 // put caches v under name for the facts TTL.

@@ -27,13 +27,13 @@ type practitionerFacts struct {
 
 // principal returns the policy's principal for c, with the facts behind it. A caller
 // without a Practitioner has no practices and no practice members.
-func (a *Authorizer) principal(ctx context.Context, c gateway.Caller) (Principal, practitionerFacts, error) {
+func (a *Authorizer) principal(ctx context.Context, cache factCache, c gateway.Caller) (Principal, practitionerFacts, error) {
 	p := principalOf(c)
 	if p.Practitioner == "" {
 		return p, practitionerFacts{Practices: []string{}, Members: []string{}, Roles: []string{}}, nil
 	}
 	id := c.PractitionerID()
-	facts, err := cachedFact(ctx, a.cache, "practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
+	facts, err := cachedFact(ctx, cache, "practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
 		return fetchPractitionerFacts(ctx, a.up, id)
 	})
 	if err != nil {
@@ -117,7 +117,7 @@ func refOf(up *upstream.Client, ref *reference, typ string) string {
 
 // patientFacts returns the PCP facts of every patient in ids, fetched concurrently (at most
 // a.fetchers at a time). The first failure cancels the rest and is returned.
-func (a *Authorizer) patientFacts(ctx context.Context, ids []string) (map[string]PCP, error) {
+func (a *Authorizer) patientFacts(ctx context.Context, cache factCache, ids []string) (map[string]PCP, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -141,7 +141,7 @@ func (a *Authorizer) patientFacts(ctx context.Context, ids []string) (map[string
 					cancel(fmt.Errorf("authz: facts of patient %q: panic: %v", id, r))
 				}
 			}()
-			pcp, err := a.patientPCP(ctx, id)
+			pcp, err := a.patientPCP(ctx, cache, id)
 			if err != nil {
 				cancel(err)
 				return
@@ -161,12 +161,12 @@ func (a *Authorizer) patientFacts(ctx context.Context, ids []string) (map[string
 // patientPCP returns one patient's PCP facts, from the cache or the upstream. A patient the
 // upstream does not have, and an id that cannot exist, get empty facts: the decision must
 // look the same as for an existing patient of someone else.
-func (a *Authorizer) patientPCP(ctx context.Context, id string) (PCP, error) {
+func (a *Authorizer) patientPCP(ctx context.Context, cache factCache, id string) (PCP, error) {
 	if !gateway.ValidID(id) {
 		a.log.DebugContext(ctx, "authz: patient id is not a FHIR id; no facts", "patient", id)
 		return PCP{Practitioners: []string{}, Organizations: []string{}}, nil
 	}
-	return cachedFact(ctx, a.cache, "patient:"+id, func(ctx context.Context) (PCP, error) {
+	return cachedFact(ctx, cache, "patient:"+id, func(ctx context.Context) (PCP, error) {
 		return fetchPatientPCP(ctx, a.up, id)
 	})
 }

@@ -41,14 +41,18 @@ func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType 
 	if resourceType != "Patient" {
 		return nil, false, ErrNotNarrowable
 	}
-	st, err := a.whoCounts(ctx, c)
+	r, err := a.read(ctx, c, nil) // reads.go
+	if err != nil {
+		return nil, false, err
+	}
+	st, err := a.whoCounts(ctx, c, r)
 	if err != nil {
 		return nil, false, err
 	}
 	if ok, err := a.inGoodStanding(ctx, c, st); !ok || err != nil {
 		return nil, false, err
 	}
-	principal, facts, err := a.principal(ctx, st.counted)
+	principal, facts, err := a.principal(ctx, a.cache, st.counted)
 	if err != nil {
 		return nil, false, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/sharing/grants"
@@ -15,6 +17,9 @@ import (
 // called on every decision and must not cache: a revocation holds on the very next request.
 type GrantReader interface {
 	ForClinician(ctx context.Context, clinician string, patients []string) (map[string]grants.Grant, error)
+	// QueueForClinician queues ForClinician's read on pipe; the function returned answers once
+	// pipe has run.
+	QueueForClinician(ctx context.Context, pipe redis.Pipeliner, clinician string, patients []string) func() (map[string]grants.Grant, error)
 	// Patients lists the patients with a grant to clinician, for narrowing a patient list.
 	Patients(ctx context.Context, clinician string) ([]string, error)
 }
@@ -27,6 +32,10 @@ type SponsorReader interface {
 	Get(ctx context.Context, id string) (accounts.Staff, error)
 	// Standing returns accounts.Active or accounts.Suspended for any account.
 	Standing(ctx context.Context, id string) (string, error)
+	// QueueGet and QueueStanding queue Get's and Standing's reads on pipe; the functions
+	// returned answer once pipe has run.
+	QueueGet(ctx context.Context, pipe redis.Pipeliner, id string) func() (accounts.Staff, error)
+	QueueStanding(ctx context.Context, pipe redis.Pipeliner, id string) func() (string, error)
 }
 
 // Sponsorship is, in the policy input, the sponsorship of a staff user.
@@ -60,20 +69,20 @@ type standing struct {
 // the token was issued); a token naming none falls back to the staff record, so that tokens
 // issued before the sponsor was captured keep working. With no SponsorReader configured,
 // everyone stands for themselves.
-func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing, error) {
+func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller, r *reads) (standing, error) {
 	st := standing{counted: c, user: accounts.Active}
 	if a.sponsors == nil {
 		return st, nil
 	}
 	var err error
-	if st.user, err = a.sponsors.Standing(ctx, c.Subject); err != nil {
+	if st.user, err = a.standingOf(ctx, r, c.Subject); err != nil {
 		return standing{}, fmt.Errorf("authz: standing of %s: %w", c.Subject, err)
 	}
-	staff, ok, err := a.staffRecord(ctx, c)
+	staff, ok, err := a.staffRecord(ctx, c, r)
 	if err != nil || !ok {
 		return st, err
 	}
-	sponsorStanding, err := a.sponsors.Standing(ctx, staff.Sponsor)
+	sponsorStanding, err := a.standingOf(ctx, r, staff.Sponsor)
 	if err != nil {
 		return standing{}, fmt.Errorf("authz: standing of sponsor %s: %w", staff.Sponsor, err)
 	}
@@ -87,8 +96,8 @@ func (a *Authorizer) whoCounts(ctx context.Context, c gateway.Caller) (standing,
 // staffRecord returns c's staff record, or ok == false when c is not sponsored staff. A token
 // naming a sponsor whose staff record is gone counts as a removed staff account; one naming
 // another sponsor than the record is an error.
-func (a *Authorizer) staffRecord(ctx context.Context, c gateway.Caller) (accounts.Staff, bool, error) {
-	staff, err := a.sponsors.Get(ctx, c.Subject)
+func (a *Authorizer) staffRecord(ctx context.Context, c gateway.Caller, r *reads) (accounts.Staff, bool, error) {
+	staff, err := a.staffOf(ctx, r, c)
 	switch {
 	case errors.Is(err, accounts.ErrNotFound) && c.Sponsor == "":
 		return accounts.Staff{}, false, nil
@@ -112,12 +121,12 @@ func (s standing) addTo(input *Input, now time.Time) {
 }
 
 // addGrants completes input with the family's grants to the principal among patients, read
-// fresh.
-func (a *Authorizer) addGrants(ctx context.Context, input *Input, patients []string) error {
+// fresh (in r, when it read them).
+func (a *Authorizer) addGrants(ctx context.Context, r *reads, input *Input, patients []string) error {
 	if a.grants == nil {
 		return nil
 	}
-	gs, err := a.grants.ForClinician(ctx, input.Principal.ID, sortedSet(patients))
+	gs, err := a.grantsTo(ctx, r, input.Principal.ID, sortedSet(patients))
 	if err != nil {
 		return fmt.Errorf("authz: grants of %s: %w", input.Principal.ID, err)
 	}

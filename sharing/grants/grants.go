@@ -168,14 +168,28 @@ func (s *Store) Patients(ctx context.Context, clinician string) ([]string, error
 // ForClinician returns the grants to clinician among patients (one HMGET, read fresh on
 // every call), keyed by patient id. Patients without a grant are absent.
 func (s *Store) ForClinician(ctx context.Context, clinician string, patients []string) (map[string]Grant, error) {
-	out := map[string]Grant{}
 	if clinician == "" || len(patients) == 0 {
-		return out, nil
+		return map[string]Grant{}, nil
 	}
-	vals, err := s.rdb.HMGet(ctx, s.byClinician(clinician), patients...).Result()
+	return grantsOf(clinician, patients, s.rdb.HMGet(ctx, s.byClinician(clinician), patients...))
+}
+
+// QueueForClinician queues ForClinician's read on pipe, so that it shares a round trip with
+// other reads; the function returned gives its answer once pipe has been executed.
+func (s *Store) QueueForClinician(ctx context.Context, pipe redis.Pipeliner, clinician string, patients []string) func() (map[string]Grant, error) {
+	if clinician == "" || len(patients) == 0 {
+		return func() (map[string]Grant, error) { return map[string]Grant{}, nil }
+	}
+	cmd := pipe.HMGet(ctx, s.byClinician(clinician), patients...)
+	return func() (map[string]Grant, error) { return grantsOf(clinician, patients, cmd) }
+}
+
+func grantsOf(clinician string, patients []string, cmd *redis.SliceCmd) (map[string]Grant, error) {
+	vals, err := cmd.Result()
 	if err != nil {
 		return nil, fmt.Errorf("grants: read grants of %s: %w", clinician, err)
 	}
+	out := map[string]Grant{}
 	for i, v := range vals {
 		raw, ok := v.(string)
 		if !ok {
