@@ -69,6 +69,9 @@ func (s *Server) issueAccessToken(ctx context.Context, g grant, scopes []string,
 		ClientID: g.ClientID, Scope: strings.Join(scopes, " "),
 		FHIRUser: g.User.FHIRUser, IdP: g.User.IdP, Username: g.User.Username, Backend: g.Backend,
 	}
+	if family != "" {
+		c.Family = hashSecret(family)
+	}
 	if g.Context != nil {
 		c.Patient, c.Encounter = g.Context.Patient, g.Context.Encounter
 	}

@@ -26,7 +26,8 @@ func (st state) pendingKey(id string) string      { return st.key("pending", has
 func (st state) launchKey(launch string) string   { return st.key("launch", hashSecret(launch)) }
 func (st state) codeKey(code string) string       { return st.key("code", hashSecret(code)) }
 func (st state) usedCodeKey(code string) string   { return st.key("code-used", hashSecret(code)) }
-func (st state) familyKey(id string) string       { return st.key("family", hashSecret(id)) }
+func (st state) familyKey(id string) string       { return st.familyKeyOf(hashSecret(id)) }
+func (st state) familyKeyOf(hash string) string   { return st.key("family", hash) }
 func (st state) tokenKey(jti string) string       { return st.key("token", jti) }
 func (st state) refreshKey(rt string) string      { return st.key("refresh", hashSecret(rt)) }
 func (st state) rotatedKey(rt string) string      { return st.key("refresh-used", hashSecret(rt)) }

@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mypatients/gateway"
-	"github.com/mypatients/gateway/redisstore"
 )
 
 // TokenOptions configures Tokens.
@@ -64,24 +63,23 @@ func (t *Tokens) FHIRBase() string { return t.fhirBase }
 func (t *Tokens) tokenEndpoint() string { return t.baseURL + "/oauth/token" }
 
 // Authenticate verifies a bearer access token and returns the caller it stands for. Besides
-// the signature and claims, the token's record must still be in the store: revocation deletes
-// it, and a store that cannot answer fails closed.
+// the signature and claims (checked once per token, then remembered until it expires:
+// verified.go), the token's record must still be in the store, and its grant family too:
+// revocation deletes them, so a revoked token is refused on its very next use, and a store
+// that cannot answer fails closed. Both are read in one round trip.
 func (t *Tokens) Authenticate(ctx context.Context, bearer string) (gateway.Caller, error) {
-	c, err := t.signer.verify(bearer, t.now())
+	c, err := t.signer.verifyRemembered(bearer, t.now())
 	if err != nil {
 		return gateway.Caller{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	var rec tokenRecord
-	if err := redisstore.GetJSON(ctx, t.rdb, t.tokenKey(c.ID), &rec); err != nil {
-		if notFound(err) {
-			return gateway.Caller{}, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
-		}
-		return gateway.Caller{}, fmt.Errorf("smart: look up token: %w", err)
+	rec, familyAlive, err := t.readRecord(ctx, c)
+	if err != nil {
+		return gateway.Caller{}, err
 	}
-	if rec.Subject != c.Subject || rec.ClientID != c.ClientID {
+	if rec.Subject != c.Subject || rec.ClientID != c.ClientID || (c.Family != "" && hashSecret(rec.Family) != c.Family) {
 		return gateway.Caller{}, fmt.Errorf("%w: record mismatch", ErrInvalidToken)
 	}
-	if err := t.familyAlive(ctx, rec.Family); err != nil {
+	if err := familyAlive(); err != nil {
 		return gateway.Caller{}, err
 	}
 	caller := gateway.Caller{
@@ -103,12 +101,45 @@ func (t *Tokens) Authenticate(ctx context.Context, bearer string) (gateway.Calle
 	return caller, nil
 }
 
+// readRecord reads the token's record and, when the token names its family, the family's key
+// in the same round trip. familyAlive then checks the family (reading it on its own for a
+// token that does not name it).
+func (t *Tokens) readRecord(ctx context.Context, c accessClaims) (rec tokenRecord, familyAlive func() error, err error) {
+	pipe := t.rdb.Pipeline()
+	recCmd := pipe.Get(ctx, t.tokenKey(c.ID))
+	var famCmd *redis.IntCmd
+	if c.Family != "" {
+		famCmd = pipe.Exists(ctx, t.familyKeyOf(c.Family))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return rec, nil, fmt.Errorf("smart: look up token: %w", err)
+	}
+	raw, err := recCmd.Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return rec, nil, fmt.Errorf("%w: revoked or unknown", ErrInvalidToken)
+	case err != nil:
+		return rec, nil, fmt.Errorf("smart: look up token: %w", err)
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return rec, nil, fmt.Errorf("smart: decode token record: %w", err)
+	}
+	if famCmd == nil {
+		return rec, func() error { return t.familyAlive(ctx, rec.Family) }, nil
+	}
+	return rec, func() error { return familyFound(famCmd.Val(), famCmd.Err()) }, nil
+}
+
 // familyAlive checks that the grant family of a token has not been revoked.
 func (t *Tokens) familyAlive(ctx context.Context, family string) error {
 	if family == "" {
 		return nil
 	}
-	n, err := t.rdb.Exists(ctx, t.familyKey(family)).Result()
+	return familyFound(t.rdb.Exists(ctx, t.familyKey(family)).Result())
+}
+
+// familyFound reads the answer to EXISTS on a family's key.
+func familyFound(n int64, err error) error {
 	if err != nil {
 		return fmt.Errorf("smart: look up token family: %w", err)
 	}
