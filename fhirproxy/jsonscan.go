@@ -355,33 +355,63 @@ func objectMembers(raw []byte, fn func(name, value []byte)) error {
 }
 
 // eachItem calls fn with each element of the JSON array raw, or with raw itself when it is
-// another value; null and nothing are no elements.
+// another value; null and nothing are no elements. It stops at fn's first error.
 func eachItem(raw []byte, fn func(item []byte) error) error {
-	s := scanner{buf: raw}
-	switch s.ws() {
-	case 0:
-		return nil
-	case 'n':
-		s.literal()
-		s.end()
-		return s.err
-	case '[':
-	default:
-		return fn(raw[s.pos:])
-	}
-	s.pos++
-	for n := 0; s.next(']', n); n++ {
-		s.ws()
-		at := s.pos
-		if s.skip(1); s.err == nil {
-			if err := fn(raw[at:s.pos]); err != nil {
-				return err
-			}
+	it := listItems(raw)
+	for item, ok := it.next(); ok; item, ok = it.next() {
+		if err := fn(item); err != nil {
+			return err
 		}
 	}
-	s.end()
-	return s.err
+	return it.err()
 }
+
+// items reads a JSON value as a list, element by element: the elements of an array, the
+// value itself when it is another value, nothing for null.
+type items struct {
+	s     scanner
+	array bool
+	n     int  // elements read
+	done  bool // no element follows
+}
+
+func listItems(raw []byte) items {
+	it := items{s: scanner{buf: raw}}
+	switch it.s.ws() {
+	case 0:
+		it.done = true
+	case 'n':
+		it.s.literal()
+		it.s.end()
+		it.done = true
+	case '[':
+		it.s.pos++
+		it.array = true
+	}
+	return it
+}
+
+// next returns the next element, or ok false at the end (or at an error: see err).
+func (it *items) next() (item []byte, ok bool) {
+	switch {
+	case it.done || it.s.err != nil:
+		return nil, false
+	case !it.array:
+		it.done = true
+		return it.s.buf[it.s.pos:], true
+	case !it.s.next(']', it.n):
+		it.done = true
+		it.s.end()
+		return nil, false
+	}
+	it.n++
+	it.s.ws()
+	at := it.s.pos
+	it.s.skip(1)
+	return it.s.buf[at:it.s.pos], it.s.err == nil
+}
+
+func (it *items) err() error { return it.s.err }
 
 // stringOf returns the text of raw, a JSON string; ok is false for any other value.
 func stringOf(raw []byte) (string, bool) {

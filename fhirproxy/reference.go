@@ -166,30 +166,30 @@ func decodeReference(raw []byte) (reference, error) {
 // References to other types are skipped; a reference that may be a patient but cannot be
 // resolved locally (identifier-only, contained, another server) is an error.
 func (rr refResolver) patientsIn(raw []byte, out []string) ([]string, error) {
-	err := eachItem(raw, func(item []byte) error {
+	it := listItems(raw)
+	for item, ok := it.next(); ok; item, ok = it.next() {
 		x, err := decodeReference(item)
 		if err != nil {
-			return err
+			return out, err
 		}
 		if x.Reference == "" {
 			if x.Type == "" || x.Type == "Patient" {
-				return fmt.Errorf("reference without a literal target: %w", errBadReference)
+				return out, fmt.Errorf("reference without a literal target: %w", errBadReference)
 			}
-			return nil
+			continue
 		}
 		r, err := rr.parse(x.Reference)
 		if err != nil {
-			return err
+			return out, err
 		}
 		if x.Type != "" && x.Type != r.Type {
-			return fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
+			return out, fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
 		}
 		if r.Type == "Patient" {
 			out = append(out, r.ID)
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, it.err()
 }
 
 // patientsAt returns the patients named by the References at a dot-separated path below a

@@ -69,11 +69,13 @@ type scanState struct {
 	names  [][]byte // the member names of the open objects, innermost last
 	fields []member // every resource's top-level members, one after the other
 	spans  []span   // every resource's strings that name the upstream, one after the other
+	refs   []string // every resource's references, one after the other
 }
 
 func newScanState(sc scrubber, buf []byte) *scanState {
 	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
-	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64)}
+	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64),
+		refs: make([]string, 0, 8+len(buf)/256)}
 }
 
 // resourceWalk is one scan of one resource.
@@ -100,8 +102,9 @@ func scanResource(s *scanner, st *scanState) resourceScan {
 		w.out.problem = errors.New("a resource is not a JSON object")
 	} else {
 		w.out.start = w.pos
-		first, firstSpan := len(st.fields), len(st.spans)
+		first, firstSpan, firstRef := len(st.fields), len(st.spans), len(st.refs)
 		w.object(1)
+		w.out.refs = st.refs[firstRef:len(st.refs):len(st.refs)]
 		w.out.fields = st.fields[first:len(st.fields):len(st.fields)]
 		w.out.names = st.spans[firstSpan:len(st.spans):len(st.spans)]
 	}
@@ -183,7 +186,7 @@ func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	}
 	switch {
 	case role == roleReference:
-		w.out.refs = append(w.out.refs, string(v))
+		w.refs = append(w.refs, string(v))
 	case depth > 1 && string(v) == "Patient": // a "resourceType" below the resource's own
 		w.flag(errContainedPatient)
 	}
