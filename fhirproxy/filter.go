@@ -191,10 +191,11 @@ func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Va
 
 // kept returns the found entries that may be released: every patient allowed, and admitted by
 // the caller's scope query for their type.
-func (h *Handler) kept(c gateway.Caller, got found, allowed map[string]typeAccess) []foundEntry {
-	kept := make([]foundEntry, 0, len(got.entries))
+func (h *Handler) kept(c gateway.Caller, got found, allowed map[string]typeAccess) []*foundEntry {
+	kept := make([]*foundEntry, 0, len(got.entries))
 	rules := map[string]scopeRules{}
-	for _, e := range got.entries {
+	for i := range got.entries {
+		e := &got.entries[i]
 		r, ok := rules[e.info.Type]
 		if !ok {
 			r = h.parser.scopeRulesFor(c, e.info.Type, gateway.Search)
