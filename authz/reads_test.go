@@ -2,30 +2,14 @@ package authz_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/redisstore/redistest"
 	"github.com/mypatients/gateway/sharing/grants"
 )
-
-// roundTrips counts a Redis client's round trips: one per command sent alone, one per
-// pipeline.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 // TestDecideReadsRedisOnce: once the facts are cached, a decision about a patient reads
 // everything it needs from Redis (standing, staff record, grants, facts) in one round trip;
@@ -34,7 +18,7 @@ func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 func TestDecideReadsRedisOnce(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	rt := &roundTrips{}
+	rt := &redistest.RoundTrips{}
 	e.rdb.AddHook(rt)
 	ss := accounts.NewStore(e.rdb, "test:")
 	e.az.UseRelationships(grants.NewStore(e.rdb, "test:"), ss)
@@ -50,12 +34,12 @@ func TestDecideReadsRedisOnce(t *testing.T) {
 		want int64
 	}{{"pcp", pcp, 1}, {"sponsored staff", sponsored, 2}} {
 		for i := range 3 {
-			rt.n.Store(0)
+			rt.Take()
 			d, err := e.az.Decide(ctx, tc.c, readPatient("child-01"))
 			if err != nil || !d.Allow {
 				t.Fatalf("%s: %+v, %v", tc.name, d, err)
 			}
-			if n := rt.n.Load(); i > 0 && n != tc.want { // the first decision fetches and caches the facts
+			if n := rt.Take(); i > 0 && n != tc.want { // the first decision fetches and caches the facts
 				t.Errorf("%s: decision %d took %d round trips to Redis, want %d", tc.name, i, n, tc.want)
 			}
 		}
