@@ -150,7 +150,10 @@ func (w *resourceWalk) object(depth int) {
 	for n := 0; w.next('}', n); n++ {
 		nameAt := w.pos
 		name, flags := w.name()
-		w.text(nameAt, w.pos, flags)
+		if w.text(nameAt, w.pos, flags) {
+			// Compared as released: two names could become one when rewritten.
+			name = []byte(w.scrub.text(string(name)))
+		}
 		w.names = append(w.names, name)
 		role := roleNone
 		switch string(name) {
@@ -193,25 +196,26 @@ func (w *resourceWalk) stringValue(depth int, role memberRole) {
 }
 
 // text checks one string literal (a name or a value) at [at, end): invalid UTF-8 is a
-// problem, and a string naming the upstream is kept for the scrubber.
-func (w *resourceWalk) text(at, end int, flags strFlags) {
+// problem, and a string naming the upstream is kept for the scrubber (named is then true).
+func (w *resourceWalk) text(at, end int, flags strFlags) (named bool) {
 	if w.err != nil {
-		return
+		return false
 	}
 	if flags&strBadUTF8 != 0 {
 		w.flag(errBadUTF8)
-		return
+		return false
 	}
 	for len(w.hits) > 0 && w.hits[0] < at {
 		w.hits = w.hits[1:]
 	}
-	named := len(w.hits) > 0 && w.hits[0]+len(w.scrub.needle) <= end
+	named = len(w.hits) > 0 && w.hits[0]+len(w.scrub.needle) <= end
 	if !named && flags&(strEscaped|strNonASCII) != 0 {
 		named = w.scrub.mentions(string(unescape(w.buf[at:end])))
 	}
 	if named {
 		w.spans = append(w.spans, span{at - w.out.start, end - w.out.start})
 	}
+	return named
 }
 
 // patients appends to out the patients the resource's references name: a reference that

@@ -1,0 +1,35 @@
+package fhirproxy
+
+import (
+	"errors"
+	"net/url"
+	"testing"
+)
+
+// TestScanResourceProblems: what makes a resource that is valid JSON unreleasable, found in
+// the one pass, at any depth; and what the pass finds in a clean one.
+func TestScanResourceProblems(t *testing.T) {
+	t.Parallel()
+	up, _ := url.Parse("http://ehr.internal:8081/fhir")
+	pub, _ := url.Parse("http://gw.example:8080/fhir")
+	sc := newScrubber(up, pub)
+	for _, tc := range []struct {
+		name, in string
+		want     error
+	}{
+		{"clean", `{"resourceType":"Observation","subject":{"reference":"Patient/a"},"x":[{"y":1}]}`, nil},
+		{"repeated at the top", `{"id":"a","id":"b"}`, errDuplicateKey},
+		{"repeated below", `{"code":{"coding":[{"code":"1","code":"2"}]}}`, errDuplicateKey},
+		{"repeated when decoded", `{"a":{"ref":1,"r\u0065f":2}}`, errDuplicateKey},
+		{"repeated once rewritten", `{"x":{"ehr.internal:8081":1,"gw.example:8080":2}}`, errDuplicateKey},
+		{"invalid UTF-8", "{\"a\":\"\xff\"}", errBadUTF8},
+		{"a reference that is no string", `{"subject":{"reference":{"x":"Patient/a"}}}`, errNotString},
+		{"a contained Patient", `{"contained":[{"resourceType":"Pati\u0065nt","id":"p"}]}`, errContainedPatient},
+	} {
+		s := scanner{buf: []byte(tc.in)}
+		rs := scanResource(&s, newScanState(sc, s.buf))
+		if s.end(); s.err != nil || !errors.Is(rs.problem, tc.want) || (tc.want == nil) != (rs.problem == nil) {
+			t.Errorf("%s: problem %v (syntax %v), want %v", tc.name, rs.problem, s.err, tc.want)
+		}
+	}
+}
