@@ -63,14 +63,14 @@ type searchEntry struct {
 	problem     error
 }
 
-// readSearchset reads an upstream searchset in one pass (jsonscan.go): the Bundle's members,
-// and its entries one at a time, each handed to onEntry with its resource scanned (scan.go).
+// readSearchset reads an upstream searchset in one pass (jsonscan.go), with st made for body:
+// the Bundle's members, and its entries one at a time, each handed to onEntry with its
+// resource scanned (scan.go).
 // A syntax error anywhere, a repeated Bundle member (two "entry" arrays, two "total"s: parsers
 // disagree on which one counts) or a member of the wrong type makes the answer unusable.
-func (h *Handler) readSearchset(body []byte, onEntry func(searchEntry)) (searchHead, error) {
+func (h *Handler) readSearchset(body []byte, st *scanState, onEntry func(searchEntry)) (searchHead, error) {
 	var head searchHead
 	s := scanner{buf: body}
-	st := newScanState(h.scrub, body)
 	var names [][]byte
 	if s.expect('{'); s.err != nil {
 		return head, fmt.Errorf("searchset: %w", s.err)

@@ -25,6 +25,9 @@ type found struct {
 	// (neither a match nor an asked-for include, or whose patient cannot be established).
 	head    searchHead
 	dropped int
+	// scan holds a search's scan buffers, which entries point into; serve gives them back to
+	// the pool once the answer is released.
+	scan *scanState
 }
 
 // foundEntry is one returned resource: its bytes, what it is and whose, and for a search entry
@@ -73,8 +76,8 @@ func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upst
 // and the includes of a vetted join whose resource and patients could be read; OperationOutcome
 // entries are dropped silently.
 func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal) {
-	got := found{entries: make([]foundEntry, 0, min(len(body)/512, maxEntries))}
-	head, err := h.readSearchset(body, func(e searchEntry) {
+	got := found{entries: make([]foundEntry, 0, min(len(body)/512, maxEntries)), scan: h.scans.get(h.scrub, body)}
+	head, err := h.readSearchset(body, got.scan, func(e searchEntry) {
 		if fe, ok := h.candidate(req, body, e); ok {
 			got.entries = append(got.entries, fe)
 		} else if fe.mode != "outcome" {
@@ -82,6 +85,7 @@ func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal)
 		}
 	})
 	if err != nil {
+		h.scans.put(got.scan)
 		return found{}, upstreamFailed(fmt.Errorf("search %s: %w", req.Type, err))
 	}
 	got.head = head

@@ -172,6 +172,7 @@ func filterSearch(h *Handler, c gateway.Caller, req *fhirRequest, body []byte) (
 	if rf != nil {
 		return outBundle{}, rf
 	}
+	defer h.scans.put(got.scan) // as serve does: the released searchset holds nothing of it
 	found, rf := h.decideFound(ctx, c, req, named, got)
 	if rf != nil {
 		return outBundle{}, rf

@@ -76,6 +76,7 @@ type Handler struct {
 	parser     parser
 	links      *linkRewriter
 	scrub      scrubber
+	scans      scanPool
 	timeout    time.Duration
 	maxBody    int64
 	capability []byte
@@ -201,6 +202,7 @@ func (h *Handler) serve(ctx context.Context, id string, c gateway.Caller, req *f
 	if rf != nil {
 		return named, refused(rf)
 	}
+	defer h.scans.put(got.scan)                         // after the release: nothing of got is used then
 	found, rf := h.decideFound(ctx, c, req, named, got) // decide.go
 	all := slices.Concat(named, found)
 	if rf != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // One pass over a returned resource (scanResource) checks it as JSON and collects everything
@@ -76,6 +77,34 @@ func newScanState(sc scrubber, buf []byte) *scanState {
 	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
 	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64),
 		refs: make([]string, 0, 8+len(buf)/256)}
+}
+
+// scanPool keeps the buffers of searchset scans for reuse, so that a search does not allocate
+// them (and the collector trace them) anew. A state goes back only once nothing of the answer
+// it read is used any more (serve, after the release), cleared of everything it pointed to.
+type scanPool struct{ p sync.Pool }
+
+// maxPooledFields bounds what the pool keeps: the buffers of a huge answer are let go.
+const maxPooledFields = 1 << 14
+
+func (sp *scanPool) get(sc scrubber, buf []byte) *scanState {
+	st, ok := sp.p.Get().(*scanState)
+	if !ok {
+		return newScanState(sc, buf)
+	}
+	st.scrub, st.hits = sc, sc.hits(buf, st.hits[:0])
+	return st
+}
+
+func (sp *scanPool) put(st *scanState) {
+	if st == nil || cap(st.fields) > maxPooledFields {
+		return
+	}
+	clear(st.names)
+	clear(st.fields)
+	clear(st.refs)
+	st.names, st.fields, st.spans, st.refs = st.names[:0], st.fields[:0], st.spans[:0], st.refs[:0]
+	sp.p.Put(st)
 }
 
 // resourceWalk is one scan of one resource.
