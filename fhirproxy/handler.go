@@ -202,7 +202,8 @@ func (h *Handler) serve(ctx context.Context, id string, c gateway.Caller, req *f
 	if rf != nil {
 		return named, refused(rf)
 	}
-	defer h.scans.put(got.scan)                         // after the release: nothing of got is used then
+	// The scan's buffers go back after the release: nothing of got is used then.
+	defer h.scans.put(got.scan)
 	found, rf := h.decideFound(ctx, c, req, named, got) // decide.go
 	all := slices.Concat(named, found)
 	if rf != nil {
