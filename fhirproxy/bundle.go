@@ -148,6 +148,10 @@ func readEntry(s *scanner, st *scanState) (searchEntry, error) {
 	var e searchEntry
 	var buf [8][]byte
 	names := buf[:0]
+	if s.ws() == 'n' { // null: an entry without a resource, dropped
+		s.literal()
+		return e, s.err
+	}
 	if s.expect('{'); s.err != nil {
 		return e, s.err
 	}
@@ -243,6 +247,10 @@ func readLinks(raw []byte) ([]bundleLink, bool) {
 	var links []bundleLink
 	err := eachItem(raw, func(item []byte) error {
 		var l bundleLink
+		if isNull(item) { // no relation: dropped as any other
+			links = append(links, l)
+			return nil
+		}
 		ok := true
 		err := objectMembers(item, func(name, value []byte) {
 			var good bool

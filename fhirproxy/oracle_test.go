@@ -128,7 +128,10 @@ func oracleDecodeSearchset(body []byte, onEntry func(oracleEntry) error) (search
 		case "total":
 			err = dec.Decode(&head.Total)
 		case "link":
-			err = dec.Decode(&head.Link)
+			var raw json.RawMessage
+			if err = dec.Decode(&raw); err == nil {
+				head.Link, err = oracleLinks(raw)
+			}
 		case "entry":
 			err = oracleDecodeEntries(dec, onEntry)
 		default:
@@ -159,19 +162,72 @@ func oracleDecodeEntries(dec *json.Decoder, onEntry func(oracleEntry) error) err
 		if n >= maxEntries {
 			return fmt.Errorf("more than %d entries", maxEntries)
 		}
-		var e struct {
-			FullURL string `json:"fullUrl"`
-			oracleEntry
-		}
-		if err := dec.Decode(&e); err != nil {
+		var m map[string]json.RawMessage
+		if err := dec.Decode(&m); err != nil {
 			return err
 		}
-		if err := onEntry(e.oracleEntry); err != nil {
+		e, err := oracleEntryOf(m)
+		if err != nil {
+			return err
+		}
+		if err := onEntry(e); err != nil {
 			return err
 		}
 	}
 	_, err := dec.Token()
 	return err
+}
+
+// oracleEntryOf reads an entry's members, by their exact names (encoding/json would match
+// struct fields in any case: FHIR names are case-sensitive, and so is the filter).
+func oracleEntryOf(m map[string]json.RawMessage) (oracleEntry, error) {
+	var e oracleEntry
+	var fullURL string
+	if raw, ok := m["fullUrl"]; ok {
+		if err := json.Unmarshal(raw, &fullURL); err != nil {
+			return e, err
+		}
+	}
+	e.Resource = m["resource"]
+	if raw, ok := m["search"]; ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		var sm map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &sm); err != nil {
+			return e, err
+		}
+		e.Search = &entrySearch{}
+		if v, ok := sm["mode"]; ok {
+			if err := json.Unmarshal(v, &e.Search.Mode); err != nil {
+				return e, err
+			}
+		}
+		if v, ok := sm["score"]; ok {
+			if err := json.Unmarshal(v, &e.Search.Score); err != nil {
+				return e, err
+			}
+		}
+	}
+	return e, nil
+}
+
+// oracleLinks reads the Bundle's links by their members' exact names.
+func oracleLinks(raw json.RawMessage) ([]bundleLink, error) {
+	var ms []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return nil, err
+	}
+	var links []bundleLink
+	for _, m := range ms {
+		var l bundleLink
+		for k, dst := range map[string]*string{"relation": &l.Relation, "url": &l.URL} {
+			if v, ok := m[k]; ok {
+				if err := json.Unmarshal(v, dst); err != nil {
+					return nil, err
+				}
+			}
+		}
+		links = append(links, l)
+	}
+	return links, nil
 }
 
 // oracleDecodeObject reads one JSON object's members token by token, refusing repeated names
