@@ -33,7 +33,7 @@ func BenchmarkDecidePCP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	az.UseRelationships(grants.NewStore(rdb, "bench:"), accounts.NewStore(rdb, "bench:"))
+	az.UseRelationships(grants.NewStore(rdb, "bench:"), accounts.NewStore(rdb, "bench:", nil))
 	if _, err := az.Decide(ctx, pcp, readPatient("child-01")); err != nil { // caches the facts
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestDecideReadsRedisOnce(t *testing.T) {
 	e := newEnv(t)
 	rt := &redistest.RoundTrips{}
 	e.rdb.AddHook(rt)
-	ss := accounts.NewStore(e.rdb, "test:")
+	ss := accounts.NewStore(e.rdb, "test:", nil)
 	e.az.UseRelationships(grants.NewStore(e.rdb, "test:"), ss)
 	if _, err := ss.Sponsor(ctx, accounts.Staff{ID: staff.Subject, Sponsor: pcp.Subject,
 		SponsorPractitioner: pcp.FHIRUser}, time.Now()); err != nil {
