@@ -165,7 +165,7 @@ func TestMetadata(t *testing.T) {
 			t.Errorf("%s lists %d params, table has %d", res.Type, len(res.SearchParam), len(table[res.Type].Params))
 		}
 	}
-	if strings.Join(types, ",") != "Binary,DiagnosticReport,DocumentReference,Encounter,Location,Medication,MedicationRequest,Observation,Organization,Patient,Practitioner,PractitionerRole" {
+	if strings.Join(types, ",") != "AllergyIntolerance,Binary,Condition,DiagnosticReport,DocumentReference,Encounter,Location,Medication,MedicationRequest,Observation,Organization,Patient,Practitioner,PractitionerRole" {
 		t.Errorf("types %v", types)
 	}
 	if len(e.audit.records()) != 0 || len(e.up.requests()) != 0 {

@@ -168,6 +168,20 @@ func resourceTable() map[string]typeSpec {
 		}, []string{"subject", "author"}, map[string][]string{
 			"patient": {"Patient"}, "subject": {"Patient"}, "author": people,
 		}),
+		// R4 compartment params: AllergyIntolerance "patient", "recorder", "asserter". Only
+		// patient names patients in a search; recorder and asserter (a Patient may record or
+		// assert their own allergy) are checked on every returned resource.
+		"AllergyIntolerance": record(map[string]paramSpec{
+			"patient": patient, "clinical-status": tok("clinicalStatus"), "verification-status": tok("verificationStatus"),
+			"criticality": tok("criticality"), "category": tok("category"), "type": tok("type"), "code": tok("code"),
+			"date": date,
+		}, []string{"patient", "recorder", "asserter"}, map[string][]string{"patient": {"Patient"}}),
+		// R4 compartment params: Condition "patient" (= subject), "asserter".
+		"Condition": record(map[string]paramSpec{
+			"patient": patient, "subject": patient, "clinical-status": tok("clinicalStatus"),
+			"verification-status": tok("verificationStatus"), "category": tok("category"), "code": tok("code"),
+			"onset-date": date, "recorded-date": date, "encounter": ref("Encounter"),
+		}, []string{"subject", "asserter"}, map[string][]string{"patient": {"Patient"}, "subject": {"Patient"}}),
 		"Binary": {Class: classBinary},
 		"Practitioner": directory(map[string]paramSpec{
 			"identifier": tok("identifier"), "name": text, "family": text, "given": text, "active": tok("active"),

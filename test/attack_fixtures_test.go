@@ -32,11 +32,13 @@ func discoverVictims(t *testing.T, g *gateway, tokens map[string]string) victims
 		v.values["mrn10"] = id.Value
 		v.secrets = append(v.secrets, id.Value)
 	}
+	// Each victim resource, read as its patient's PCP; the key's digits name the child.
 	for key, typ := range map[string]string{"obs10": "Observation", "enc10": "Encounter", "med10": "MedicationRequest",
-		"doc10": "DocumentReference", "dr10": "DiagnosticReport", "doc01": "DocumentReference"} {
-		user, patient := "pcp2", "child-10"
+		"doc10": "DocumentReference", "dr10": "DiagnosticReport", "doc01": "DocumentReference", "cond10": "Condition",
+		"alg12": "AllergyIntolerance", "alg01": "AllergyIntolerance"} {
+		user, patient := "pcp2", "child-"+key[len(key)-2:]
 		if strings.HasSuffix(key, "01") {
-			user, patient = "pcp", "child-01"
+			user = "pcp"
 		}
 		var b struct {
 			Entry []struct{ Resource json.RawMessage } `json:"entry"`
@@ -55,7 +57,7 @@ func discoverVictims(t *testing.T, g *gateway, tokens map[string]string) victims
 			t.Fatal(err)
 		}
 		v.values[key] = r.ID
-		if patient == "child-10" {
+		if user == "pcp2" {
 			v.secrets = append(v.secrets, r.ID)
 		}
 		if len(r.Content) > 0 {

@@ -22,7 +22,7 @@ import (
 // attackScopes asks for every type the gateway serves.
 const attackScopes = "user/Patient.rs user/Observation.rs user/Encounter.rs user/MedicationRequest.rs " +
 	"user/DocumentReference.rs user/Binary.rs user/DiagnosticReport.rs user/Practitioner.rs " +
-	"user/PractitionerRole.rs user/Organization.rs"
+	"user/PractitionerRole.rs user/Organization.rs user/AllergyIntolerance.rs user/Condition.rs"
 
 // TestAttackSuite runs the suite against the demo EHR, with a real redis-server.
 func TestAttackSuite(t *testing.T) {
