@@ -75,6 +75,9 @@ var answers = []struct {
 	{ErrNoSuchGrant, http.StatusNotFound, "not_found", "This patient has no grant to this clinician."},
 	{grants.ErrDecided, http.StatusConflict, "already_decided", "This request was already decided."},
 	{ErrNoSuchPatient, http.StatusNotFound, "no_such_patient", "The hospital has no patient with this id and MRN."},
+	{ErrLookupLimited, http.StatusTooManyRequests, "rate_limited", "Too many patient lookups. Try again in an hour."},
+	{ErrNoSuchLookup, http.StatusNotFound, "not_found", "This lookup has expired or is not yours; search for the patient again."},
+	{ErrNoStaffSetup, http.StatusConflict, "already_set_up", "This staff member has already set up their login, or their account is not active."},
 }
 
 // writeError answers err: the refusal's own answer, or for anything else (a store or the EHR

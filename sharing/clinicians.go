@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -21,6 +22,8 @@ const InvalidInvitation = "This token and MRN do not match a valid invitation. C
 //	POST /api/invitations/redeem          {token, mrn}            mypatients/access.manage
 //	POST /api/access-requests             {patient, kind, name, email, phone, practice, note}
 //	GET  /api/access-requests             the caller's own requests  mypatients/access.manage
+//	GET  /api/me, GET /api/grants, POST /api/patients/lookup         mypatients/access.manage (mine.go)
+//	POST /api/staff/{id}/resend                                     mypatients/staff.manage
 //	GET  /api/access-requests/signup-instructions                 (anyone) printable page for families
 //	GET  /api/staff                        POST /api/staff {name, role, email}
 //	POST /api/staff/{id}/suspend | /reinstate | /remove           mypatients/staff.manage
@@ -37,6 +40,10 @@ func (a *ClinicianAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/access-requests/signup-instructions", func(w http.ResponseWriter, r *http.Request) {
 		web.Write(w, http.StatusOK, signupPage, nil)
 	})
+	a.Handle(mux, "GET /api/me", gateway.ScopeAccessManage, a.me)
+	a.Handle(mux, "GET /api/grants", gateway.ScopeAccessManage, a.myGrants)
+	a.Handle(mux, "POST /api/patients/lookup", gateway.ScopeAccessManage, a.lookup)
+	a.Handle(mux, "POST /api/staff/{id}/resend", gateway.ScopeStaffManage, a.resend)
 	a.Handle(mux, "GET /api/staff", gateway.ScopeStaffManage, a.listStaff)
 	a.Handle(mux, "POST /api/staff", gateway.ScopeStaffManage, a.createStaff)
 	a.Handle(mux, "POST /api/staff/{id}/{action}", gateway.ScopeStaffManage, a.staffAction)
@@ -77,7 +84,9 @@ func (a *ClinicianAPI) redeem(w http.ResponseWriter, r *http.Request, c gateway.
 func (a *ClinicianAPI) request(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
 	var in struct {
 		Patient string `json:"patient"`
-		Kind    string `json:"kind"`
+		// Lookup is the request_ref of an exact-match lookup, in place of the patient's id.
+		Lookup string `json:"lookup"`
+		Kind   string `json:"kind"`
 		Contact
 	}
 	if err := readJSON(w, r, &in); err != nil {
@@ -85,13 +94,24 @@ func (a *ClinicianAPI) request(w http.ResponseWriter, r *http.Request, c gateway
 	}
 	kind := map[string]string{"pcp": grants.KindPCP, "request-pcp-access": grants.KindPCP,
 		"family": grants.KindFamily, "request-family-access": grants.KindFamily}[in.Kind]
-	if kind == "" || in.Patient == "" {
-		return refuse(errInvalidInput, "Give the patient, kind (pcp or family), your name and your email.")
+	if kind == "" || (in.Patient == "") == (in.Lookup == "") {
+		return refuse(errInvalidInput, "Give the patient (or a lookup's request_ref), kind (pcp or family), your name and your email.")
 	}
 	if err := in.Contact.validate(); err != nil {
 		return err
 	}
-	req, created, err := a.Service.RequestAccess(r.Context(), c, kind, in.Patient, in.Contact)
+	patient, label := in.Patient, ""
+	if in.Lookup != "" {
+		found, err := a.Service.Grants.Lookup(r.Context(), c.Subject, in.Lookup)
+		if errors.Is(err, grants.ErrNotFound) {
+			return ErrNoSuchLookup
+		}
+		if err != nil {
+			return err
+		}
+		patient, label = found.PatientID, found.Label
+	}
+	req, created, err := a.Service.RequestAccess(r.Context(), c, kind, patient, label, in.Contact)
 	if err != nil {
 		return err
 	}
@@ -111,15 +131,6 @@ func (a *ClinicianAPI) request(w http.ResponseWriter, r *http.Request, c gateway
 		out["signup_instructions"] = "/api/access-requests/signup-instructions"
 	}
 	writeJSON(w, status, out)
-	return nil
-}
-
-func (a *ClinicianAPI) listRequests(w http.ResponseWriter, r *http.Request, c gateway.Caller) error {
-	list, err := a.Service.Grants.RequestsBy(r.Context(), c.Subject)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": nonNil(list)})
 	return nil
 }
 

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/mypatients/gateway"
 
 	"github.com/mypatients/gateway/upstream"
 )
@@ -44,6 +48,25 @@ type patientResource struct {
 		URL          string `json:"url"`
 		ValueBoolean *bool  `json:"valueBoolean"`
 	} `json:"extension"`
+	Name []struct {
+		Family string   `json:"family"`
+		Given  []string `json:"given"`
+	} `json:"name"`
+	BirthDate string `json:"birthDate"`
+}
+
+// named reports whether one of p's names is exactly family and given (one of its given
+// names), ignoring case, and p was born on birthDate.
+func (p patientResource) named(family, given, birthDate string) bool {
+	if p.BirthDate != birthDate {
+		return false
+	}
+	for _, n := range p.Name {
+		if strings.EqualFold(n.Family, family) && slices.ContainsFunc(n.Given, func(g string) bool { return strings.EqualFold(g, given) }) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p patientResource) info() PatientInfo {
@@ -79,18 +102,31 @@ func (e EHR) Patient(ctx context.Context, id string) (PatientInfo, error) {
 
 // ByMRN finds the one patient with that MRN.
 func (e EHR) ByMRN(ctx context.Context, mrn string) (PatientInfo, error) {
+	return e.one(ctx, url.Values{"identifier": {MRNSystem + "|" + mrn}}, func(p patientResource) bool { return p.info().MRN == mrn })
+}
+
+// ByNameAndBirthDate finds the one patient with exactly that family and given name (ignoring
+// case) born on birthDate. The EHR's search is looser (names start with the value), so every
+// match is checked here.
+func (e EHR) ByNameAndBirthDate(ctx context.Context, family, given, birthDate string) (PatientInfo, error) {
+	q := url.Values{"family": {family}, "given": {given}, "birthdate": {birthDate}, "_count": {"20"}}
+	return e.one(ctx, q, func(p patientResource) bool { return p.named(family, given, birthDate) })
+}
+
+// one searches the EHR's patients with q and returns the only one that match accepts; none or
+// several are ErrNoSuchPatient.
+func (e EHR) one(ctx context.Context, q url.Values, match func(patientResource) bool) (PatientInfo, error) {
 	var b struct {
 		Entry []struct {
 			Resource patientResource `json:"resource"`
 		} `json:"entry"`
 	}
-	q := url.Values{"identifier": {MRNSystem + "|" + mrn}}
 	if err := e.Upstream.GetJSON(ctx, "Patient", q, &b); err != nil {
-		return PatientInfo{}, fmt.Errorf("sharing: find patient by MRN: %w", err)
+		return PatientInfo{}, fmt.Errorf("sharing: find patient: %w", err)
 	}
 	var found []PatientInfo
 	for _, en := range b.Entry {
-		if en.Resource.ResourceType == "Patient" && en.Resource.info().MRN == mrn {
+		if en.Resource.ResourceType == "Patient" && gateway.ValidID(en.Resource.ID) && match(en.Resource) {
 			found = append(found, en.Resource.info())
 		}
 	}
@@ -98,6 +134,51 @@ func (e EHR) ByMRN(ctx context.Context, mrn string) (PatientInfo, error) {
 		return PatientInfo{}, ErrNoSuchPatient
 	}
 	return found[0], nil
+}
+
+// PractitionerInfo is what access management shows of a clinician: their name and how the
+// directory says to reach them at work.
+type PractitionerInfo struct{ Name, Email, Phone string }
+
+// Practitioner returns the directory entry of Practitioner/<id> (not a patient's data), read
+// with the gateway's own credential.
+func (e EHR) Practitioner(ctx context.Context, id string) (PractitionerInfo, error) {
+	var p struct {
+		ResourceType string `json:"resourceType"`
+		Name         []struct {
+			Text   string   `json:"text"`
+			Family string   `json:"family"`
+			Given  []string `json:"given"`
+			Prefix []string `json:"prefix"`
+		} `json:"name"`
+		Telecom []struct{ System, Value string } `json:"telecom"`
+	}
+	if !gateway.ValidID(id) {
+		return PractitionerInfo{}, ErrInvalidPatientID
+	}
+	if err := e.Upstream.GetJSON(ctx, "Practitioner/"+id, nil, &p); err != nil {
+		return PractitionerInfo{}, fmt.Errorf("sharing: read practitioner %q: %w", id, err)
+	}
+	var out PractitionerInfo
+	if p.ResourceType != "Practitioner" {
+		return out, nil
+	}
+	if len(p.Name) > 0 {
+		n := p.Name[0]
+		out.Name = n.Text
+		if out.Name == "" {
+			out.Name = strings.TrimSpace(strings.Join(append(append(n.Prefix, n.Given...), n.Family), " "))
+		}
+	}
+	for _, t := range p.Telecom {
+		switch {
+		case t.System == "email" && out.Email == "":
+			out.Email = t.Value
+		case t.System == "phone" && out.Phone == "":
+			out.Phone = t.Value
+		}
+	}
+	return out, nil
 }
 
 // last4 is as much of an MRN as an email may carry.

@@ -93,8 +93,9 @@ var signupPage = template.Must(template.New("signup").Parse(SignupInstructions))
 // account. It names no patient.
 const SignupInstructions = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Share your child's records with their doctor</title>
-<style>body{font-family:Georgia,serif;max-width:40rem;margin:2rem auto;line-height:1.5}@media print{a{color:black}}</style>
-</head><body>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:Georgia,serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;overflow-wrap:anywhere}@media print{a{color:black}}</style>
+</head><body><main>
 <h1>Share your child's records with their doctor</h1>
 <p>Your child's doctor asked to see the records Children's Hospital keeps about your child.
 You decide who may see them, through the hospital's patient portal, <strong>MyChildren's</strong>.</p>
@@ -106,5 +107,5 @@ any registration desk of the hospital. Bring your child's medical record number 
 invitation.</li>
 </ol>
 <p>You can stop sharing at any time from the same page.</p>
-</body></html>
+</main></body></html>
 `

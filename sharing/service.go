@@ -11,6 +11,7 @@
 package sharing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,12 @@ type Service struct {
 	Audit audit.Writer
 	// RequestLimit bounds the access requests one clinician files (RequestRule); nil: none.
 	RequestLimit *limits.Limiter
+	// Decider is the authorizer, asked by the exact-match lookup whether the caller may see the
+	// patient found (lookup.go); LookupLimit bounds one clinician's lookups (LookupRule).
+	Decider     Decider
+	LookupLimit *limits.Limiter
+	// MRNPrefix starts the hospital's MRNs ("MRN" when empty); a lookup accepts it or not.
+	MRNPrefix string
 	// SupportEmail receives PCP-access requests.
 	SupportEmail string
 	// BaseURL is the gateway's public base URL, for links in emails.
@@ -167,8 +174,9 @@ type Contact struct {
 // patient and kind is not filed again: created is false and the pending one is returned. A
 // PCP request is emailed to the support team; a family request waits for the patient portal.
 // A patient id the hospital does not have is filed like any other, so that requests never
-// tell a clinician which patients exist.
-func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, patientID string, who Contact) (r grants.Request, created bool, err error) {
+// tell a clinician which patients exist. label is how the clinician named the patient (the
+// query of their lookup); empty is the id.
+func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, patientID, label string, who Contact) (r grants.Request, created bool, err error) {
 	to, err := s.grantee(ctx, c)
 	if err != nil {
 		return grants.Request{}, false, err
@@ -201,7 +209,8 @@ func (s *Service) RequestAccess(ctx context.Context, c gateway.Caller, kind, pat
 		return grants.Request{}, false, err
 	}
 	r, created, err = s.Grants.AddRequest(ctx, grants.Request{Kind: kind, PatientID: p.ID, MRN: p.MRN, Requester: c.Subject,
-		Clinician: to, Name: who.Name, Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note}, s.now())
+		Clinician: to, Name: who.Name, Email: who.Email, Phone: who.Phone, Practice: who.Practice, Note: who.Note,
+		Label: cmp.Or(label, patientID)}, s.now())
 	if err != nil || !created || kind != grants.KindPCP {
 		return r, created, err
 	}

@@ -42,11 +42,15 @@ type Request struct {
 	Requester string `json:"requester"`
 	Clinician string `json:"clinician"`
 	// Contact details the requester gave, for the support team or the family.
-	Name      string     `json:"name"`
-	Email     string     `json:"email,omitempty"`
-	Phone     string     `json:"phone,omitempty"`
-	Practice  string     `json:"practice,omitempty"`
-	Note      string     `json:"note,omitempty"`
+	Name     string `json:"name"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Practice string `json:"practice,omitempty"`
+	Note     string `json:"note,omitempty"`
+	// Label is how the requester named the patient (the MRN or the name and date of birth
+	// they searched for), shown back to them in their list of requests: never more than they
+	// typed.
+	Label     string     `json:"label,omitempty"`
 	Status    string     `json:"status"`
 	CreatedAt time.Time  `json:"created_at"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
