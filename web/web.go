@@ -1,9 +1,12 @@
 // Package web is what every HTML page of the gateway shares: the one page writer, Write, with
 // the security headers (a Content-Security-Policy that loads nothing and forbids framing,
-// X-Frame-Options DENY, no-store, no referrer, nosniff), the plain-message page, and the
-// double-submit CSRF token of forms that post back. Pages are plain HTML without scripts:
-// smart's sign-in, picker, consent and error pages, accounts' set-up page, the mail capture
-// page, the demo patient portal and the printable sign-up instructions all write through it.
+// X-Frame-Options DENY, no-store, no referrer, nosniff), WritePolicy with the stricter
+// AppPolicy of the clinicians' portal (its own style sheet and script files, nothing inline),
+// the plain-message page, the double-submit CSRF token of forms that post back, and
+// server-side Sessions in Redis with idle and absolute timeouts and a CSRF token each. Pages
+// are plain HTML: smart's sign-in, picker, consent and error pages, accounts' set-up page, the
+// mail capture page, the demo patient portal, the printable sign-up instructions and every
+// page of the portal write through it.
 // It knows nothing of what a page says and must not import any other package of ours.
 package web
 
@@ -26,6 +29,22 @@ import (
 // (login flows, set-up tokens, patient lists), so they are never cached, framed or named in a
 // Referer (RFC 9700 §4.2.4: an authorization response must not leak through Referer).
 func Write(w http.ResponseWriter, status int, t *template.Template, data any, formTargets ...string) {
+	WritePolicy(w, status, t, data, "default-src 'none'; style-src 'unsafe-inline'; form-action "+
+		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// AppPolicy returns the Content-Security-Policy of pages that load their style sheet, images
+// and script from the gateway's own files and nothing inline: no inline script or style, no
+// other origin, forms that post to the gateway (and end at the origins of formTargets: a
+// sign-in form's redirects reach the identity provider), never framed. Frames of the
+// gateway's own (a PDF note shown inline) are allowed.
+func AppPolicy(formTargets ...string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action " +
+		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ") + "; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+}
+
+// WritePolicy is Write with the Content-Security-Policy csp, and the same other headers.
+func WritePolicy(w http.ResponseWriter, status int, t *template.Template, data any, csp string) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
 		slog.Error("web: render page", "page", t.Name(), "err", err)
@@ -39,8 +58,7 @@ func Write(w http.ResponseWriter, status int, t *template.Template, data any, fo
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+
-		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
