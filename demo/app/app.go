@@ -1,6 +1,7 @@
-// Package app is the demo SMART app that `mypatients` serves in demo mode (127.0.0.1:8765): a
-// real, standalone-launch SMART client registered at the gateway as the public client
-// "demo-app". It discovers the gateway's endpoints, signs the user in with the authorization
+// Package app is an example third-party SMART app that `mypatients` serves in demo mode
+// (127.0.0.1:8765): a real, standalone-launch SMART client registered at the gateway as the
+// public client "demo-app". It exists to show what the clinicians' portal does not: a
+// third-party app's consent screen and its scoped token. Clinicians use the portal. It discovers the gateway's endpoints, signs the user in with the authorization
 // code flow and PKCE S256, then calls the gateway's FHIR API with the bearer token and shows in
 // plain HTML what the gateway returned or why it refused. Session state lives in memory only;
 // nothing is persisted. It must stay an ordinary client of the gateway: it never imports the
@@ -86,9 +87,7 @@ func New(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET "+a.callbackPath, a.handleCallback)
 	mux.HandleFunc("GET /patients", a.handlePatients)
 	mux.HandleFunc("GET /patients/{id}", a.handlePatient)
-	mux.HandleFunc("GET /lookup", a.handleLookup)
 	mux.HandleFunc("POST /logout", a.handleLogout)
-	a.registerAccess(mux) // Validate a Token, request access: access.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.showMessage(w, http.StatusNotFound, "Not found", "There is no page at this address.")
 	})

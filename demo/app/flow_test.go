@@ -119,9 +119,6 @@ func TestPatientPage(t *testing.T) {
 		{"/patients/child-99", http.StatusOK, []string{"Not found: not found"}, nil},
 		{"/patients/a%2Fb", http.StatusBadRequest, []string{"Not a patient id"}, nil},
 		{"/patients/" + strings.Repeat("x", 65), http.StatusBadRequest, []string{"Not a patient id"}, nil},
-		{"/lookup?id=..", http.StatusBadRequest, []string{"Not a patient id"}, nil},
-		{"/lookup?id=child-01%3F_format%3Dxml", http.StatusBadRequest, []string{"Not a patient id"}, nil},
-		{"/lookup?id=+" + deniedID + "+", http.StatusOK, []string{"Access denied: " + notPCPMessage}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -109,18 +109,6 @@ func (a *app) handlePatients(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, patientsPage, v)
 }
 
-// handleLookup turns the look-up form into a patient page address.
-func (a *app) handleLookup(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimSpace(r.URL.Query().Get("id"))
-	if !validID(id) {
-		a.showMessage(w, http.StatusBadRequest, "Not a patient id",
-			"A FHIR id is 1 to 64 letters, digits, '-' and '.', for example child-01.")
-		return
-	}
-	http.Redirect(w, r, "/patients/"+url.PathEscape(id), http.StatusSeeOther)
-}
-
-// validID checks the FHIR id datatype; "." and ".." also match it but would walk the path.
 func validID(id string) bool {
 	return idPattern.MatchString(id) && strings.Trim(id, ".") != ""
 }
