@@ -38,6 +38,7 @@ type Config struct {
 	Authz             Authz              `yaml:"authz" envPrefix:"AUTHZ_"`
 	Audit             Audit              `yaml:"audit" envPrefix:"AUDIT_"`
 	Access            Access             `yaml:"access" envPrefix:"ACCESS_"`
+	Portal            Portal             `yaml:"portal" envPrefix:"PORTAL_"`
 	Log               Log                `yaml:"log" envPrefix:"LOG_"`
 	// TrustedProxies are the CIDRs (or addresses) of the reverse proxies and load balancers
 	// whose X-Forwarded-For names the client; empty trusts none.
@@ -134,6 +135,9 @@ type IdentityProvider struct {
 	Scopes           []string `yaml:"scopes"`
 	// FHIRUserClaim is the ID-token claim holding the user's "Practitioner/<id>".
 	FHIRUserClaim string `yaml:"fhir_user_claim"`
+	// PasswordURL is the provider's own password tool, linked under its button on the
+	// portal's sign-in page (the hospital's, for its single sign-on).
+	PasswordURL string `yaml:"password_url"`
 }
 
 // Client is a registered SMART app.
@@ -165,6 +169,10 @@ type Client struct {
 	// ResourceServer lets this confidential client introspect tokens issued to other clients.
 	ResourceServer bool `yaml:"resource_server"`
 }
+
+// PortalClientID is the built-in first-party client of the clinicians' portal; no configured
+// client may take its id.
+const PortalClientID = "mypatients-portal"
 
 // Tokens configures the gateway's own tokens.
 type Tokens struct {

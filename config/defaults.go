@@ -23,6 +23,7 @@ func (c *Config) Complete() {
 		c.BaseURL = "http://" + c.Addr
 	}
 	c.completeAccess()
+	c.completePortal()
 	if c.Demo.On() {
 		setDefault(&c.Demo.EHRAddr, DefaultEHRAddr)
 		setDefault(&c.Demo.AccountsAddr, DefaultAccountsAddr)

@@ -88,6 +88,7 @@ func (c *Config) Validate() error {
 	if demo {
 		errs = append(errs, c.validateDemoLoopback()...)
 	}
+	errs = append(errs, c.validatePortal()...)
 	return errors.Join(errs...)
 }
 
@@ -181,6 +182,9 @@ func (c *Config) validateClients() []error {
 		}
 		if seen[cl.ID] {
 			errs = append(errs, fmt.Errorf("%s: id is used twice", where))
+		}
+		if cl.ID == PortalClientID {
+			errs = append(errs, fmt.Errorf("%s: this id is the built-in clinicians' portal's", where))
 		}
 		seen[cl.ID] = true
 		if !clientTypes[cl.Type] {

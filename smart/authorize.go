@@ -81,6 +81,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, redirectURI, state, &oauthError{code: errTemporarilyUnavailable, description: "try again later"})
 		return
 	}
+	// idp_hint names the sign-in the user already chose on the app's own page (the portal's
+	// two ways in): the chooser is skipped. Anything else shows the chooser.
+	if hint := single(q, "idp_hint"); s.idps[hint] != nil {
+		noStore(w.Header())
+		http.Redirect(w, r, (&url.URL{Path: "/login/" + hint, RawQuery: url.Values{"request": {id}}.Encode()}).String(), http.StatusSeeOther)
+		return
+	}
 	var choices []chooserIdP
 	for _, pid := range s.idpOrder {
 		u := url.URL{Path: "/login/" + pid, RawQuery: url.Values{"request": {id}}.Encode()}
@@ -102,7 +109,7 @@ func (s *Server) validateAuthorize(ctx context.Context, q url.Values, client Cli
 	invalid := func(desc string) (authRequest, *oauthError) {
 		return authRequest{}, &oauthError{code: errInvalidRequest, description: desc}
 	}
-	for _, p := range []string{"response_type", "client_id", "redirect_uri", "state", "scope", "aud", "code_challenge", "code_challenge_method", "launch", "nonce"} {
+	for _, p := range []string{"response_type", "client_id", "redirect_uri", "state", "scope", "aud", "code_challenge", "code_challenge_method", "launch", "nonce", "idp_hint"} {
 		if len(q[p]) > 1 {
 			return invalid(p + " must not be repeated")
 		}

@@ -195,3 +195,21 @@ func TestOfferScopes(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthorizeIdPHint: an app that already asked which sign-in (the portal's two ways in)
+// names it with idp_hint and skips the chooser; an unknown hint shows the chooser.
+func TestAuthorizeIdPHint(t *testing.T) {
+	t.Parallel()
+	_, hs := newTestServer(t, redistest.Embedded(t).Client)
+	for hint, want := range map[string]int{"accounts": http.StatusSeeOther, "nope": http.StatusOK} {
+		resp, err := noFollow.Get(authorizeURL(hs.URL, func(q url.Values) { q.Set("idp_hint", hint) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != want || (want == http.StatusSeeOther && !strings.HasPrefix(loc, "/login/accounts?request=")) {
+			t.Errorf("idp_hint %q: %d %q", hint, resp.StatusCode, loc)
+		}
+	}
+}

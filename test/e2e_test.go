@@ -21,10 +21,10 @@ const scopes = "user/Patient.rs user/Observation.rs user/Encounter.rs user/Medic
 func TestGatewayEndToEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		redis func(*testing.T) string
+		redis func(testing.TB) string
 	}{
 		{"redis-server", startRedis},
-		{"embedded-redis", func(*testing.T) string { return "" }},
+		{"embedded-redis", func(testing.TB) string { return "" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

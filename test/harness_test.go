@@ -45,7 +45,7 @@ var handedOut sync.Map
 
 // freeAddr returns a loopback address with a port that was free a moment ago and that no
 // other caller in this test run has been given.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	for {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -61,7 +61,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // startRedis runs a real redis-server on a free port for the test.
-func startRedis(t *testing.T) string {
+func startRedis(t testing.TB) string {
 	t.Helper()
 	url, _ := startRedisProcess(t)
 	return url
@@ -69,7 +69,7 @@ func startRedis(t *testing.T) string {
 
 // startRedisProcess is startRedis that also returns a function stopping the server, for
 // tests of what happens when Redis goes away.
-func startRedisProcess(t *testing.T) (string, func()) {
+func startRedisProcess(t testing.TB) (string, func()) {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -115,13 +115,13 @@ type gatewayOptions struct {
 }
 
 // startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
-func startGateway(t *testing.T, redisURL string) *gateway {
+func startGateway(t testing.TB, redisURL string) *gateway {
 	t.Helper()
 	return startGatewayWith(t, gatewayOptions{RedisURL: redisURL})
 }
 
 // startGatewayWith runs `mypatients serve` with its demo parts on free ports.
-func startGatewayWith(t *testing.T, o gatewayOptions) *gateway {
+func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 	t.Helper()
 	redisURL := o.RedisURL
 	addr := freeAddr(t)
@@ -185,7 +185,7 @@ func dieWithParent() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
 
-func waitFor(t *testing.T, what string, ready func() bool, out fmt.Stringer) {
+func waitFor(t testing.TB, what string, ready func() bool, out fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for !ready() {

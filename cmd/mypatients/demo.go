@@ -25,9 +25,9 @@ type demoWorld struct {
 }
 
 // The demo identity providers: the portal's own accounts and the hospital's SSO.
-var demoIdPs = []struct{ id, name string }{
-	{"accounts", "MyPatients accounts"},
-	{"childrens", "Children's ID"},
+var demoIdPs = []struct{ id, name, passwordURL string }{
+	{"accounts", "MyPatients accounts", ""},
+	{"childrens", "Children's ID", "https://id.childrens.example.org/password"},
 }
 
 // startDemoRedis starts, when the configuration names no Redis, the embedded one and points
@@ -101,6 +101,7 @@ func (w *demoWorld) startIdPs(ctx context.Context, cfg *config.Config, run *runG
 		if err != nil {
 			return err
 		}
+		p.PasswordURL = d.passwordURL // the hospital's password tool, on the portal's sign-in page
 		cfg.IdentityProviders = append(cfg.IdentityProviders, p)
 	}
 	cfg.Complete() // defaults for the IdPs just added
@@ -159,8 +160,9 @@ func startDemoIdP(ctx context.Context, cfg *config.Config, d demoIdP, c *common,
 // printWelcome tells a newcomer where to go.
 func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 	fmt.Fprintf(out, "\nMyPatients gateway is running in DEMO mode (synthetic data, state in memory).\n\n")
+	fmt.Fprintf(out, "  Portal:          %s   (the clinicians' portal: sign in as pcp)\n", cfg.BaseURL)
 	if w.appURL != "" {
-		fmt.Fprintf(out, "  Click through:   %s   (a demo SMART app: sign in, see your patients)\n", w.appURL)
+		fmt.Fprintf(out, "  Example app:     %s   (a third-party SMART app: its consent screen)\n", w.appURL)
 	}
 	fmt.Fprintf(out, "  FHIR base:       %s/fhir\n", cfg.BaseURL)
 	fmt.Fprintf(out, "  SMART discovery: %s/.well-known/smart-configuration\n", cfg.BaseURL)

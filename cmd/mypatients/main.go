@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the hospital's time zone, on machines without a zone database
 )
 
 const usage = `MyPatients gateway: a read-only SMART-on-FHIR window on a children's hospital's records.

@@ -55,7 +55,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	if err != nil {
 		return err
 	}
-	handler, err := build(ctx, cfg, &run, log, rdb, c)
+	var today func() time.Time
+	if demo != nil && demo.ehrBase != "" {
+		today = ehr.Clock() // the demo world's "today", for the portal's ages and filters
+	}
+	handler, err := build(ctx, cfg, &run, log, rdb, c, today)
 	if err != nil {
 		return err
 	}
@@ -104,7 +108,8 @@ func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.Un
 
 // build constructs the gateway's parts from a complete configuration and returns its HTTP
 // handler. Everything it starts is registered with run for shutdown.
-func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common) (http.Handler, error) {
+func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common,
+	today func() time.Time) (http.Handler, error) {
 	up, err := upstream.New(upstream.Options{
 		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
 		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
@@ -119,7 +124,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	// The token check comes first: the FHIR API takes it, and the SMART server takes the FHIR
 	// API for its patient picker.
-	tokens, err := newTokens(cfg, log, rdb)
+	tokens, key, err := newTokens(cfg, log, rdb)
 	if err != nil {
 		return nil, err
 	}
@@ -132,17 +137,30 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	portalKey := registerDemoClients(cfg, log) // before the SMART server, which reads the clients
-	sm, err := newSMART(cfg, log, tokens, c, proxy)
+	pc, err := portalClient(cfg, key)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := buildSharing(cfg, run, log, rdb, up, c, grantStore, tokens, portalKey)
+	sm, err := newSMART(cfg, log, tokens, c, proxy, pc)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := buildSharing(cfg, run, log, rdb, up, c, grantStore, tokens, portalKey, authorizer)
 	if err != nil {
 		return nil, err
 	}
 	// Every request carries its client address as trusted_proxies decide it, for its limits
 	// and audit records.
-	return c.proxies.Handler(routes(cfg, rdb, sm, shared, sm.CORS(proxy))), nil
+	mux := http.NewServeMux()
+	handler := c.proxies.Handler(routes(mux, rdb, sm, shared, sm.CORS(proxy)))
+	// The portal reaches the gateway's own surfaces through handler, in process; its pages
+	// are then added to the same mux.
+	pages, err := newPortal(cfg, log, rdb, key, handler, today)
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(mux)
+	return handler, nil
 }
 
 // newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.
@@ -156,9 +174,8 @@ func newAuthorizer(ctx context.Context, cfg *config.Config, log *slog.Logger, rd
 	return authorizer, nil
 }
 
-// routes puts the parts on their paths.
-func routes(cfg *config.Config, rdb redis.UniversalClient, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
-	mux := http.NewServeMux()
+// routes puts the parts on mux and returns the gateway's handler.
+func routes(mux *http.ServeMux, rdb redis.UniversalClient, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
 	sm.Register(mux)
 	shared.register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -167,10 +184,6 @@ func routes(cfg *config.Config, rdb redis.UniversalClient, sm *smart.Server, sha
 			return
 		}
 		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "MyPatients gateway\n\nFHIR base:  %s\nDiscovery:  %s/.well-known/smart-configuration\n", sm.FHIRBase(), cfg.BaseURL)
 	})
 	// Everything under /fhir reaches the FHIR API exactly as sent. ServeMux would answer a
 	// path with "//" or dot segments with a redirect of its own, unaudited; the API refuses

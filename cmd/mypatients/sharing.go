@@ -32,9 +32,10 @@ type sharingParts struct {
 	demo    http.Handler  // demo only
 }
 
-// buildSharing builds the sharing service over its stores and starts the mail outbox.
+// buildSharing builds the sharing service over its stores and starts the mail outbox; decider
+// (the authorizer) answers the exact-match lookup.
 func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client,
-	c *common, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey) (*sharingParts, error) {
+	c *common, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey, decider sharing.Decider) (*sharingParts, error) {
 	prefix := cfg.Redis.KeyPrefix
 	p := &sharingParts{setup: accounts.Handler(c.accts, accounts.PageOptions{Trail: c.trail, Proxies: c.proxies,
 		Attempts: limits.New(rdb, prefix, accounts.SetupAttempts), Logger: log})}
@@ -47,6 +48,7 @@ func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis
 	svc := &sharing.Service{
 		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Accounts: c.accts, Mail: outbox,
 		EHR: sharing.EHR{Upstream: up}, Audit: c.trail, RequestLimit: limits.New(rdb, prefix, requests),
+		Decider: decider, LookupLimit: limits.New(rdb, prefix, sharing.LookupRule),
 		SupportEmail: cfg.Access.SupportEmail, BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
 	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn}

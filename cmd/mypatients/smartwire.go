@@ -11,10 +11,12 @@ import (
 
 // newSMART returns the SMART server: it issues tokens through tokens, asks the accounts who
 // sponsors a user signing in and whether they are in good standing, records sign-ins, and
-// lists the picker's patients through the FHIR API's own search.
-func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher) (*smart.Server, error) {
+// lists the picker's patients through the FHIR API's own search. builtIn are the gateway's own
+// clients (the portal), registered beside the configured ones.
+func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher,
+	builtIn ...smart.Client) (*smart.Server, error) {
 	return smart.New(smart.Options{
-		Tokens: tokens, Clients: smartClients(cfg.Clients), IdPs: smartIdPs(cfg.IdentityProviders),
+		Tokens: tokens, Clients: append(smartClients(cfg.Clients), builtIn...), IdPs: smartIdPs(cfg.IdentityProviders),
 		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
 		Accounts: c.accts, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Logger: log,

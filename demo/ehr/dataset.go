@@ -122,6 +122,16 @@ func day(t time.Time) string {
 // the world is the same on every run and on every machine.
 const referenceDate = "2026-11-01"
 
+// Clock returns a clock on which the demo world's reference date is today: it starts at noon
+// of that day in the hospital's zone and runs on from the moment it is made. The portal's
+// ages and "discharged in the last 30 days" read it in demo mode, so that the demo tells the
+// same story whenever it runs.
+func Clock() func() time.Time {
+	ref, _ := time.Parse(time.DateOnly, referenceDate)
+	start, origin := time.Now(), hospitalTime(ref, 12, 0)
+	return func() time.Time { return origin.Add(time.Since(start)) }
+}
+
 // Seed returns the fixed demo world of README.md: the practices, the hospital with its
 // departments and units, their clinicians, and patients child-01 … child-24 with their
 // conditions, encounters, results, medications, notes and allergies. It is deterministic:

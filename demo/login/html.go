@@ -19,35 +19,42 @@ type form struct {
 // parseForm returns the first POST form of page with its action and the values of its
 // hidden inputs.
 func parseForm(page string) (form, error) {
+	return parseFormWith(page, "", "")
+}
+
+// parseFormWith returns the first POST form of page whose hidden input name has value (any
+// form when name is empty).
+func parseFormWith(page, name, value string) (form, error) {
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		return form{}, fmt.Errorf("login: parse page: %w", err)
 	}
-	var f *form
-	var walk func(n *html.Node, in bool)
-	walk = func(n *html.Node, in bool) {
-		if n.Type == html.ElementNode && n.Data == "form" && f == nil && strings.EqualFold(attr(n, "method"), "post") {
-			a, err := url.Parse(attr(n, "action"))
-			if err == nil {
+	var forms []*form
+	var walk func(n *html.Node, f *form)
+	walk = func(n *html.Node, f *form) {
+		if n.Type == html.ElementNode && n.Data == "form" && strings.EqualFold(attr(n, "method"), "post") {
+			if a, err := url.Parse(attr(n, "action")); err == nil {
 				f = &form{action: a, values: url.Values{}, options: url.Values{}}
-				in = true
+				forms = append(forms, f)
 			}
 		}
-		if in && n.Type == html.ElementNode && n.Data == "input" && attr(n, "type") == "hidden" {
+		if f != nil && n.Type == html.ElementNode && n.Data == "input" && attr(n, "type") == "hidden" {
 			f.values.Set(attr(n, "name"), attr(n, "value"))
 		}
-		if in && n.Type == html.ElementNode && n.Data == "input" && (attr(n, "type") == "checkbox" || attr(n, "type") == "radio") {
+		if f != nil && n.Type == html.ElementNode && n.Data == "input" && (attr(n, "type") == "checkbox" || attr(n, "type") == "radio") {
 			f.options.Add(attr(n, "name"), attr(n, "value"))
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, in)
+			walk(c, f)
 		}
 	}
-	walk(doc, false)
-	if f == nil {
-		return form{}, fmt.Errorf("login: no POST form on the page: %s", text(page))
+	walk(doc, nil)
+	for _, f := range forms {
+		if name == "" || f.values.Get(name) == value {
+			return *f, nil
+		}
 	}
-	return *f, nil
+	return form{}, fmt.Errorf("login: no POST form on the page: %s", text(page))
 }
 
 // findLink returns the href of the first link containing substr.
