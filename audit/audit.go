@@ -5,7 +5,8 @@
 // (the Trail, which also reads them back for the audit command) and to the JSON log. Events are
 // built and written by one function, WriteAction, which every flow calls. A record never holds a
 // token, password, pass code, email body or any clinical value; callers that cannot write their
-// record must not release data or report a change. It decides nothing.
+// record must not release data or report a change. It decides nothing; the AuditEvent form
+// that leaves the gateway is package audit/auditevent's.
 package audit
 
 import (
@@ -24,20 +25,32 @@ type Record struct {
 	RequestID string    `json:"request_id"`
 	// Event names what happened, dotted: "fhir.read", "fhir.search", "staff.create",
 	// "invitation.redeem_failure", "signin", ... (the events are listed in README.md).
-	Event        string   `json:"event,omitempty"`
-	User         string   `json:"user"`
-	Username     string   `json:"username,omitempty"`
+	Event    string `json:"event,omitempty"`
+	User     string `json:"user"`
+	Username string `json:"username,omitempty"`
+	// FHIRUser is the user's FHIR resource ("Practitioner/<id>"), when known.
+	FHIRUser     string   `json:"fhir_user,omitempty"`
 	Sponsor      string   `json:"sponsor,omitempty"` // a staff user's sponsor: records name both
 	Client       string   `json:"client"`
 	TokenID      string   `json:"token_id,omitempty"`
 	Patients     []string `json:"patients"`
 	ResourceType string   `json:"resource_type,omitempty"`
 	Interaction  string   `json:"interaction,omitempty"`
+	// Resource is what a read or vread named: "Type/id" or "Type/id/_history/vid".
+	Resource string `json:"resource,omitempty"`
+	// Query is a search's canonical query as the caller asked it (before the gateway narrowed
+	// it), "name=value&…", or the question an auditor asked. It may hold names or birth dates:
+	// it goes to the Audit Record Repository (BALP's query entity) and to the auditors, never
+	// to a log line.
+	Query string `json:"query,omitempty"`
 	// Decision is "allow" or "deny" (FHIR requests).
 	Decision string `json:"decision,omitempty"`
 	// Basis maps each patient to the rule that allowed it ("pcp", "pcp_practice"), or to the
 	// reason code it was refused for.
 	Basis map[string]string `json:"basis,omitempty"`
+	// Disclosed are the patients some of whose data the answer released: what an accounting
+	// of disclosures lists.
+	Disclosed []string `json:"disclosed,omitempty"`
 	// Reason is a code: of the overall denial of a FHIR request, or of why an event ended as
 	// it did. Never free text from a user.
 	Reason     string `json:"reason,omitempty"`
@@ -86,6 +99,9 @@ type Action struct {
 	Source string
 	// Note: see Record.Note.
 	Note string
+	// Query is the question an auditor asked ("q=patient&patient=child-01&…"), for the
+	// auditors' own events: never free text.
+	Query string
 }
 
 // WriteAction builds the record of one event and writes it to w: the one writer of event
@@ -107,9 +123,22 @@ func WriteAction(ctx context.Context, w Writer, a Action) error {
 	}
 	rec := Record{Time: time.Now().UTC(), RequestID: "ev-" + strings.ToLower(rand.Text()), Event: a.Event,
 		Actor: a.Actor, Subject: a.Subject, Sponsor: a.Sponsor, Patients: patients, Outcome: a.Outcome,
-		Reason: a.Reason, Client: a.Client, Source: a.Source, Note: a.Note}
+		Reason: a.Reason, Client: a.Client, Source: a.Source, Note: a.Note, Query: a.Query}
 	// A stored record outlives the request that made it: a client hanging up must not cancel it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	return w.Write(ctx, rec)
+}
+
+// Failed reports whether the record is of a refused request or a failed action.
+func (r Record) Failed() bool {
+	return r.Decision == "deny" || r.Outcome == Failure || r.Status >= 400
+}
+
+// Acting is who acted: the actor of an event, else the user of a FHIR request.
+func (r Record) Acting() string {
+	if r.Actor != "" {
+		return r.Actor
+	}
+	return r.User
 }

@@ -54,12 +54,13 @@ func (ex exchange) record(ctx context.Context) audit.Record {
 		rec.Basis = basis
 	}
 	if c := ex.caller; c != nil {
-		rec.User, rec.Username, rec.Sponsor, rec.Client, rec.TokenID = c.Subject, c.Username, c.Sponsor, c.ClientID, c.TokenID
+		rec.User, rec.Username, rec.FHIRUser, rec.Sponsor = c.Subject, c.Username, c.FHIRUser, c.Sponsor
+		rec.Client, rec.TokenID = c.ClientID, c.TokenID
 	}
 	rec.Event = "fhir.request" // refused before it could be read as an interaction
-	if ex.req != nil {
-		rec.ResourceType, rec.Interaction = ex.req.Type, ex.req.Interaction
-		rec.Event = "fhir." + ex.req.Interaction
+	if r := ex.req; r != nil {
+		rec.Event, rec.ResourceType, rec.Interaction = "fhir."+r.Interaction, r.Type, r.Interaction
+		rec.Resource, rec.Query = r.resource(), r.Query.Encode()
 	}
 	rec.Source = gateway.ClientAddr(ctx)
 	if rf := ex.answer.rf; rf != nil {
@@ -67,8 +68,38 @@ func (ex exchange) record(ctx context.Context) audit.Record {
 	} else {
 		// When no patient decided this answer (the directory), say which rule released it.
 		rec.Reason = ex.decided.requestBasis()
+		rec.Disclosed = ex.decided.allowed()
 	}
 	return rec
+}
+
+// resource is what a read or vread names, "Type/id" or "Type/id/_history/vid"; "" for a
+// search.
+func (r *fhirRequest) resource() string {
+	switch {
+	case r.ID == "":
+		return ""
+	case r.Version != "":
+		return r.Type + "/" + r.ID + "/_history/" + r.Version
+	}
+	return r.Type + "/" + r.ID
+}
+
+// allowed returns the patients the decisions allowed, sorted: those some of whose data an
+// answer that was not refused released.
+func (ds decisions) allowed() []string {
+	var out []string
+	for _, d := range ds {
+		for id, pd := range d.Patients {
+			if pd.Allowed {
+				out = append(out, id)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return unique(out)
 }
 
 // patients returns the patients the request named and every patient the authorizer was asked

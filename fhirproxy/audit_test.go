@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,5 +188,31 @@ func TestNewValidates(t *testing.T) {
 		Audit: &memAudit{}, SecurityExtensions: []json.RawMessage{json.RawMessage(`["not an object"]`)}})
 	if err == nil || !strings.Contains(err.Error(), "SecurityExtensions[0]") {
 		t.Errorf("bad extension accepted: %v", err)
+	}
+}
+
+// The audit record says what an AuditEvent needs: the event, the resource read or the search's
+// canonical query, the user's fhirUser, and the patients whose data the
+// answer released.
+func TestAuditRecordSaysWhatWasAskedAndReleased(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tests := []struct {
+		path, event, resource, query string
+		disclosed                    []string
+	}{
+		{"/fhir/Patient/child-01", "fhir.read", "Patient/child-01", "", []string{"child-01"}},
+		{"/fhir/Observation/obs-01/_history/1", "fhir.vread", "Observation/obs-01/_history/1", "", []string{"child-01"}},
+		{"/fhir/Observation?patient=child-01&_count=5", "fhir.search", "", "_count=5&patient=Patient%2Fchild-01", []string{"child-01"}},
+		{"/fhir/Patient/child-10", "fhir.read", "Patient/child-10", "", nil},
+		{"/fhir/Observation?foo=1", "fhir.request", "", "", nil},
+	}
+	for _, tc := range tests {
+		r := e.do(t, http.MethodGet, tc.path, "tok-clinician", nil)
+		rec := e.auditOf(t, r)
+		if rec.Event != tc.event || rec.Resource != tc.resource || rec.Query != tc.query || !slices.Equal(rec.Disclosed, tc.disclosed) ||
+			rec.FHIRUser != "Practitioner/dr-patel" {
+			t.Errorf("%s: %d, audit %+v; want event %s, resource %q, query %q, disclosed %v", tc.path, r.status, rec, tc.event, tc.resource, tc.query, tc.disclosed)
+		}
 	}
 }
