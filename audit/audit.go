@@ -1,12 +1,15 @@
 // Package audit records one entry per FHIR request and one per access-management or sign-in
 // event (staff accounts, access requests, invitations, grants, account standing, set-up links,
-// sign-ins): who acted, on whose account, through which app and from where, for which
-// patients, how it ended and why. Records go to a Redis stream whose key this package owns
-// (the Trail, which also reads them back for the audit command) and to the JSON log. Events are
-// built and written by one function, WriteAction, which every flow calls. A record never holds a
-// token, password, pass code, email body or any clinical value; callers that cannot write their
-// record must not release data or report a change. It decides nothing; the AuditEvent form
-// that leaves the gateway is package audit/auditevent's.
+// sign-ins, the auditors' own questions): who acted, on whose account, through which app and
+// from where, for which patients and what, what was decided and why, and how it ended. Records
+// go to a Redis stream whose keys this package owns (the Trail), each chained to the one before
+// by hash and sealed by signed checkpoints (chain.go, checkpoint.go), so that Verify finds any
+// record removed, changed, reordered or inserted; the Trail also reads them back for the
+// auditors' questions (query.go). Events are built and written by one function, WriteAction,
+// which every flow calls. A record never holds a token, password, pass code, email body, FHIR
+// body or any clinical value; callers that cannot write their record must not release data or
+// report a change. It decides nothing; the AuditEvent form that leaves the gateway is package
+// audit/auditevent's, the shipping audit/forward's.
 package audit
 
 import (

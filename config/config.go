@@ -205,14 +205,6 @@ type Authz struct {
 	FactsTTL time.Duration `yaml:"facts_ttl" env:"FACTS_TTL"`
 }
 
-// Audit configures the audit trail.
-type Audit struct {
-	// Stream is the Redis stream name (below the key prefix).
-	Stream string `yaml:"stream" env:"STREAM"`
-	// MaxLen trims the stream to about this many records; 0 keeps all.
-	MaxLen int64 `yaml:"max_len" env:"MAX_LEN"`
-}
-
 // Log configures logging.
 type Log struct {
 	// Level is debug, info, warn or error.

@@ -51,6 +51,11 @@ clients:
     redirect_uris: [https://app.example.org/cb]
 tokens:
   signing_key_file: /run/secrets/key.pem
+audit:
+  checkpoint_key_file: /run/secrets/audit.pem
+  repository: {url: "https://arr.example.org/fhir", bearer_token_file: /run/secrets/arr}
+  files: {dir: /var/lib/mypatients/audit}
+  auditors: {idp: childrens, claim: groups, value: privacy-office}
 `
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -74,6 +79,43 @@ tokens:
 	}
 	if c.IdentityProviders[0].FHIRUserClaim != "fhirUser" {
 		t.Errorf("fhir_user_claim default not applied")
+	}
+	if a := c.Audit; a.CheckpointEvery != 1000 || a.CheckpointInterval != time.Minute || !a.Auditors.Enabled() || len(a.Auditors.Users) != 0 {
+		t.Errorf("audit defaults: %+v", a)
+	}
+}
+
+// TestValidateAudit reports each wrong audit setting.
+func TestValidateAudit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no checkpoint key", func(c *Config) { c.Audit.CheckpointKeyFile = "" }, "audit.checkpoint_key_file is required"},
+		{"bad repository", func(c *Config) { c.Audit.Repository.URL = "ftp://arr" }, "audit.repository.url"},
+		{"two tokens", func(c *Config) { c.Audit.Repository.BearerToken, c.Audit.Repository.BearerTokenFile = "a", "b" }, "not both"},
+		{"auditors without idp", func(c *Config) { c.Audit.Auditors = Auditors{Users: []string{"x:y"}} }, "auditors.idp is required"},
+		{"claim without value", func(c *Config) { c.Audit.Auditors = Auditors{IdP: "sso", Claim: "groups"} }, "auditors.value is required"},
+		{"unknown idp", func(c *Config) { c.Audit.Auditors = Auditors{IdP: "nope", Users: []string{"nope:u"}} }, `"nope" names no identity provider`},
+		{"negative", func(c *Config) { c.Audit.MaxLen = -1 }, "must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Config{Addr: "127.0.0.1:8080", BaseURL: "https://gw.example.org", Upstream: Upstream{URL: "https://ehr.example.org"},
+				Redis: Redis{URL: "redis://r:6379"}, IdentityProviders: []IdentityProvider{{ID: "sso", Name: "SSO", Issuer: "https://sso.example.org", ClientID: "gw", ClientSecret: "s"}},
+				Tokens: Tokens{SigningKeyFile: "k.pem"}, Log: Log{Level: "info"}, Audit: Audit{CheckpointKeyFile: "a.pem"}}
+			off := false
+			c.Demo.Enabled = &off
+			c.Complete()
+			if err := c.Validate(); err != nil {
+				t.Fatalf("the base configuration is invalid: %v", err)
+			}
+			tc.edit(c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 

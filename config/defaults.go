@@ -51,7 +51,7 @@ func (c *Config) Complete() {
 		c.Clients[i].complete()
 	}
 	setDuration(&c.Authz.FactsTTL, 30*time.Second)
-	setDefault(&c.Audit.Stream, "audit")
+	c.completeAudit()
 	c.Limits.complete()
 	setDefault(&c.Log.Level, "info")
 	for i := range c.IdentityProviders {

@@ -32,6 +32,8 @@ func (c *Config) ReadSecretFiles() error {
 	read("upstream.bearer_token_file", c.Upstream.BearerTokenFile, &c.Upstream.BearerToken)
 	read("redis.password_file", c.Redis.PasswordFile, &c.Redis.Password)
 	read("access.mail.password_file", c.Access.Mail.PasswordFile, &c.Access.Mail.Password)
+	read("audit.checkpoint_key_file", c.Audit.CheckpointKeyFile, &c.Audit.CheckpointKey)
+	read("audit.repository.bearer_token_file", c.Audit.Repository.BearerTokenFile, &c.Audit.Repository.BearerToken)
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
 		read(fmt.Sprintf("identity provider %q: client_secret_file", p.ID), p.ClientSecretFile, &p.ClientSecret)

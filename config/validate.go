@@ -80,9 +80,7 @@ func (c *Config) Validate() error {
 	if !logLevels[c.Log.Level] {
 		bad("log.level %q: want debug, info, warn or error", c.Log.Level)
 	}
-	if c.Audit.MaxLen < 0 {
-		bad("audit.max_len must not be negative")
-	}
+	errs = append(errs, c.validateAudit()...)
 	errs = append(errs, c.validateAccess()...)
 	errs = append(errs, c.validateLimits()...)
 	if demo {

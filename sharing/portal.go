@@ -24,16 +24,20 @@ import (
 //	POST /api/portal/patients/{patient}/requests/{id}/deny      {by}
 //	POST /api/portal/patients/{patient}/invitations             {mrn, email, by}
 //	POST /api/portal/patients/{patient}/grants/revoke           {clinician, by}
+//	GET  /api/portal/patients/{patient}/views?from=&to=         who has viewed the record (views.go)
 type PortalAPI struct {
 	Service *Service
 	Authn   Authenticator
 	// Clients are the client ids registered as the patient portal.
 	Clients []string
+	// Audit is the audit trail the views are read from.
+	Audit AuditTrail
 }
 
 // Register adds the routes to mux.
 func (a *PortalAPI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/portal/patients/{patient}/access", a.portal(a.list))
+	mux.HandleFunc("GET /api/portal/patients/{patient}/views", a.portal(a.views))
 	mux.HandleFunc("POST /api/portal/patients/{patient}/requests/{id}/{action}", a.portal(a.decide))
 	mux.HandleFunc("POST /api/portal/patients/{patient}/invitations", a.portal(a.invite))
 	mux.HandleFunc("POST /api/portal/patients/{patient}/grants/revoke", a.portal(a.revoke))

@@ -315,14 +315,18 @@ func readTrail(t *testing.T, g *gateway) []map[string]any {
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	msgs, err := rdb.XRange(context.Background(), "mypatients:audit", "-", "+").Result()
+	msgs, err := rdb.XRange(context.Background(), "mypatients:{audit}", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []map[string]any
 	for _, m := range msgs {
+		rec, ok := m.Values["record"].(string)
+		if !ok {
+			continue // a checkpoint
+		}
 		var r map[string]any
-		if err := json.Unmarshal([]byte(m.Values["record"].(string)), &r); err != nil {
+		if err := json.Unmarshal([]byte(rec), &r); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)

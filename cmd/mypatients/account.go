@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/mypatients/gateway/accounts"
-	"github.com/mypatients/gateway/audit"
 )
 
 const accountUsage = `usage: mypatients account show|suspend|reinstate [flags] USERID
@@ -32,8 +31,7 @@ func accountCommand(ctx context.Context, args []string, stdout io.Writer, enviro
 	defer rdb.Close()
 	accts := accounts.NewStore(rdb, cfg.Redis.KeyPrefix, nil) // the support team hashes no password
 	if action != "show" {
-		trail := audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen})
-		if err := accts.ChangeStanding(ctx, trail, change); err != nil {
+		if err := accts.ChangeStanding(ctx, newTrail(cfg, rdb, nil), change); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/redisstore"
@@ -48,33 +46,6 @@ func (f storeFlags) open(ctx context.Context, environ []string) (*config.Config,
 		return nil, nil, fmt.Errorf("is the gateway running? %w", err)
 	}
 	return cfg, rdb, nil
-}
-
-// auditCommand prints the audit trail as JSON lines, oldest first.
-func auditCommand(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	fs := newFlagSet("audit", os.Stderr)
-	store := addStoreFlags(fs)
-	count := fs.Int64("n", 0, "print at most this many records (0: all)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, rdb, err := store.open(ctx, environ)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	defer rdb.Close()
-	trail := audit.NewTrail(rdb, audit.TrailOptions{Prefix: cfg.Redis.KeyPrefix, Stream: cfg.Audit.Stream})
-	records, err := trail.Records(ctx, *count)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	for _, r := range records {
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // demoCommand holds the demo helpers; today only "token".

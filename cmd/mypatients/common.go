@@ -30,7 +30,7 @@ func newCommon(cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient) 
 	l, prefix := cfg.Limits, cfg.Redis.KeyPrefix
 	return &common{
 		accts:   accounts.NewStore(rdb, prefix, limits.NewHashGate(l.HashConcurrency, l.HashQueue, l.HashWait)),
-		trail:   audit.NewTrail(rdb, audit.TrailOptions{Prefix: prefix, Stream: cfg.Audit.Stream, MaxLen: cfg.Audit.MaxLen, Logger: log}),
+		trail:   newTrail(cfg, rdb, log),
 		proxies: proxies,
 		signIn: limits.SignIn{
 			Account: limits.New(rdb, prefix, limits.Rule{Name: "signin-account", Limit: l.SignInAccount, Window: 15 * time.Minute}),

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/mypatients/gateway/audit/auditpage"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/app"
 	"github.com/mypatients/gateway/demo/ehr"
@@ -144,8 +145,9 @@ func startDemoIdP(ctx context.Context, cfg *config.Config, d demoIdP, c *common,
 	secret := randomToken()
 	h, err := idp.New(ctx, idp.Config{
 		Issuer: issuer, Name: name, Password: d.password, Users: idp.DemoUsers(id), Accounts: d.accts,
-		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret, RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback"}}},
-		SignIn:  c.signIn, Proxies: c.proxies, Audit: c.trail,
+		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret,
+			RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback", cfg.BaseURL + auditpage.Path + "callback"}}},
+		SignIn: c.signIn, Proxies: c.proxies, Audit: c.trail,
 		Logger: log.With("part", "demo-idp-"+id),
 	})
 	if err != nil {
@@ -181,11 +183,12 @@ func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 		if w.generatedPassword {
 			note = "   (generated; set MYPATIENTS_DEMO_PASSWORD to choose one)"
 		}
-		fmt.Fprintf(out, "  Users:           pcp, colleague, pcp2, specialist, staff (MyPatients accounts); hospdoc (Children's ID)\n")
+		fmt.Fprintf(out, "  Users:           pcp, colleague, pcp2, specialist, staff (MyPatients accounts); hospdoc, privacy (Children's ID)\n")
 		fmt.Fprintf(out, "  Password:        %s%s\n", w.password, note)
 	}
+	fmt.Fprintf(out, "  Audit trail:     %s%s   (sign in as privacy, Children's ID)\n", cfg.BaseURL, auditpage.Path)
 	if w.redisURL != "" {
-		fmt.Fprintf(out, "  Audit trail:     go run ./cmd/mypatients audit   (embedded Redis at %s)\n", w.redisURL)
+		fmt.Fprintf(out, "                   go run ./cmd/mypatients audit   (embedded Redis at %s)\n", w.redisURL)
 	}
 	fmt.Fprintf(out, "\nPress Ctrl-C to stop.\n")
 }

@@ -27,7 +27,8 @@ Usage:
   mypatients policy explain [--json] FILE|-
                                       the policy's decision on an input document or scenario,
                                       with the rules that produced it
-  mypatients audit [flags]            print the audit trail (see audit -h)
+  mypatients audit [list|patient|user|refusals|export|verify|status|keygen] [flags]
+                                      the audit trail: the auditors' questions, export, verification
   mypatients demo token [flags] USER  sign a demo user in and print an access token
   mypatients account show|suspend|reinstate [flags] USERID
                                       the support team: an account's standing (see account)

@@ -128,9 +128,12 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	trail, err := buildAudit(cfg, run, log, rdb, c.trail)
+	if err != nil {
+		return nil, err
+	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer,
-		Audit:  c.trail,
+		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer, Audit: c.trail,
 		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: cfg.Tokens.PageKey,
 	})
 	if err != nil {
@@ -152,6 +155,9 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	// Every request carries its client address as trusted_proxies decide it, for its limits
 	// and audit records.
 	mux := http.NewServeMux()
+	if err := trail.register(mux); err != nil {
+		return nil, err
+	}
 	handler := c.proxies.Handler(routes(mux, rdb, sm, shared, sm.CORS(proxy)))
 	// The portal reaches the gateway's own surfaces through handler, in process; its pages
 	// are then added to the same mux.

@@ -52,7 +52,7 @@ func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis
 		SupportEmail: cfg.Access.SupportEmail, BaseURL: cfg.BaseURL, AppURL: cfg.Access.AppURL, Logger: log,
 	}
 	p.api = &sharing.ClinicianAPI{Service: svc, Authn: authn}
-	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients}
+	p.portal = &sharing.PortalAPI{Service: svc, Authn: authn, Clients: cfg.Access.PortalClients, Audit: c.trail}
 	if portalKey != nil {
 		p.demo, err = patientportal.New(patientportal.Options{GatewayBase: cfg.BaseURL, Prefix: "/demo/portal",
 			ClientID: patientportal.ClientID, KeyID: patientportal.KeyID, Key: portalKey})

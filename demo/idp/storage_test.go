@@ -205,7 +205,7 @@ func TestDemoUsers(t *testing.T) {
 	want := map[string]map[string]string{ // idp → username → fhirUser
 		"accounts": {"pcp": "Practitioner/dr-patel", "colleague": "Practitioner/dr-okafor",
 			"pcp2": "Practitioner/dr-lindqvist", "specialist": "Practitioner/dr-moreau", "staff": ""},
-		"childrens": {"hospdoc": "Practitioner/dr-haddad"},
+		"childrens": {"hospdoc": "Practitioner/dr-haddad", "privacy": ""},
 		"unknown":   {},
 	}
 	subjects := map[string]bool{}

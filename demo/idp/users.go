@@ -30,6 +30,9 @@ func DemoUsers(idpID string) []User {
 		return []User{
 			{Subject: "c-hospdoc", Username: "hospdoc", Name: "Dr. Samir Haddad",
 				Email: "samir.haddad@childrens.example.org", FHIRUser: "Practitioner/dr-haddad"},
+			// The privacy officer reads the audit trail (the auditors' page); no clinician.
+			{Subject: "c-privacy", Username: "privacy", Name: "Nadia Brooks, Privacy Office",
+				Email: "privacy.office@childrens.example.org"},
 		}
 	default:
 		return nil

@@ -52,6 +52,7 @@ var idPattern = regexp.MustCompile(`^child-[0-9]{2}$`)
 type view struct {
 	Prefix, Patient, MRN, Guardian string
 	Access                         map[string]any
+	Views                          map[string]any
 	Invitation                     map[string]any
 	Message, Problem               string
 }
@@ -63,6 +64,10 @@ func (p *portal) home(w http.ResponseWriter, r *http.Request) {
 		if status, err := p.c.call(r.Context(), http.MethodGet, "/api/portal/patients/"+v.Patient+"/access", nil, &v.Access); err != nil || status != http.StatusOK {
 			v.Problem = fmt.Sprintf("The gateway answered %d: %v %v", status, err, v.Access["message"])
 			v.Access = nil
+		}
+		if status, err := p.c.call(r.Context(), http.MethodGet, "/api/portal/patients/"+v.Patient+"/views", nil, &v.Views); err != nil || status != http.StatusOK {
+			v.Problem = fmt.Sprintf("The gateway answered %d: %v %v", status, err, v.Views["message"])
+			v.Views = nil
 		}
 	}
 	render(w, v)
@@ -137,6 +142,11 @@ Valid until {{.expires_at}}, once. In MyPatients: "Validate a Token", enter both
 <form method="post" action="{{$pre}}/revoke"><input type="hidden" name="patient" value="{{$p}}">
 <input type="hidden" name="clinician" value="{{.clinician}}"><button>Revoke</button></form></td></tr>
 {{else}}<tr><td colspan="4">Nobody through the portal (the child's PCP practice always can).</td></tr>{{end}}</table>
+{{with $.Views}}<h2>Who has viewed {{$p}}'s record</h2>
+<table><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Why they could</th></tr>
+{{range .views}}<tr><td>{{.time}}</td><td>{{or .name .clinician}}{{with .role}}, {{.}}{{end}}{{with .on_behalf_of}} for {{or .name .clinician}}{{end}}</td>
+<td>{{.what}} ({{.how}})</td><td>{{.basis}}</td></tr>
+{{else}}<tr><td colspan="4">Nobody in the last year.</td></tr>{{end}}</table>{{end}}
 <h2>Invite a clinician</h2>
 <form method="post" action="{{$pre}}/invite"><input type="hidden" name="patient" value="{{$p}}">
 <input type="hidden" name="mrn" value="{{$.MRN}}">
