@@ -29,9 +29,10 @@ import (
 // server in the test, with the access tokens of the users the access tests need.
 type accessWorld struct {
 	*gateway
-	smtp      *mail.Capture
-	portalKey *rsa.PrivateKey
-	tokens    map[string]string
+	smtp       *mail.Capture
+	portalKey  *rsa.PrivateKey
+	tokens     map[string]string
+	configFile string
 }
 
 // startAccessWorld runs the gateway on redis-server, registers "patient-portal" (private_key_jwt,
@@ -78,7 +79,7 @@ access:
 		t.Fatal(err)
 	}
 	w := &accessWorld{gateway: startGatewayWith(t, gatewayOptions{RedisURL: startRedis(t), ConfigFile: file, Env: env}),
-		smtp: capture, portalKey: key, tokens: map[string]string{}}
+		smtp: capture, portalKey: key, tokens: map[string]string{}, configFile: file}
 	for _, u := range users {
 		tok, err := login.Login(context.Background(), w.shellOptions(), "accounts", u, w.password)
 		if err != nil {

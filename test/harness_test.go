@@ -99,6 +99,8 @@ type gateway struct {
 	redisURL string
 	password string
 	log      *syncBuffer
+	// kill stops the process at once (SIGKILL), as a crash would; the cleanup is then a no-op.
+	kill func()
 }
 
 // gatewayOptions varies how startGatewayWith runs the gateway.
@@ -153,10 +155,11 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 		t.Fatal(err)
 	}
 	g.pid = cmd.Process.Pid
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	g.kill = func() { _ = cmd.Process.Kill(); <-done }
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):

@@ -47,11 +47,6 @@ func startMedplum(t *testing.T) (fhirBase, bearerToken string) {
 // upstream on purpose.
 func startMedplumServer(t *testing.T) *medplumServer {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: the Medplum upstream needs Node.js 20 (apt-get install -y nodejs npm)")
-	}
-	ensureNodeModules(t, medplumDir)
 	world := filepath.Join(t.TempDir(), "world.json")
 	resources, err := json.Marshal(ehr.Seed().Resources())
 	if err != nil {
@@ -60,8 +55,20 @@ func startMedplumServer(t *testing.T) *medplumServer {
 	if err := os.WriteFile(world, resources, 0o600); err != nil {
 		t.Fatalf("write the demo world: %v", err)
 	}
+	return runMedplum(t, "server.mjs", world, "0")
+}
+
+// runMedplum runs one of the Node servers of js/medplum with a fresh bearer token and waits
+// until it prints its FHIR base URL.
+func runMedplum(t *testing.T, script string, args ...string) *medplumServer {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the Medplum servers need Node.js 20 (apt-get install -y nodejs npm)")
+	}
+	ensureNodeModules(t, medplumDir)
 	m := &medplumServer{token: randomString(t), log: &syncBuffer{}}
-	m.cmd = exec.Command(node, "server.mjs", world, "0")
+	m.cmd = exec.Command(node, append([]string{script}, args...)...)
 	m.cmd.Dir = medplumDir
 	m.cmd.Env = append(os.Environ(), "MEDPLUM_BEARER_TOKEN="+m.token, "MEDPLUM_EXIT_WITH_STDIN=1")
 	m.cmd.Stderr = m.log
@@ -73,12 +80,12 @@ func startMedplumServer(t *testing.T) *medplumServer {
 		t.Fatal(err)
 	}
 	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("start the Medplum upstream: %v", err)
+		t.Fatalf("start %s: %v", script, err)
 	}
 	t.Cleanup(func() {
 		m.stop()
 		if t.Failed() {
-			t.Logf("Medplum upstream output:\n%s", m.log.String())
+			t.Logf("%s output:\n%s", script, m.log.String())
 		}
 	})
 	// The wrapper prints its base URL once the world is loaded and it listens.
@@ -93,11 +100,11 @@ func startMedplumServer(t *testing.T) *medplumServer {
 	select {
 	case base, ok := <-ready:
 		if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
-			t.Fatalf("the Medplum upstream did not start (printed %q); output:\n%s", base, m.log.String())
+			t.Fatalf("%s did not start (printed %q); output:\n%s", script, base, m.log.String())
 		}
 		m.base = base
 	case <-time.After(60 * time.Second):
-		t.Fatalf("the Medplum upstream was not ready in 60s; output:\n%s", m.log.String())
+		t.Fatalf("%s was not ready in 60s; output:\n%s", script, m.log.String())
 	}
 	return m
 }

@@ -17,14 +17,12 @@
 // that Medplum's definitions do not know; without it they reach the router, which matches
 // nothing for them. _include and _revinclude are accepted and not performed.
 
-import { timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import { DEFAULT_MAX_SEARCH_COUNT, DEFAULT_SEARCH_COUNT, getStatus, normalizeOperationOutcome, notFound, unauthorized } from '@medplum/core';
+import { DEFAULT_MAX_SEARCH_COUNT, DEFAULT_SEARCH_COUNT, getStatus, notFound, unauthorized } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import { capabilityStatement } from './capability.mjs';
+import { authorized, exitWithStdin, intParam, listen, outcome, pageLinks, queryObject, readBody, send } from './http.mjs';
 import { loadDefinitions, loadWorld, strictProblem } from './world.mjs';
 
-const fhirJSON = 'application/fhir+json; charset=utf-8';
 const maxBody = 1 << 20;
 
 async function main() {
@@ -33,29 +31,14 @@ async function main() {
   if (!file || token === '') {
     throw new Error('usage: MEDPLUM_BEARER_TOKEN=... node server.mjs RESOURCES.json [PORT]');
   }
-  if (process.env.MEDPLUM_EXIT_WITH_STDIN) {
-    // The test that started us holds our stdin open; when it dies without cleaning up (a test
-    // timeout, a closed pipe, SIGKILL) stdin closes and we go too, instead of lingering.
-    process.stdin.on('end', () => process.exit(0));
-    process.stdin.resume();
-  }
+  exitWithStdin();
   const started = performance.now();
   loadDefinitions();
   const world = await loadWorld(file);
   const router = new FhirRouter();
-  const server = http.createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(portArg ?? process.env.MEDPLUM_PORT ?? 0), '127.0.0.1', resolve);
-  });
-  const base = `http://127.0.0.1:${server.address().port}/fhir`;
-  const ctx = { base, router, repo: world.repo, auth: Buffer.from('Bearer ' + token), metadata: capabilityStatement(world.types) };
-  server.on('request', (req, res) => {
-    handle(ctx, req, res).catch((err) => {
-      console.error('medplum wrapper:', err);
-      send(res, 500, normalizeOperationOutcome(err));
-    });
-  });
+  const ctx = { router, repo: world.repo, auth: Buffer.from('Bearer ' + token), metadata: capabilityStatement(world.types) };
+  const base = await listen(portArg, (req, res) => handle(ctx, req, res), 'medplum wrapper');
+  ctx.base = base;
   for (const [why, which] of Object.entries(world.invalid)) {
     console.error(`medplum: warning: loaded although not valid R4 (${why}): ${which.join(', ')}`);
   }
@@ -86,7 +69,7 @@ async function handle(ctx, req, res) {
   }
   const query = queryObject(url.searchParams);
   if (req.method === 'POST') {
-    Object.assign(query, queryObject(new URLSearchParams(await readBody(req))));
+    Object.assign(query, queryObject(new URLSearchParams(await readBody(req, maxBody))));
   }
   if (isSearch) {
     return search(ctx, req, res, segments[0], query);
@@ -124,36 +107,7 @@ async function search(ctx, req, res, type, query) {
   return send(res, getStatus(result), bundle);
 }
 
-// pageLinks returns absolute links repeating the search with each page's _count and _offset.
-function pageLinks(base, type, query, count, offset, total) {
-  const page = (at) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      for (const one of [v].flat()) params.append(k, one);
-    }
-    params.set('_count', String(count));
-    params.set('_offset', String(at));
-    return `${base}/${type}?${params}`;
-  };
-  const links = [{ relation: 'self', url: page(offset) }];
-  if (count === 0) {
-    return links;
-  }
-  links.push({ relation: 'first', url: page(0) });
-  if (offset > 0) {
-    links.push({ relation: 'previous', url: page(Math.max(0, offset - count)) });
-  }
-  if (total !== undefined && offset + count < total) {
-    links.push({ relation: 'next', url: page(offset + count) });
-  }
-  return links;
-}
 
-// authorized compares the Authorization header with the one credential in constant time.
-function authorized(ctx, req) {
-  const got = Buffer.from(req.headers.authorization ?? '');
-  return got.length === ctx.auth.length && timingSafeEqual(got, ctx.auth);
-}
 
 // strictHandling reports whether the request carries "Prefer: handling=strict".
 function strictHandling(req) {
@@ -162,46 +116,10 @@ function strictHandling(req) {
     .some((p) => p.trim().toLowerCase() === 'handling=strict');
 }
 
-// queryObject turns URL parameters into the router's shape: a string, or an array when repeated.
-function queryObject(params) {
-  const out = Object.create(null);
-  for (const key of new Set(params.keys())) {
-    const all = params.getAll(key);
-    out[key] = all.length === 1 ? all[0] : all;
-  }
-  return out;
-}
 
-function intParam(v) {
-  const s = [v].flat().at(-1);
-  if (s === undefined || !/^\d+$/.test(s)) {
-    return undefined;
-  }
-  return parseInt(s, 10);
-}
 
-async function readBody(req) {
-  let size = 0;
-  const chunks = [];
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > maxBody) {
-      throw new Error('request body too large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-// outcome is an error OperationOutcome in Medplum's shape (details.text, no diagnostics).
-function outcome(code, text) {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
-}
 
-function send(res, status, body) {
-  res.writeHead(status, { 'Content-Type': fhirJSON });
-  res.end(JSON.stringify(body));
-}
 
 main().catch((err) => {
   console.error('medplum:', err.message ?? err);
