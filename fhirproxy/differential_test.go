@@ -139,8 +139,7 @@ func repeatedNames(body []byte, rename func(string) string) bool {
 		if len(open) > 0 {
 			top = open[len(open)-1]
 		}
-		if top != nil && top.expectName {
-			name, _ := tok.(string)
+		if name, ok := tok.(string); ok && top != nil && top.expectName {
 			name = rename(name)
 			if top.names[name] {
 				return true
