@@ -98,7 +98,7 @@ func TestSetupAndAuthenticate(t *testing.T) {
 		if err := w.logins.Claim(ctx, "jo.rivera@EXAMPLE.org ", "accounts:staff-other"); !errors.Is(err, ErrUsernameTaken) {
 			t.Errorf("claiming a taken username (other case): %v", err)
 		}
-		token, err := w.logins.IssueSetup(ctx, w.jo)
+		token, err := w.logins.IssueSetup(ctx, w.jo.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,19 +163,20 @@ func TestSetupTokenRefusals(t *testing.T) {
 	ctx := context.Background()
 	redistest.Run(t, func(t *testing.T, srv *redistest.Server) {
 		w := newWorld(t, srv.Client)
-		expired, _ := w.logins.IssueSetup(ctx, w.jo)
-		if err := w.rdb.Del(ctx, w.logins.setupKey(expired)).Err(); err != nil { // what Redis's expiry does
+		expired, _ := w.logins.IssueSetup(ctx, w.jo.ID)
+		if err := w.rdb.Del(ctx, w.logins.setupKey(expired)).Err(); err != nil { // what Redis's expiry does in the end
 			t.Fatal(err)
 		}
-		removed, _ := w.logins.IssueSetup(ctx, w.jo)
+		replaced, _ := w.logins.IssueSetup(ctx, w.jo.ID)
+		removed, _ := w.logins.IssueSetup(ctx, w.jo.ID)
 		ttl, err := w.rdb.TTL(ctx, w.logins.setupKey(removed)).Result()
-		if err != nil || ttl <= SetupTTL-time.Minute || ttl > SetupTTL {
-			t.Errorf("set-up token TTL = %v, %v; want %v", ttl, err, SetupTTL)
+		if err != nil || ttl <= SetupTTL+setupKeep-time.Minute || ttl > SetupTTL+setupKeep {
+			t.Errorf("set-up token TTL = %v, %v; want %v", ttl, err, SetupTTL+setupKeep)
 		}
 		if err := w.setStatus(ctx, Removed); err != nil {
 			t.Fatal(err)
 		}
-		for name, token := range map[string]string{"expired": expired, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {
+		for name, token := range map[string]string{"expired": expired, "replaced by a newer link": replaced, "staff removed": removed, "unknown": "NOTATOKEN", "empty": ""} {
 			if _, err := w.logins.RedeemSetup(ctx, w.trail, token, "a long phrase only jo knows"); !errors.Is(err, ErrInvalidSetup) {
 				t.Errorf("%s token: %v", name, err)
 			}

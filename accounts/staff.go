@@ -15,7 +15,7 @@ import (
 
 // Errors of sponsorship, which the HTTP layer maps to answers.
 var (
-	ErrNotFound  = errors.New("accounts: no such staff account")
+	ErrNotFound  = errors.New("accounts: no such account")
 	ErrNotYours  = errors.New("accounts: staff account belongs to another sponsor")
 	ErrStaffOnly = errors.New("accounts: staff cannot sponsor")
 	// ErrRemovedFinal: a removed staff account never returns.
@@ -185,4 +185,22 @@ func (s *Store) UsernameOwner(ctx context.Context, username string) (string, err
 		return "", fmt.Errorf("accounts: read login: %w", err)
 	}
 	return id, nil
+}
+
+// activeStaff returns staff account id when it may act (CheckStanding); otherwise
+// ErrInvalidSetup.
+func (s *Store) activeStaff(ctx context.Context, id string) (Staff, error) {
+	st, err := s.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Staff{}, ErrInvalidSetup
+	}
+	if err != nil {
+		return Staff{}, err
+	}
+	if err := s.CheckStanding(ctx, id); errors.Is(err, ErrInactive) {
+		return Staff{}, ErrInvalidSetup
+	} else if err != nil {
+		return Staff{}, err
+	}
+	return st, nil
 }

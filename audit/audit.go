@@ -75,6 +75,10 @@ type Record struct {
 	// Note is the support team's own words for an action taken from the command line; never
 	// anything a clinician or an anonymous caller typed.
 	Note string `json:"note,omitempty"`
+	// ACR and AMR are how the identity provider says a sign-in was authenticated (OIDC Core
+	// §2: the context class and the methods, RFC 8176), on "signin" records.
+	ACR string   `json:"acr,omitempty"`
+	AMR []string `json:"amr,omitempty"`
 }
 
 // Writer stores records. Write returns an error when the record could not be stored durably;
@@ -105,6 +109,9 @@ type Action struct {
 	// Query is the question an auditor asked ("q=patient&patient=child-01&…"), for the
 	// auditors' own events: never free text.
 	Query string
+	// ACR and AMR: see Record.ACR.
+	ACR string
+	AMR []string
 }
 
 // WriteAction builds the record of one event and writes it to w: the one writer of event
@@ -126,7 +133,7 @@ func WriteAction(ctx context.Context, w Writer, a Action) error {
 	}
 	rec := Record{Time: time.Now().UTC(), RequestID: "ev-" + strings.ToLower(rand.Text()), Event: a.Event,
 		Actor: a.Actor, Subject: a.Subject, Sponsor: a.Sponsor, Patients: patients, Outcome: a.Outcome,
-		Reason: a.Reason, Client: a.Client, Source: a.Source, Note: a.Note, Query: a.Query}
+		Reason: a.Reason, Client: a.Client, Source: a.Source, Note: a.Note, Query: a.Query, ACR: a.ACR, AMR: a.AMR}
 	// A stored record outlives the request that made it: a client hanging up must not cancel it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

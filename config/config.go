@@ -40,6 +40,7 @@ type Config struct {
 	Access            Access             `yaml:"access" envPrefix:"ACCESS_"`
 	Portal            Portal             `yaml:"portal" envPrefix:"PORTAL_"`
 	Log               Log                `yaml:"log" envPrefix:"LOG_"`
+	Accounts          Accounts           `yaml:"accounts" envPrefix:"ACCOUNTS_"`
 	// TrustedProxies are the CIDRs (or addresses) of the reverse proxies and load balancers
 	// whose X-Forwarded-For names the client; empty trusts none.
 	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES"`
@@ -72,11 +73,10 @@ type Limits struct {
 type Demo struct {
 	// Enabled is true by default when no configuration file is given.
 	Enabled *bool `yaml:"enabled" env:"ENABLED"`
-	// EHRAddr, AccountsAddr and SSOAddr are the loopback addresses of the demo EHR, the demo
-	// accounts identity provider and the demo hospital SSO.
-	EHRAddr      string `yaml:"ehr_addr" env:"EHR_ADDR"`
-	AccountsAddr string `yaml:"accounts_addr" env:"ACCOUNTS_ADDR"`
-	SSOAddr      string `yaml:"sso_addr" env:"SSO_ADDR"`
+	// EHRAddr and SSOAddr are the loopback addresses of the demo EHR and of the demo hospital
+	// SSO, Children's ID. (The accounts provider is served by the gateway itself.)
+	EHRAddr string `yaml:"ehr_addr" env:"EHR_ADDR"`
+	SSOAddr string `yaml:"sso_addr" env:"SSO_ADDR"`
 	// AppAddr is where the demo SMART app listens; "off" starts none.
 	AppAddr string `yaml:"app_addr" env:"APP_ADDR"`
 	// RedisAddr is where the embedded Redis listens, so `mypatients audit` can read it.

@@ -56,6 +56,13 @@ audit:
   repository: {url: "https://arr.example.org/fhir", bearer_token_file: /run/secrets/arr}
   files: {dir: /var/lib/mypatients/audit}
   auditors: {idp: childrens, claim: groups, value: privacy-office}
+accounts:
+  uploads:
+    key_file: /run/secrets/uploads-key
+    dir: /var/lib/mypatients/uploads
+  support:
+    idp: childrens
+    value: mypatients-support
 `
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -4,12 +4,11 @@ import "time"
 
 // Demo defaults: every demo part on its own loopback port next to the gateway.
 const (
-	DefaultAddr         = "127.0.0.1:8080"
-	DefaultEHRAddr      = "127.0.0.1:8081"
-	DefaultAccountsAddr = "127.0.0.1:8082"
-	DefaultSSOAddr      = "127.0.0.1:8083"
-	DefaultRedisAddr    = "127.0.0.1:8084"
-	DefaultAppAddr      = "127.0.0.1:8765"
+	DefaultAddr      = "127.0.0.1:8080"
+	DefaultEHRAddr   = "127.0.0.1:8081"
+	DefaultSSOAddr   = "127.0.0.1:8083"
+	DefaultRedisAddr = "127.0.0.1:8084"
+	DefaultAppAddr   = "127.0.0.1:8765"
 	// DemoClientID and DemoRedirectURI are the demo SMART app registered in demo mode.
 	DemoClientID    = "demo-app"
 	DemoRedirectURI = "http://127.0.0.1:8765/callback"
@@ -24,9 +23,9 @@ func (c *Config) Complete() {
 	}
 	c.completeAccess()
 	c.completePortal()
+	c.completeAccounts()
 	if c.Demo.On() {
 		setDefault(&c.Demo.EHRAddr, DefaultEHRAddr)
-		setDefault(&c.Demo.AccountsAddr, DefaultAccountsAddr)
 		setDefault(&c.Demo.SSOAddr, DefaultSSOAddr)
 		setDefault(&c.Demo.RedisAddr, DefaultRedisAddr)
 		setDefault(&c.Demo.AppAddr, DefaultAppAddr)

@@ -54,8 +54,8 @@ func (c *Config) Validate() error {
 	if c.Redis.URL != "" && !strings.HasPrefix(c.Redis.URL, "redis://") && !strings.HasPrefix(c.Redis.URL, "rediss://") && !strings.HasPrefix(c.Redis.URL, "unix://") {
 		bad("redis.url %q: want redis://, rediss:// or unix://", c.Redis.URL)
 	}
-	if len(c.IdentityProviders) == 0 && !demo {
-		bad("identity_providers: at least one is required")
+	if len(c.IdentityProviders) == 0 && !demo && !c.Accounts.On() {
+		bad("identity_providers: at least one is required when the accounts provider is off")
 	}
 	errs = append(errs, c.validateIdPs()...)
 	errs = append(errs, c.validateClients()...)
@@ -87,6 +87,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, c.validateDemoLoopback()...)
 	}
 	errs = append(errs, c.validatePortal()...)
+	errs = append(errs, c.validateAccounts()...)
 	return errors.Join(errs...)
 }
 
@@ -113,7 +114,7 @@ func (c *Config) validateLimits() []error {
 // and the upstream the demo EHR or another server on loopback: never real patients.
 func (c *Config) validateDemoLoopback() []error {
 	var errs []error
-	listeners := map[string]string{"addr": c.Addr, "demo.ehr_addr": c.Demo.EHRAddr, "demo.accounts_addr": c.Demo.AccountsAddr,
+	listeners := map[string]string{"addr": c.Addr, "demo.ehr_addr": c.Demo.EHRAddr,
 		"demo.sso_addr": c.Demo.SSOAddr, "demo.redis_addr": c.Demo.RedisAddr}
 	if c.Demo.AppAddr != "off" {
 		listeners["demo.app_addr"] = c.Demo.AppAddr

@@ -26,7 +26,6 @@ const InvalidInvitation = "This token and MRN do not match a valid invitation. C
 //	POST /api/staff/{id}/resend                                     mypatients/staff.manage
 //	GET  /api/access-requests/signup-instructions                 (anyone) printable page for families
 //	GET  /api/staff                        POST /api/staff {name, role, email}
-//	POST /api/staff/{id}/suspend | /reinstate | /remove           mypatients/staff.manage
 type ClinicianAPI struct {
 	Service *Service
 	Authn   Authenticator

@@ -123,16 +123,23 @@ func (s *Service) sendSetupLink(ctx context.Context, c gateway.Caller, st accoun
 	if err := s.record(ctx, byCaller("staff.setup_link.issue", c, st.ID)); err != nil {
 		return err
 	}
-	token, err := s.Accounts.IssueSetup(ctx, st)
+	setup, err := s.setupLink(ctx, st)
 	if err != nil {
-		return fmt.Errorf("sharing: set-up link for the new staff member: %w", err)
+		return err
 	}
-	// The link goes to the gateway itself, which serves the set-up page (package accounts).
-	setup := strings.TrimRight(s.BaseURL, "/") + accounts.SetupPath + "?token=" + token
 	if err := s.Mail.Enqueue(ctx, msgStaffWelcome(st.Email, st.Name, sponsorName, setup)); err != nil {
 		return fmt.Errorf("sharing: mail the new staff member: %w", err)
 	}
 	return nil
+}
+
+// setupLink issues a set-up link for st, to the set-up page the accounts provider serves.
+func (s *Service) setupLink(ctx context.Context, st accounts.Staff) (string, error) {
+	token, err := s.Accounts.IssueSetup(ctx, st.ID)
+	if err != nil {
+		return "", fmt.Errorf("sharing: set-up link for %s: %w", st.ID, err)
+	}
+	return strings.TrimRight(s.BaseURL, "/") + accounts.SetupPath + "?token=" + token, nil
 }
 
 // ListStaff returns c's staff accounts.

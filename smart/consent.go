@@ -49,6 +49,9 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 		redirectError(w, r, req.RedirectURI, req.State, refusal)
 		return
 	}
+	if !s.signedIn(w, r, req, user) {
+		return
+	}
 	if s.signinEvent(r, req, user, "") != nil {
 		redirectError(w, r, req.RedirectURI, req.State, unavailable)
 		return

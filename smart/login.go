@@ -152,6 +152,12 @@ type loggedInUser struct {
 	FHIRUser string `json:"fhir_user,omitempty"`
 	// Sponsor is, for sponsored staff, their sponsor's user id (see Options.Accounts).
 	Sponsor string `json:"sponsor,omitempty"`
+	// Name and Email are the ID token's, for the account it creates or links (SignIns); ACR
+	// and AMR say how the IdP authenticated the user.
+	Name  string   `json:"name,omitempty"`
+	Email string   `json:"email,omitempty"`
+	ACR   string   `json:"acr,omitempty"`
+	AMR   []string `json:"amr,omitempty"`
 }
 
 // exchange redeems the IdP's code with the flow's PKCE verifier and verifies the ID token.
@@ -184,6 +190,16 @@ func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code stri
 	}
 	u := loggedInUser{Subject: p.conf.ID + ":" + idt.Subject, IdP: p.conf.ID}
 	u.Username, _ = claims["preferred_username"].(string)
+	u.Name, _ = claims["name"].(string)
+	u.Email, _ = claims["email"].(string)
+	u.ACR, _ = claims["acr"].(string)
+	if amr, ok := claims["amr"].([]any); ok {
+		for _, m := range amr {
+			if s, ok := m.(string); ok {
+				u.AMR = append(u.AMR, s)
+			}
+		}
+	}
 	if fu, _ := claims[p.conf.FHIRUserClaim].(string); strings.HasPrefix(fu, "Practitioner/") {
 		u.FHIRUser = fu
 	}
@@ -217,7 +233,7 @@ func (s *Server) standing(ctx context.Context, user string) error {
 // is empty, else "signin.failure" with reason.
 func (s *Server) signinEvent(r *http.Request, req authRequest, user loggedInUser, reason string) error {
 	ev := audit.Action{Event: "signin", Outcome: audit.Success, Actor: user.Subject, Subject: user.Subject,
-		Sponsor: user.Sponsor, Client: req.ClientID, Source: s.opts.Proxies.Addr(r)}
+		Sponsor: user.Sponsor, Client: req.ClientID, Source: s.opts.Proxies.Addr(r), ACR: user.ACR, AMR: user.AMR}
 	if reason != "" {
 		ev.Event, ev.Outcome, ev.Reason = "signin.failure", audit.Failure, reason
 	}

@@ -60,6 +60,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, client Client) 
 		s.storeFault(w, r, "extend grant family", err)
 		return
 	}
+	if err := s.rdb.Expire(ctx, s.userGrantsKey(rec.Grant.User.Subject), s.familyTTL()).Err(); err != nil {
+		s.storeFault(w, r, "extend the grant index", err)
+		return
+	}
 	at, err := s.issueAccessToken(ctx, rec.Grant, scopes, rec.Family, s.opts.AccessTokenTTL)
 	if err != nil {
 		s.storeFault(w, r, "issue access token", err)

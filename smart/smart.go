@@ -89,6 +89,26 @@ func (l *Limits) complete() {
 	}
 }
 
+// SignIn is one user signed in at an identity provider, as SignIns hears of it.
+type SignIn struct {
+	IdP, User, Username, Name, Email, FHIRUser string
+	// ACR and AMR are how the IdP says it authenticated the user (OIDC Core §2).
+	ACR string
+	AMR []string
+	// Client is the app the user signs in to; Source the client address.
+	Client, Source string
+}
+
+// ErrSignInRefused wraps the reason SignIns refuses a sign-in; its text is for the user.
+var ErrSignInRefused = errors.New("sign-in refused")
+
+// SignIns hears of every sign-in before the app gets its code: it may create or link the
+// user's account. An error wrapping ErrSignInRefused refuses the sign-in with its message;
+// any other error is a fault (the sign-in fails closed).
+type SignIns interface {
+	SignedIn(ctx context.Context, s SignIn) error
+}
+
 // IdP is an OpenID Provider clinicians log in with.
 type IdP struct {
 	ID, Name, Issuer       string
@@ -117,6 +137,8 @@ type Options struct {
 	// token issued from that sign-in, Caller.Sponsor) and, at sign-in and at every refresh,
 	// whether their account is in good standing. Without it nobody is staff or suspended.
 	Accounts Accounts
+	// SignIns hears of each sign-in; nil hears nothing.
+	SignIns SignIns
 	// Audit receives the "signin" and "signin.failure" events; required.
 	Audit audit.Writer
 	// Limits are the rate limits; Proxies says whose X-Forwarded-For names the client.

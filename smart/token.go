@@ -149,6 +149,10 @@ func (s *Server) redeemCode(w http.ResponseWriter, r *http.Request, client Clien
 		s.storeFault(w, r, "remember used code", err)
 		return
 	}
+	if err := s.rememberGrant(ctx, g.User.Subject, g.ClientID, family); err != nil {
+		s.storeFault(w, r, "index the grant", err)
+		return
+	}
 	at, err := s.issueAccessToken(ctx, g, g.Scopes, family, s.opts.AccessTokenTTL)
 	if err != nil {
 		s.storeFault(w, r, "issue access token", err)

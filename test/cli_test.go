@@ -71,7 +71,7 @@ func TestCLICheckConfig(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("a bad configuration passed the check:\n%s", out)
 	}
-	for _, want := range []string{"upstream.url is required", "redis.url or redis.addrs is required", "identity_providers", "signing_key_file", "http is allowed only on loopback"} {
+	for _, want := range []string{"upstream.url is required", "redis.url or redis.addrs is required", "accounts.uploads.key_file", "signing_key_file", "http is allowed only on loopback"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check-config output lacks %q:\n%s", want, out)
 		}

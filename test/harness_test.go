@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -114,6 +115,9 @@ type gatewayOptions struct {
 	Env []string
 	// Args are extra arguments to serve.
 	Args []string
+	// Localhost makes the base URL http://localhost:<port> (the listener stays on 127.0.0.1):
+	// browsers accept a passkey only for a host name, never an IP address.
+	Localhost bool
 }
 
 // startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
@@ -132,7 +136,6 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 	env := append(os.Environ(),
 		"MYPATIENTS_DEMO_PASSWORD="+g.password,
 		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t),
-		"MYPATIENTS_DEMO_ACCOUNTS_ADDR="+freeAddr(t),
 		"MYPATIENTS_DEMO_SSO_ADDR="+freeAddr(t),
 		"MYPATIENTS_DEMO_APP_ADDR=off",
 		"MYPATIENTS_DEMO_REDIS_ADDR="+embeddedRedis,
@@ -144,6 +147,10 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 	}
 	env = append(env, o.Env...)
 	args := []string{"serve", "--addr", addr}
+	if o.Localhost {
+		g.base = "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+		args = append(args, "--base-url", g.base)
+	}
 	if o.ConfigFile != "" {
 		args = append(args, "--config", o.ConfigFile)
 	}

@@ -117,7 +117,7 @@ func TestSmartClients(t *testing.T) {
 // process per file, so the whole process group is killed if it overruns.
 func runNodeTest(t *testing.T, node, dir, file string, env []string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
 	cmd.Dir = dir
@@ -129,7 +129,7 @@ func runNodeTest(t *testing.T, node, dir, file string, env []string) (string, er
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		err = fmt.Errorf("%w: no result within 3 minutes", ctx.Err())
+		err = fmt.Errorf("%w: no result within 8 minutes", ctx.Err())
 	}
 	return out.String(), err
 }

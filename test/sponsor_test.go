@@ -50,7 +50,7 @@ func TestSponsoredStaff(t *testing.T) {
 	if status, out := w.api(t, "POST", "/api/staff", w.tokens["pcp"], nurse); status != http.StatusCreated || out["sponsor"] != "accounts:u-pcp" {
 		t.Fatalf("pcp creates a staff account: %d %v", status, out)
 	}
-	if m := w.waitMail(t, "sam.lee@maple-pediatrics.example.org", "staff account"); !strings.Contains(m.Body, "/account/setup") {
+	if m := w.waitMail(t, "sam.lee@maple-pediatrics.example.org", "staff account"); !strings.Contains(m.Body, "/accounts/setup") {
 		t.Errorf("welcome mail: %q", m.Body)
 	}
 	if status, _ := w.api(t, "POST", "/api/staff", w.tokens["staff"], nurse); status != http.StatusForbidden {

@@ -12,15 +12,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/mypatients/gateway/demo/login"
 )
 
 // TestSponsoredStaffSetsUpLogin: pcp creates a staff account through the API; the emailed
 // link opens the set-up page, where the new staff member chooses a password (a real form post
-// with the CSRF token); the link then cannot be used again; the staff member signs in at the
-// demo accounts IdP with their email and password and sees exactly pcp's patients; when pcp
-// removes them, their next request is refused and they cannot sign in again.
+// with the CSRF token) and then enrolls an authenticator app; the link then cannot be used
+// again; the staff member signs in at the accounts provider with their email, password and a
+// TOTP code and sees exactly pcp's patients; when pcp removes them, their next request is
+// refused and they cannot sign in again.
 func TestSponsoredStaffSetsUpLogin(t *testing.T) {
 	t.Parallel()
 	w := startAccessWorld(t, "pcp")
@@ -38,7 +42,7 @@ func TestSponsoredStaffSetsUpLogin(t *testing.T) {
 		t.Errorf("a second staff account with the same email (username): %d %v", status, out)
 	}
 	m := w.waitMail(t, email, "staff account")
-	link := regexp.MustCompile(`http://\S+/account/setup\?token=[A-Z0-9]+`).FindString(m.Body)
+	link := regexp.MustCompile(`http://\S+/accounts/setup\?token=[A-Z0-9]+`).FindString(m.Body)
 	if link == "" || strings.Contains(m.Body, id) {
 		t.Fatalf("welcome mail has no set-up link, or names the account id: %q", m.Body)
 	}
@@ -57,7 +61,7 @@ func TestSponsoredStaffSetsUpLogin(t *testing.T) {
 		{"too short", "short one", "short one", http.StatusBadRequest, "at least 12 characters"},
 		{"common", "password1234", "password1234", http.StatusBadRequest, "most common passwords"},
 		{"mismatch", password, password + "!", http.StatusBadRequest, "two passwords differ"},
-		{"accepted", password, password, http.StatusOK, "Your password is set"},
+		{"accepted", password, password, http.StatusOK, "Add a second factor"},
 		{"link used twice", "another long phrase", "another long phrase", http.StatusBadRequest, "not valid"},
 	} {
 		status, body := postSetup(t, browser, link, form, tc.password, tc.confirm)
@@ -71,11 +75,20 @@ func TestSponsoredStaffSetsUpLogin(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	secret := enrollTOTP(t, browser, w.base)
 	ctx := context.Background()
-	if _, err := login.Login(ctx, w.loginOptions(), "accounts", email, "a wrong but long password"); err == nil {
+	opts := w.loginOptions()
+	opts.SecondFactor = func() string {
+		code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the next step: the enrollment used this one
+		return code
+	}
+	if _, err := login.Login(ctx, opts, "accounts", email, "a wrong but long password"); err == nil {
 		t.Error("sign-in with a wrong password succeeded")
 	}
-	tok, err := login.Login(ctx, w.loginOptions(), "accounts", strings.ToUpper(email), password)
+	if _, err := login.Login(ctx, w.loginOptions(), "accounts", email, password); err == nil {
+		t.Error("sign-in without the second factor succeeded")
+	}
+	tok, err := login.Login(ctx, opts, "accounts", strings.ToUpper(email), password)
 	if err != nil {
 		t.Fatalf("new staff member signs in: %v", err)
 	}
@@ -93,9 +106,39 @@ func TestSponsoredStaffSetsUpLogin(t *testing.T) {
 	if status, body := w.fhir(t, http.MethodGet, "/Patient/child-01", tok.AccessToken); status != http.StatusForbidden {
 		t.Errorf("removed staff read: %d %.200s", status, body)
 	}
-	if _, err := login.Login(ctx, w.loginOptions(), "accounts", email, password); err == nil {
+	opts.SecondFactor = func() string { code, _ := totp.GenerateCode(secret, time.Now().Add(60*time.Second)); return code }
+	if _, err := login.Login(ctx, opts, "accounts", email, password); err == nil {
 		t.Error("removed staff signed in again")
 	}
+}
+
+var secretRe = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`)
+
+// enrollTOTP adds an authenticator app on the enrollment page the set-up ended on, with a
+// code computed from the page's secret, and returns the secret.
+func enrollTOTP(t *testing.T, browser *http.Client, base string) string {
+	t.Helper()
+	resp, err := browser.Get(base + "/accounts/enroll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m, csrf := secretRe.FindStringSubmatch(string(b)), regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(b))
+	if m == nil || csrf == nil {
+		t.Fatalf("enrollment page: %d %.500s", resp.StatusCode, b)
+	}
+	code, _ := totp.GenerateCode(m[1], time.Now())
+	resp, err = browser.PostForm(base+"/accounts/enroll", url.Values{"csrf": {html.UnescapeString(csrf[1])}, "code": {code}, "label": {"phone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "recovery codes") {
+		t.Fatalf("enroll TOTP: %d %.500s", resp.StatusCode, b)
+	}
+	return m[1]
 }
 
 // setupForm is what the set-up page's form carries besides the passwords.

@@ -6,7 +6,8 @@
 // server-side Sessions in Redis with idle and absolute timeouts and a CSRF token each. Pages
 // are plain HTML: smart's sign-in, picker, consent and error pages, accounts' set-up page, the
 // mail capture page, the demo patient portal, the printable sign-up instructions and every
-// page of the portal write through it.
+// page of the portal write through it; the passkey pages of the accounts provider load its one
+// script (WriteWithScript).
 // It knows nothing of what a page says and must not import any other package of ours.
 package web
 
@@ -41,6 +42,15 @@ func Write(w http.ResponseWriter, status int, t *template.Template, data any, fo
 func AppPolicy(formTargets ...string) string {
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action " +
 		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ") + "; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+}
+
+// WriteWithScript is Write for the few pages of the accounts provider that cannot work without
+// a script of the gateway's own: the passkey (WebAuthn) ceremonies, which only a browser's
+// JavaScript API can run. The page may load scripts from the gateway's origin and fetch from
+// it; still no inline script, no other origin.
+func WriteWithScript(w http.ResponseWriter, status int, t *template.Template, data any, formTargets ...string) {
+	WritePolicy(w, status, t, data, "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action "+
+		strings.Join(append([]string{"'self'"}, origins(formTargets)...), " ")+"; frame-ancestors 'none'; base-uri 'none'")
 }
 
 // WritePolicy is Write with the Content-Security-Policy csp, and the same other headers.
@@ -88,7 +98,12 @@ type Message struct {
 // Style is the look of the gateway's own pages, for their <style> element.
 const Style = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}
 a.idp{display:block;margin:.6rem 0;padding:.8rem 1rem;border:1px solid #8895a7;border-radius:6px;text-decoration:none;color:#0b3d91}
-a.idp:hover{background:#eef3fb}.muted{color:#57606a;font-size:.9rem}`
+a.idp:hover{background:#eef3fb}.muted{color:#57606a;font-size:.9rem}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,select,textarea{box-sizing:border-box;width:100%;padding:.5rem;font:inherit}
+input[type=checkbox],input[type=radio]{width:auto}button{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;cursor:pointer}
+[role=alert]{color:#8a1c1c;background:#fdecec;padding:.6rem;border-radius:4px}.ok{color:#0f5323;background:#e7f6ec;padding:.6rem;border-radius:4px}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+code,.code{font-family:ui-monospace,monospace;background:#f3f4f6;padding:.1rem .3rem;overflow-wrap:anywhere}nav a{margin-right:1rem}`
 
 var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MyPatients: {{.Title}}</title>

@@ -3,7 +3,10 @@ package auditpage
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,11 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/accounts/provider"
+	"github.com/mypatients/gateway/accounts/sealed"
+	"github.com/mypatients/gateway/accounts/secondfactor"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/audit/auditevent"
-	"github.com/mypatients/gateway/demo/idp"
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // pageWorld is the page in front of a trail, with a real OpenID Provider (the demo one) that
@@ -39,9 +46,7 @@ func newPageWorld(t *testing.T, claim string) *pageWorld {
 	opMux := http.NewServeMux()
 	op := httptest.NewServer(opMux)
 	t.Cleanup(op.Close)
-	h, err := idp.New(ctx, idp.Config{Issuer: op.URL, Name: "Children's ID", Password: "pw-for-tests",
-		Users:   []idp.User{{Subject: "c-privacy", Username: "privacy", Name: "Pat Privacy"}, {Subject: "c-hospdoc", Username: "hospdoc", Name: "Dr. Haddad"}},
-		Clients: []idp.Client{{ID: "gw", Secret: "s3cret", RedirectURIs: []string{page.URL + Path + "callback"}}}})
+	h, err := testProvider(ctx, rdb, op.URL, page.URL+Path+"callback")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +77,31 @@ func newPageWorld(t *testing.T, claim string) *pageWorld {
 		}
 	}
 	return w
+}
+
+// testProvider is Children's ID for the page: the accounts provider with a privacy officer
+// and a physician, who sign in with a password alone (exempt from the second factor).
+func testProvider(ctx context.Context, rdb redis.UniversalClient, issuer, redirect string) (*provider.Provider, error) {
+	store := accounts.NewStore(rdb, "op:", nil)
+	users := []accounts.Profile{{ID: "childrens:c-privacy", Kind: accounts.KindClinician, Username: "privacy", Name: "Pat Privacy", Exempt: true},
+		{ID: "childrens:c-hospdoc", Kind: accounts.KindClinician, Username: "hospdoc", Name: "Dr. Haddad", Exempt: true}}
+	for _, u := range users {
+		if err := errors.Join(store.SaveProfile(ctx, u), store.Claim(ctx, u.Username, u.ID), store.SeedPassword(ctx, u, "pw-for-tests")); err != nil {
+			return nil, err
+		}
+	}
+	totpKey, _ := sealed.Derive(sealed.Generate(), "totp")
+	factors, err := secondfactor.New(rdb, secondfactor.Options{Prefix: "op:", TOTPKey: totpKey})
+	if err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	return provider.New(ctx, provider.Config{Issuer: issuer, Name: "Children's ID", IDPrefix: "childrens",
+		Clients:  []provider.Client{{ID: "gw", Secret: "s3cret", RedirectURIs: []string{redirect}}},
+		Accounts: store, Factors: factors, Audit: audit.NewTrail(rdb, audit.TrailOptions{Prefix: "op:", Stream: "audit"}), SigningKey: key})
 }
 
 // signIn signs username in through the page and the provider's form, as a browser would, and

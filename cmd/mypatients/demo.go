@@ -22,13 +22,6 @@ type demoWorld struct {
 	redisURL, ehrBase, appURL string
 	password                  string
 	generatedPassword         bool
-	idps                      []config.IdentityProvider
-}
-
-// The demo identity providers: the portal's own accounts and the hospital's SSO.
-var demoIdPs = []struct{ id, name, passwordURL string }{
-	{"accounts", "MyPatients accounts", ""},
-	{"childrens", "Children's ID", "https://id.childrens.example.org/password"},
 }
 
 // startDemoRedis starts, when the configuration names no Redis, the embedded one and points
@@ -51,8 +44,17 @@ func startDemoRedis(cfg *config.Config, run *runGroup, log *slog.Logger) (*demoW
 // start starts the embedded stand-in of every other part the configuration leaves empty, points
 // the configuration at it, and makes the demo user staff a staff account sponsored by pcp.
 func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, c *common) error {
+	w.password = cfg.Demo.Password
+	if w.password == "" {
+		w.password, w.generatedPassword = randomToken()[:16], true
+	}
 	if err := idp.SeedDemoSponsorship(ctx, c.accts); err != nil {
 		return err
+	}
+	if cfg.Accounts.On() {
+		if err := idp.Seed(ctx, c.accts, "accounts", w.password); err != nil {
+			return err
+		}
 	}
 	if cfg.Upstream.URL == "" {
 		if err := w.startEHR(cfg, run, log); err != nil {
@@ -60,7 +62,7 @@ func (w *demoWorld) start(ctx context.Context, cfg *config.Config, run *runGroup
 		}
 	}
 	if len(cfg.IdentityProviders) == 0 {
-		if err := w.startIdPs(ctx, cfg, run, log, c); err != nil {
+		if err := w.startChildrensID(ctx, cfg, run, log, c); err != nil {
 			return err
 		}
 	}
@@ -88,28 +90,6 @@ func (w *demoWorld) startEHR(cfg *config.Config, run *runGroup, log *slog.Logger
 	return nil
 }
 
-// startIdPs starts the demo identity providers. The accounts IdP also signs in the staff
-// accounts its users sponsor, with the passwords they chose on the set-up page.
-func (w *demoWorld) startIdPs(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, c *common) error {
-	w.password = cfg.Demo.Password
-	if w.password == "" {
-		w.password, w.generatedPassword = randomToken()[:16], true
-	}
-	addrs := map[string]string{"accounts": cfg.Demo.AccountsAddr, "childrens": cfg.Demo.SSOAddr}
-	outside := map[string]idp.Accounts{"accounts": idp.StaffAccounts(c.accts, "accounts")}
-	for _, d := range demoIdPs {
-		p, err := startDemoIdP(ctx, cfg, demoIdP{id: d.id, name: d.name, addr: addrs[d.id], password: w.password, accts: outside[d.id]}, c, run, log)
-		if err != nil {
-			return err
-		}
-		p.PasswordURL = d.passwordURL // the hospital's password tool, on the portal's sign-in page
-		cfg.IdentityProviders = append(cfg.IdentityProviders, p)
-	}
-	cfg.Complete() // defaults for the IdPs just added
-	w.idps = cfg.IdentityProviders
-	return nil
-}
-
 func (w *demoWorld) startApp(cfg *config.Config, run *runGroup, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Demo.AppAddr)
 	if err != nil {
@@ -129,36 +109,6 @@ func (w *demoWorld) startApp(cfg *config.Config, run *runGroup, log *slog.Logger
 	return nil
 }
 
-// demoIdP is one demo identity provider to start.
-type demoIdP struct {
-	id, name, addr, password string
-	accts                    idp.Accounts
-}
-
-func startDemoIdP(ctx context.Context, cfg *config.Config, d demoIdP, c *common, run *runGroup, log *slog.Logger) (config.IdentityProvider, error) {
-	id, name, addr := d.id, d.name, d.addr
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return config.IdentityProvider{}, fmt.Errorf("demo IdP %s: listen on %s: %w", id, addr, err)
-	}
-	issuer := "http://" + ln.Addr().String()
-	secret := randomToken()
-	h, err := idp.New(ctx, idp.Config{
-		Issuer: issuer, Name: name, Password: d.password, Users: idp.DemoUsers(id), Accounts: d.accts,
-		Clients: []idp.Client{{ID: "mypatients-gateway", Secret: secret,
-			RedirectURIs: []string{cfg.BaseURL + "/login/" + id + "/callback", cfg.BaseURL + auditpage.Path + "callback"}}},
-		SignIn: c.signIn, Proxies: c.proxies, Audit: c.trail,
-		Logger: log.With("part", "demo-idp-"+id),
-	})
-	if err != nil {
-		ln.Close()
-		return config.IdentityProvider{}, err
-	}
-	run.serve(ln, h, log)
-	log.Info("demo identity provider listening", "id", id, "issuer", issuer)
-	return config.IdentityProvider{ID: id, Name: name, Issuer: issuer, ClientID: "mypatients-gateway", ClientSecret: secret}, nil
-}
-
 // printWelcome tells a newcomer where to go.
 func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 	fmt.Fprintf(out, "\nMyPatients gateway is running in DEMO mode (synthetic data, state in memory).\n\n")
@@ -171,8 +121,11 @@ func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 	if w.ehrBase != "" {
 		fmt.Fprintf(out, "  Demo EHR:        %s (behind the gateway; needs the gateway's credential)\n", w.ehrBase)
 	}
-	for _, p := range w.idps {
+	for _, p := range cfg.IdentityProviders {
 		fmt.Fprintf(out, "  Sign-in:         %-20s %s\n", p.Name, p.Issuer)
+	}
+	if cfg.Accounts.On() {
+		fmt.Fprintf(out, "  Register:        %s/accounts/register   (then approve in %s/accounts/console/ as support)\n", cfg.BaseURL, cfg.BaseURL)
 	}
 	fmt.Fprintf(out, "  Patient portal:  %s/demo/portal/   (plays MyChildren's: approve requests, invite, revoke)\n", cfg.BaseURL)
 	if cfg.Access.Mail.SMTPAddr == "" {
@@ -183,7 +136,7 @@ func (w *demoWorld) printWelcome(out io.Writer, cfg *config.Config) {
 		if w.generatedPassword {
 			note = "   (generated; set MYPATIENTS_DEMO_PASSWORD to choose one)"
 		}
-		fmt.Fprintf(out, "  Users:           pcp, colleague, pcp2, specialist, staff (MyPatients accounts); hospdoc, privacy (Children's ID)\n")
+		fmt.Fprintf(out, "  Users:           pcp, colleague, pcp2, specialist, staff (MyPatients accounts); hospdoc, support, privacy (Children's ID)\n")
 		fmt.Fprintf(out, "  Password:        %s%s\n", w.password, note)
 	}
 	fmt.Fprintf(out, "  Audit trail:     %s%s   (sign in as privacy, Children's ID)\n", cfg.BaseURL, auditpage.Path)

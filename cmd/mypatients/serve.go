@@ -144,11 +144,21 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	sm, err := newSMART(cfg, log, tokens, c, proxy, pc)
+	outbox, capture, err := startOutbox(cfg, run, log, rdb)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := buildSharing(cfg, run, log, rdb, up, c, grantStore, tokens, portalKey, authorizer)
+	// The accounts provider is one of the SMART server's identity providers: built first.
+	acct, err := buildAccounts(ctx, cfg, run, log, accountDeps{rdb: rdb, key: key, c: c, mail: outbox, up: up,
+		grants: grantStore, tokens: tokens})
+	if err != nil {
+		return nil, err
+	}
+	sm, err := newSMART(cfg, log, tokens, c, proxy, acct.signIns, pc)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := buildSharing(cfg, log, rdb, up, c, grantStore, tokens, portalKey, authorizer, outbox, capture)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +168,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err := trail.register(mux); err != nil {
 		return nil, err
 	}
+	acct.register(mux)
 	handler := c.proxies.Handler(routes(mux, rdb, sm, shared, sm.CORS(proxy)))
 	// The portal reaches the gateway's own surfaces through handler, in process; its pages
 	// are then added to the same mux.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/config"
 	"github.com/mypatients/gateway/demo/patientportal"
 	"github.com/mypatients/gateway/limits"
@@ -27,22 +26,18 @@ import (
 type sharingParts struct {
 	api     *sharing.ClinicianAPI
 	portal  *sharing.PortalAPI
-	setup   http.Handler
 	capture *mail.Capture // demo only
 	demo    http.Handler  // demo only
 }
 
 // buildSharing builds the sharing service over its stores and starts the mail outbox; decider
 // (the authorizer) answers the exact-match lookup.
-func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client,
-	c *common, grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey, decider sharing.Decider) (*sharingParts, error) {
+func buildSharing(cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client, c *common,
+	grantStore *grants.Store, authn sharing.Authenticator, portalKey *rsa.PrivateKey, decider sharing.Decider,
+	outbox *mail.Outbox, capture *mail.Capture) (*sharingParts, error) {
 	prefix := cfg.Redis.KeyPrefix
-	p := &sharingParts{setup: accounts.Handler(c.accts, accounts.PageOptions{Trail: c.trail, Proxies: c.proxies,
-		Attempts: limits.New(rdb, prefix, accounts.SetupAttempts), Logger: log})}
-	outbox, err := startOutbox(cfg, run, log, rdb, p)
-	if err != nil {
-		return nil, err
-	}
+	p := &sharingParts{capture: capture}
+	var err error
 	requests := sharing.RequestRule
 	requests.Limit = cfg.Limits.AccessRequests
 	svc := &sharing.Service{
@@ -66,15 +61,16 @@ func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis
 
 // startOutbox starts the worker that delivers queued mail. Without an SMTP server, demo mode
 // captures mail in process; outside demo mode mail waits in the outbox until one is configured.
-func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, p *sharingParts) (*mail.Outbox, error) {
+func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient) (*mail.Outbox, *mail.Capture, error) {
 	m := cfg.Access.Mail
+	var capture *mail.Capture
 	if m.SMTPAddr == "" && cfg.Demo.On() {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, fmt.Errorf("demo mail capture: %w", err)
+			return nil, nil, fmt.Errorf("demo mail capture: %w", err)
 		}
-		p.capture = mail.StartCapture(ln)
-		run.onClose(func() { _ = p.capture.Close() })
+		capture = mail.StartCapture(ln)
+		run.onClose(func() { _ = capture.Close() })
 		m.SMTPAddr, m.TLS = ln.Addr().String(), "none"
 		log.Info("demo mail is captured, not sent", "smtp", m.SMTPAddr, "page", cfg.BaseURL+"/demo/mail")
 	}
@@ -82,7 +78,7 @@ func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.
 	if m.SMTPAddr != "" {
 		s, err := mail.NewSender(mail.SMTPOptions{Addr: m.SMTPAddr, From: m.From, Username: m.Username, Password: m.Password, TLS: m.TLS})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		send = s
 	} else {
@@ -93,14 +89,13 @@ func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.
 	done := make(chan struct{})
 	go func() { defer close(done); outbox.Run(ctx) }()
 	run.onClose(func() { cancel(); <-done })
-	return outbox, nil
+	return outbox, capture, nil
 }
 
 // register adds the routes to mux.
 func (p *sharingParts) register(mux *http.ServeMux) {
 	p.api.Register(mux)
 	p.portal.Register(mux)
-	mux.Handle(accounts.SetupPath, p.setup)
 	if p.capture != nil {
 		mux.Handle("GET /demo/mail", p.capture)
 	}

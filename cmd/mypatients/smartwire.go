@@ -14,12 +14,12 @@ import (
 // lists the picker's patients through the FHIR API's own search. builtIn are the gateway's own
 // clients (the portal), registered beside the configured ones.
 func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher,
-	builtIn ...smart.Client) (*smart.Server, error) {
+	signIns smart.SignIns, builtIn ...smart.Client) (*smart.Server, error) {
 	return smart.New(smart.Options{
 		Tokens: tokens, Clients: append(smartClients(cfg.Clients), builtIn...), IdPs: smartIdPs(cfg.IdentityProviders),
 		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Accounts: c.accts, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Logger: log,
+		Accounts: c.accts, SignIns: signIns, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Logger: log,
 		Limits: smart.Limits{Authorize: limits.Rule{Name: "authorize", Limit: cfg.Limits.Authorize, Window: time.Minute}},
 	})
 }

@@ -4,41 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mypatients/gateway/accounts"
 )
-
-// StaffAccounts lets the IdP idpID sign in the staff accounts its users sponsor, with the
-// passwords they chose on the gateway's set-up page. A staff account "<idp>:<sub>" created by
-// a user of that IdP signs in here as subject <sub>, so that the gateway sees the same user id
-// the sponsor's API call created, and the policy finds the sponsorship.
-func StaffAccounts(store *accounts.Store, idpID string) Accounts {
-	return staffAccounts{store: store, idp: idpID}
-}
-
-type staffAccounts struct {
-	store *accounts.Store
-	idp   string
-}
-
-func (s staffAccounts) Authenticate(ctx context.Context, username, password string) (User, bool, error) {
-	st, ok, err := s.store.Authenticate(ctx, username, password)
-	if err != nil || !ok {
-		return User{}, false, err
-	}
-	sub, mine := strings.CutPrefix(st.ID, s.idp+":")
-	if !mine {
-		return User{}, false, nil
-	}
-	return User{Subject: sub, Username: accounts.NormalizeUsername(st.Email), Name: st.Name, Email: st.Email}, true, nil
-}
-
-// Standing is the gateway's standing of the account "<idp>:<sub>".
-func (s staffAccounts) Standing(ctx context.Context, sub string) error {
-	return s.store.CheckStanding(ctx, s.idp+":"+sub)
-}
 
 // The demo's sponsorship: staff (Rosa Garcia, RN) is sponsored by pcp (Dr. Patel).
 const (

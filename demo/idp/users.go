@@ -1,111 +1,67 @@
+// Package idp holds the demo's people and its stand-in for the hospital's SSO: the fixed
+// demo users of the MyPatients accounts provider (pcp, colleague, pcp2, specialist, staff) and
+// of "Children's ID" (hospdoc, a hospital physician, and support, a member of the MyPatients
+// support team by the configured group claim), seeded into the accounts stores with the one
+// demo password; the demo sponsorship (staff is pcp's); and Children's ID itself, an instance
+// of the product's accounts provider (accounts/provider) on its own port with its own keys
+// in Redis. Seeded demo accounts are exempt from the second factor, so that a newcomer signs
+// in at once; every account that registers or is set up through a link needs one. Nothing of
+// the product depends on this package.
 package idp
 
 import (
-	"strings"
+	"context"
+	"errors"
+	"fmt"
 
-	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/mypatients/gateway/accounts"
 )
 
-// DemoUsers returns the fixed demo users of the IdP with the given id: "accounts" (MyPatients
-// accounts) or "childrens" (Children's ID, the hospital SSO). Any other id has no users. The
-// subjects are fixed strings, so a user keeps their identity across restarts; the usernames and
-// Practitioner ids are those of the demo world in demo/ehr/README.md.
-func DemoUsers(idpID string) []User {
+// SupportGroup is the group claim of the demo's support team member at Children's ID, the
+// demo value of accounts.support.value.
+const SupportGroup = "mypatients-support"
+
+// DemoUsers returns the fixed demo accounts of the identity provider idpID: "accounts"
+// (MyPatients accounts) or "childrens" (Children's ID). Their ids are fixed, so a user keeps
+// their identity across restarts; usernames and Practitioner ids are those of the demo world
+// in demo/ehr/README.md.
+func DemoUsers(idpID string) []accounts.Profile {
+	var out []accounts.Profile
+	add := func(sub, username, name, email, fhirUser string, groups ...string) {
+		out = append(out, accounts.Profile{ID: idpID + ":" + sub, Kind: accounts.KindClinician, Username: username,
+			Name: name, Email: email, FHIRUser: fhirUser, Groups: groups, Exempt: true, CanSponsor: fhirUser != ""})
+	}
 	switch idpID {
 	case "accounts":
-		return []User{
-			{Subject: "u-pcp", Username: "pcp", Name: "Dr. Priya Patel",
-				Email: "priya.patel@maple-pediatrics.example.org", FHIRUser: "Practitioner/dr-patel"},
-			{Subject: "u-colleague", Username: "colleague", Name: "Dr. Chidi Okafor",
-				Email: "chidi.okafor@maple-pediatrics.example.org", FHIRUser: "Practitioner/dr-okafor"},
-			{Subject: "u-pcp2", Username: "pcp2", Name: "Dr. Ingrid Lindqvist",
-				Email: "ingrid.lindqvist@harbor-family.example.org", FHIRUser: "Practitioner/dr-lindqvist"},
-			{Subject: "u-specialist", Username: "specialist", Name: "Dr. Claire Moreau",
-				Email: "claire.moreau@lakeside-cardiology.example.org", FHIRUser: "Practitioner/dr-moreau"},
-			// Staff have no Practitioner resource; pcp sponsors them (SeedDemoSponsorship).
-			{Subject: "u-staff", Username: "staff", Name: "Rosa Garcia, RN",
-				Email: "rosa.garcia@maple-pediatrics.example.org"},
-		}
+		add("u-pcp", "pcp", "Dr. Priya Patel", "priya.patel@maple-pediatrics.example.org", "Practitioner/dr-patel")
+		add("u-colleague", "colleague", "Dr. Chidi Okafor", "chidi.okafor@maple-pediatrics.example.org", "Practitioner/dr-okafor")
+		add("u-pcp2", "pcp2", "Dr. Ingrid Lindqvist", "ingrid.lindqvist@harbor-family.example.org", "Practitioner/dr-lindqvist")
+		add("u-specialist", "specialist", "Dr. Claire Moreau", "claire.moreau@lakeside-cardiology.example.org", "Practitioner/dr-moreau")
+		// Staff have no Practitioner resource; pcp sponsors them (SeedDemoSponsorship).
+		add("u-staff", "staff", "Rosa Garcia, RN", "rosa.garcia@maple-pediatrics.example.org", "")
+		out[len(out)-1].Kind = accounts.KindStaff
 	case "childrens":
-		return []User{
-			{Subject: "c-hospdoc", Username: "hospdoc", Name: "Dr. Samir Haddad",
-				Email: "samir.haddad@childrens.example.org", FHIRUser: "Practitioner/dr-haddad"},
-			// The privacy officer reads the audit trail (the auditors' page); no clinician.
-			{Subject: "c-privacy", Username: "privacy", Name: "Nadia Brooks, Privacy Office",
-				Email: "privacy.office@childrens.example.org"},
+		add("c-hospdoc", "hospdoc", "Dr. Samir Haddad", "samir.haddad@childrens.example.org", "Practitioner/dr-haddad")
+		add("c-support", "support", "Alex Kim, MyPatients support", "alex.kim@childrens.example.org", "", SupportGroup)
+		// The privacy officer reads the audit trail (the auditors' page); no clinician.
+		add("c-privacy", "privacy", "Nadia Brooks, Privacy Office", "privacy.office@childrens.example.org", "")
+	}
+	return out
+}
+
+// Seed stores the demo accounts of idpID in store with password, each under its short
+// username; an existing demo account gets the password again (it may have changed).
+func Seed(ctx context.Context, store *accounts.Store, idpID, password string) error {
+	for _, u := range DemoUsers(idpID) {
+		if err := store.Claim(ctx, u.Username, u.ID); err != nil && !errors.Is(err, accounts.ErrUsernameTaken) {
+			return fmt.Errorf("demo users: %w", err)
 		}
-	default:
-		return nil
-	}
-}
-
-// directory answers who a username or subject is and checks the shared password.
-type directory struct {
-	byName   map[string]User // by normalized username
-	bySub    map[string]User
-	password string
-}
-
-func newDirectory(users []User, password string) directory {
-	d := directory{
-		byName:   make(map[string]User, len(users)),
-		bySub:    make(map[string]User, len(users)),
-		password: password,
-	}
-	for _, u := range users {
-		d.byName[normalizeUsername(u.Username)] = u
-		d.bySub[u.Subject] = u
-	}
-	return d
-}
-
-// normalizeUsername makes usernames case- and surrounding-space-insensitive, both for lookup and
-// as the rate-limit key, so "PCP " and "pcp" count as one account.
-func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// authenticate returns the user when username exists and password is the demo password. It
-// does the same work whether or not the user exists: the password is always compared (in
-// constant time, over SHA-256 digests so that lengths do not leak either).
-func (d directory) authenticate(username, password string) (User, bool) {
-	u, found := d.byName[normalizeUsername(username)]
-	ok := secretsEqual(password, d.password)
-	if !found || !ok {
-		return User{}, false
-	}
-	return u, true
-}
-
-// loggable is what a log line may say about a typed username: the name when it is an account,
-// otherwise a placeholder, because people do type their password into the username field.
-func (d directory) loggable(username string) string {
-	if _, ok := d.byName[normalizeUsername(username)]; ok {
-		return normalizeUsername(username)
-	}
-	return "(unknown)"
-}
-
-// bySubject returns the user with the given sub claim.
-func (d directory) bySubject(sub string) (User, bool) {
-	u, ok := d.bySub[sub]
-	return u, ok
-}
-
-// setUserinfo fills the claims the granted scopes allow (OIDC Core §5.4): profile gives
-// preferred_username and name, email gives email, fhirUser gives fhirUser (SMART App Launch
-// 2.0), when the user has one.
-func setUserinfo(info *oidc.UserInfo, u User, scopes []string) {
-	info.Subject = u.Subject
-	for _, scope := range scopes {
-		switch scope {
-		case oidc.ScopeProfile:
-			info.PreferredUsername = u.Username
-			info.Name = u.Name
-		case oidc.ScopeEmail:
-			info.Email = u.Email
-		case fhirUserScope:
-			if u.FHIRUser != "" {
-				info.AppendClaims(fhirUserClaim, u.FHIRUser)
-			}
+		if err := store.SaveProfile(ctx, u); err != nil {
+			return fmt.Errorf("demo users: %w", err)
+		}
+		if err := store.SeedPassword(ctx, u, password); err != nil {
+			return fmt.Errorf("demo users: %s: %w", u.Username, err)
 		}
 	}
+	return nil
 }

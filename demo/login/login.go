@@ -39,6 +39,9 @@ type Options struct {
 	Grant []string
 	// Deny presses "Deny" on the consent screen.
 	Deny bool
+	// SecondFactor, when set, gives the code to type on the accounts provider's second-factor
+	// page (a TOTP code); without it, only accounts that need no second factor sign in.
+	SecondFactor func() string
 }
 
 // Token is the token endpoint's answer.
@@ -147,12 +150,39 @@ func (s *Session) LoginAtIdP(ctx context.Context, idp, username, password string
 		return nil, fmt.Errorf("login: post credentials: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK && s.opts.SecondFactor != nil {
+		if resp, err = s.secondFactor(ctx, resp); err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+	}
 	loc, err := resp.Location()
 	if err != nil || !isGatewayCallback(s.opts.Gateway, loc) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return nil, fmt.Errorf("login: IdP did not sign %s in (status %d): %s", username, resp.StatusCode, text(string(b)))
 	}
 	return loc, nil
+}
+
+// secondFactor answers the accounts provider's second-factor page with Options.SecondFactor.
+func (s *Session) secondFactor(ctx context.Context, page *http.Response) (*http.Response, error) {
+	b, _ := io.ReadAll(io.LimitReader(page.Body, 1<<20))
+	f, err := parseForm(string(b))
+	if err != nil {
+		return nil, err
+	}
+	f.values.Set("method", "totp")
+	f.values.Set("code", s.opts.SecondFactor())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, page.Request.URL.ResolveReference(f.action).String(), strings.NewReader(f.values.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("login: post the second factor: %w", err)
+	}
+	return resp, nil
 }
 
 // Finish visits the gateway callback, answers the patient picker and the consent screen

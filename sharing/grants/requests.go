@@ -55,6 +55,8 @@ type Request struct {
 	CreatedAt time.Time  `json:"created_at"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 	DecidedBy string     `json:"decided_by,omitempty"`
+	// Reason is the support team's code for declining a PCP-access request.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ErrDecided is returned when a request is decided a second time.
@@ -154,6 +156,12 @@ func (s *Store) GetRequest(ctx context.Context, id string) (Request, error) {
 // Decide marks a pending request approved or denied. Only one decision wins: the status
 // is changed with a compare-and-set (WATCH) so that two portal calls cannot both decide.
 func (s *Store) Decide(ctx context.Context, id, status, by string, now time.Time) (Request, error) {
+	return s.DecideWithReason(ctx, id, status, by, "", now)
+}
+
+// DecideWithReason is Decide with the reason code of a denial: the support team's answer to
+// a PCP-access request (approved: the EHR was updated; denied: declined, and why).
+func (s *Store) DecideWithReason(ctx context.Context, id, status, by, reason string, now time.Time) (Request, error) {
 	if status != Approved && status != Denied {
 		return Request{}, fmt.Errorf("grants: decide: status %q", status)
 	}
@@ -167,7 +175,7 @@ func (s *Store) Decide(ctx context.Context, id, status, by string, now time.Time
 			return ErrDecided
 		}
 		at := now.UTC()
-		r.Status, r.DecidedAt, r.DecidedBy = status, &at, by
+		r.Status, r.DecidedAt, r.DecidedBy, r.Reason = status, &at, by, reason
 		b, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("grants: encode request: %w", err)

@@ -1,4 +1,4 @@
-package idp
+package provider
 
 import (
 	"context"
@@ -21,10 +21,8 @@ type clockStore struct {
 func newClockStore(t *testing.T) *clockStore {
 	t.Helper()
 	cs := &clockStore{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	cs.store = newStore(Config{
-		Issuer: "http://idp.test", Name: "t", Password: testPassword, Users: DemoUsers("accounts"),
-		Clients: []Client{{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirectURI}}},
-	}, nil)
+	cfg := testConfig(t, "accounts", "http://idp.test")
+	cs.store = newStore(cfg, newSigningKey(cfg.SigningKey))
 	cs.store.now = func() time.Time { cs.mu.Lock(); defer cs.mu.Unlock(); return cs.now }
 	return cs
 }
@@ -48,7 +46,7 @@ func (cs *clockStore) pending(t *testing.T) string {
 func (cs *clockStore) coded(t *testing.T, code string) string {
 	t.Helper()
 	id := cs.pending(t)
-	if err := cs.completeLogin(id, "u-pcp"); err != nil {
+	if err := cs.completeLogin(id, "u-pcp", []string{"pwd"}, ""); err != nil {
 		t.Fatalf("completeLogin: %v", err)
 	}
 	if err := cs.SaveAuthCode(context.Background(), id, code); err != nil {
@@ -71,7 +69,7 @@ func TestStoreLifetimes(t *testing.T) {
 				t.Fatal("request gone before 10 minutes")
 			}
 			cs.advance(time.Second)
-			if _, err := cs.AuthRequestByID(ctx, id); cs.loginTarget(id) || err == nil || cs.completeLogin(id, "u-pcp") == nil {
+			if _, err := cs.AuthRequestByID(ctx, id); cs.loginTarget(id) || err == nil || cs.completeLogin(id, "u-pcp", []string{"pwd"}, "") == nil {
 				t.Error("request still usable after 10 minutes")
 			}
 		}},
@@ -167,61 +165,31 @@ func TestConcurrentExchangesRedeemOnce(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
-	valid := func() Config {
-		return Config{Issuer: "http://127.0.0.1:8082", Name: "n", Password: "p", Users: DemoUsers("childrens"),
-			Clients: []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"http://127.0.0.1:8080/cb"}}}}
-	}
+	base := testConfig(t, "childrens", "http://127.0.0.1:8082")
 	tests := []struct {
 		name   string
 		change func(*Config)
 		want   string // "" means valid
 	}{
 		{"valid", func(*Config) {}, ""},
-		{"issuer with path", func(c *Config) { c.Issuer += "/idp" }, "must not have a path"},
+		{"issuer with path", func(c *Config) { c.Issuer += "/accounts" }, ""},
+		{"issuer with trailing slash", func(c *Config) { c.Issuer += "/" }, "trailing slash"},
 		{"issuer relative", func(c *Config) { c.Issuer = "127.0.0.1:8082" }, "absolute http(s) URL"},
-		{"no password", func(c *Config) { c.Password = "" }, "password is required"},
-		{"no name", func(c *Config) { c.Name = "" }, "name is required"},
-		{"duplicate username", func(c *Config) {
-			c.Users = append(c.Users, User{Subject: "other", Username: "HospDoc"})
-		}, "duplicate"},
+		{"no name", func(c *Config) { c.Name = "" }, "name and id prefix are required"},
+		{"no store", func(c *Config) { c.Accounts = nil }, "are required"},
 		{"client without secret", func(c *Config) { c.Clients[0].Secret = "" }, "id and secret are required"},
 		{"relative redirect", func(c *Config) { c.Clients[0].RedirectURIs = []string{"/cb"} }, "must be absolute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := valid()
+			cfg := base
+			cfg.Clients = []Client{{ID: "c", Secret: "s", RedirectURIs: []string{"http://127.0.0.1:8080/cb"}}}
 			tt.change(&cfg)
 			_, err := New(t.Context(), cfg)
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 				t.Errorf("New: error %v, want %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestDemoUsers(t *testing.T) {
-	t.Parallel()
-	want := map[string]map[string]string{ // idp → username → fhirUser
-		"accounts": {"pcp": "Practitioner/dr-patel", "colleague": "Practitioner/dr-okafor",
-			"pcp2": "Practitioner/dr-lindqvist", "specialist": "Practitioner/dr-moreau", "staff": ""},
-		"childrens": {"hospdoc": "Practitioner/dr-haddad", "privacy": ""},
-		"unknown":   {},
-	}
-	subjects := map[string]bool{}
-	for idpID, users := range want {
-		got := DemoUsers(idpID)
-		if len(got) != len(users) {
-			t.Errorf("%s: %d users, want %d", idpID, len(got), len(users))
-		}
-		for _, u := range got {
-			if f, ok := users[u.Username]; !ok || f != u.FHIRUser || u.Subject == "" || u.Name == "" || u.Email == "" {
-				t.Errorf("%s: unexpected user %+v", idpID, u)
-			}
-			if subjects[u.Subject] {
-				t.Errorf("subject %q used twice", u.Subject)
-			}
-			subjects[u.Subject] = true
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package idp
+package provider
 
 import (
 	"context"
@@ -95,17 +95,17 @@ func (s *store) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, s
 // SetUserinfoFromRequest implements op.CanSetUserinfoFromRequest: the claims of the id_token.
 // Because our clients answer IDTokenUserinfoClaimsAssertion with true, scopes still holds
 // profile and email here, and fhirUser is never stripped (zitadel strips standard scopes only).
-func (s *store) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	u, ok := s.userBySubject(req.GetSubject())
-	if !ok {
-		return fmt.Errorf("id token for subject %q: %w", req.GetSubject(), errNotFound)
+func (s *store) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	u, err := s.userBySubject(ctx, req.GetSubject())
+	if err != nil {
+		return err
 	}
 	setUserinfo(info, u, scopes)
 	return nil
 }
 
 // SetUserinfoFromToken implements op.Storage: the userinfo endpoint.
-func (s *store) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+func (s *store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
 	s.mu.Lock()
 	t, ok := s.tokens[tokenID]
 	if ok && (!s.now().Before(t.expires) || t.subject != subject) {
@@ -115,9 +115,9 @@ func (s *store) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tok
 	if !ok {
 		return errors.New("access token invalid or expired")
 	}
-	u, ok := s.userBySubject(subject)
-	if !ok {
-		return fmt.Errorf("userinfo for subject %q: %w", subject, errNotFound)
+	u, err := s.userBySubject(ctx, subject)
+	if err != nil {
+		return err
 	}
 	setUserinfo(info, u, t.scopes)
 	return nil

@@ -1,12 +1,15 @@
-package idp
+package provider
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/mypatients/gateway/accounts"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -20,19 +23,16 @@ var errNotFound = errors.New("idp: not found or expired")
 // expire (see the TTLs in authrequest.go) and are pruned by pruneEvery, so it cannot grow
 // without bound.
 type store struct {
-	now     func() time.Time
-	key     *signingKey
-	users   directory
-	clients map[string]*client
+	now      func() time.Time
+	key      *signingKey
+	clients  map[string]*client
+	accounts *accounts.Store
+	idPrefix string
 
 	mu       sync.Mutex
 	requests map[string]*authRequest // by id
 	codes    map[string]string       // code → request id
 	tokens   map[string]*accessToken // by token id
-	// accounts and signedIn: users of Config.Accounts, remembered by subject when they sign
-	// in so that their claims can be issued; like every sign-in here, it lasts the process.
-	accounts Accounts
-	signedIn map[string]User
 }
 
 var _ op.Storage = (*store)(nil)
@@ -41,14 +41,22 @@ func newStore(cfg Config, key *signingKey) *store {
 	return &store{
 		now:      time.Now,
 		key:      key,
-		users:    newDirectory(cfg.Users, cfg.Password),
 		clients:  newClients(cfg.Issuer, cfg.Clients),
+		accounts: cfg.Accounts,
+		idPrefix: cfg.IDPrefix,
 		requests: map[string]*authRequest{},
 		codes:    map[string]string{},
 		tokens:   map[string]*accessToken{},
-		accounts: cfg.Accounts,
-		signedIn: map[string]User{},
 	}
+}
+
+// userBySubject returns the claims of the account that signs in as sub.
+func (s *store) userBySubject(ctx context.Context, sub string) (User, error) {
+	p, err := s.accounts.Profile(ctx, s.idPrefix+":"+sub)
+	if err != nil {
+		return User{}, fmt.Errorf("claims of %q: %w", sub, err)
+	}
+	return User{Subject: sub, Username: p.Username, Name: p.Name, Email: p.Email, FHIRUser: p.FHIRUser, Groups: p.Groups}, nil
 }
 
 // newID returns a random, URL-safe identifier with 128 bits of entropy.
@@ -117,15 +125,26 @@ func (s *store) loginTarget(id string) bool {
 	return ok && !a.done
 }
 
-// completeLogin records that the user with subject signed in for request id.
-func (s *store) completeLogin(id, subject string) error {
+// clientOf returns the client of a pending request, for the audit record ("" when none).
+func (s *store) clientOf(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.requests[id]; ok {
+		return a.clientID
+	}
+	return ""
+}
+
+// completeLogin records that the user with subject signed in for request id, with the
+// authentication methods amr (RFC 8176) and the context class acr.
+func (s *store) completeLogin(id, subject string, amr []string, acr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.pendingLocked(id)
 	if !ok || a.done {
 		return errNotFound
 	}
-	a.subject, a.authTime, a.done = subject, s.now(), true
+	a.subject, a.authTime, a.done, a.amr, a.acr = subject, s.now(), true, amr, acr
 	return nil
 }
 

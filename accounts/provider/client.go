@@ -1,11 +1,11 @@
-package idp
+package provider
 
 import (
-	"crypto/rand"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"strings"
@@ -129,14 +129,15 @@ type signingKey struct {
 	key *rsa.PrivateKey
 }
 
-// newSigningKey generates a 2048-bit RSA key with a random key id. A new key per start is fine:
-// relying parties fetch the JWKS by kid.
-func newSigningKey() (*signingKey, error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+// newSigningKey wraps the configured RSA key; its key id is its RFC 7638 thumbprint, the
+// same on every replica.
+func newSigningKey(k *rsa.PrivateKey) *signingKey {
+	jwk := jose.JSONWebKey{Key: &k.PublicKey}
+	sum, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
-		return nil, fmt.Errorf("generate RSA signing key: %w", err)
+		panic(err) // an RSA public key always has a thumbprint
 	}
-	return &signingKey{id: newID(), key: k}, nil
+	return &signingKey{id: base64.RawURLEncoding.EncodeToString(sum), key: k}
 }
 
 // SignatureAlgorithm implements op.SigningKey.

@@ -1,4 +1,4 @@
-package idp
+package provider
 
 import (
 	"log/slog"
@@ -43,6 +43,8 @@ type authRequest struct {
 	subject  string
 	authTime time.Time
 	done     bool
+	amr      []string
+	acr      string
 
 	// Set when zitadel issues the code; one code per request.
 	code        string
@@ -89,16 +91,11 @@ func (a *authRequest) expired(now time.Time) bool {
 // GetID implements op.AuthRequest.
 func (a *authRequest) GetID() string { return a.id }
 
-// GetACR implements op.AuthRequest; the demo asserts no authentication context class.
-func (a *authRequest) GetACR() string { return "" }
+// GetACR implements op.AuthRequest: the REFEDS profile the sign-in met (mfa or sfa).
+func (a *authRequest) GetACR() string { return a.acr }
 
-// GetAMR implements op.AuthRequest: a password was checked (RFC 8176 "pwd").
-func (a *authRequest) GetAMR() []string {
-	if a.done {
-		return []string{"pwd"}
-	}
-	return nil
-}
+// GetAMR implements op.AuthRequest: the methods checked at sign-in (RFC 8176).
+func (a *authRequest) GetAMR() []string { return a.amr }
 
 // GetAudience implements op.AuthRequest: the tokens are for the client alone.
 func (a *authRequest) GetAudience() []string { return []string{a.clientID} }

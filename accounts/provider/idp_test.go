@@ -1,11 +1,11 @@
-package idp
+package provider
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
-	"github.com/mypatients/gateway/limits"
-	"github.com/mypatients/gateway/redisstore/redistest"
+	"errors"
 	"html"
 	"io"
 	"net/http"
@@ -15,11 +15,19 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/accounts/sealed"
+	"github.com/mypatients/gateway/accounts/secondfactor"
+	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/limits"
+	"github.com/mypatients/gateway/redisstore/redistest"
 )
 
 const (
@@ -27,15 +35,13 @@ const (
 	testClientID    = "gateway"
 	testSecret      = "gateway-secret"
 	testRedirectURI = "http://gateway.test/login/accounts/callback"
-	// The sign-in limits of the test IdPs: failed attempts per account and per address.
-	testAccountLimit = 5
-	testAddressLimit = 20
 )
 
 // testIdP is a running IdP with one registered client, reached over real HTTP.
 type testIdP struct {
 	issuer string
 	srv    *httptest.Server
+	cfg    Config
 }
 
 // startIdP runs New behind an httptest server. The issuer is only known once the listener is
@@ -45,25 +51,66 @@ func startIdP(t *testing.T, idpID string) *testIdP {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	rdb := redistest.Embedded(t).Client
-	h, err := New(ctx, Config{
-		Issuer:   issuer,
-		Name:     "Test IdP " + idpID,
-		Password: testPassword,
-		Users:    DemoUsers(idpID),
-		Clients:  []Client{{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirectURI}}},
-		SignIn: limits.SignIn{
-			Account: limits.New(rdb, "t:", limits.Rule{Name: "signin-account", Limit: testAccountLimit, Window: time.Minute}),
-			Address: limits.New(rdb, "t:", limits.Rule{Name: "signin-address", Limit: testAddressLimit, Window: time.Minute}),
-		},
-	})
+	cfg := testConfig(t, idpID, issuer)
+	h, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); cancel() })
-	return &testIdP{issuer: issuer, srv: srv}
+	return &testIdP{issuer: issuer, srv: srv, cfg: cfg}
+}
+
+// ipFailures is the test's limit of attempts per client address.
+const ipFailures = 8
+
+var (
+	keyOnce sync.Once
+	testKey *rsa.PrivateKey
+)
+
+// testUsers are the accounts of the test IdPs, exempt from the second factor like the demo's.
+func testUsers(idpID string) []accounts.Profile {
+	if idpID == "childrens" {
+		return []accounts.Profile{{ID: "childrens:c-hospdoc", Kind: accounts.KindClinician, Username: "hospdoc", Name: "Dr. Samir Haddad",
+			Email: "samir.haddad@childrens.example.org", FHIRUser: "Practitioner/dr-haddad", Exempt: true}}
+	}
+	return []accounts.Profile{
+		{ID: "accounts:u-pcp", Kind: accounts.KindClinician, Username: "pcp", Name: "Dr. Priya Patel",
+			Email: "priya.patel@maple-pediatrics.example.org", FHIRUser: "Practitioner/dr-patel", Exempt: true},
+		{ID: "accounts:u-colleague", Kind: accounts.KindClinician, Username: "colleague", Name: "Dr. Chidi Okafor",
+			Email: "chidi.okafor@maple-pediatrics.example.org", FHIRUser: "Practitioner/dr-okafor", Exempt: true},
+		{ID: "accounts:u-staff", Kind: accounts.KindClinician, Username: "staff", Name: "Rosa Garcia, RN",
+			Email: "rosa.garcia@maple-pediatrics.example.org", Exempt: true},
+		{ID: "accounts:u-jo", Kind: accounts.KindClinician, Username: "jo@example.org", Name: "Dr. Jo Rivera",
+			Email: "jo@example.org", FHIRUser: "Practitioner/dr-rivera"},
+	}
+}
+
+// testConfig is a provider on a fresh embedded Redis with the test users seeded.
+func testConfig(t *testing.T, idpID, issuer string) Config {
+	t.Helper()
+	keyOnce.Do(func() { testKey, _ = rsa.GenerateKey(rand.Reader, 2048) })
+	srv := redistest.Embedded(t)
+	ctx := context.Background()
+	accts := accounts.NewStore(srv.Client, "t:", limits.NewHashGate(2, 8, 5*time.Second))
+	for _, u := range testUsers(idpID) {
+		if err := errors.Join(accts.SaveProfile(ctx, u), accts.Claim(ctx, u.Username, u.ID), accts.SeedPassword(ctx, u, testPassword)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, _ := sealed.Derive(sealed.Generate(), "totp")
+	factors, err := secondfactor.New(srv.Client, secondfactor.Options{Prefix: "t:", TOTPKey: k, RPID: "localhost", Origin: "http://localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Issuer: issuer, Name: "Test IdP " + idpID, IDPrefix: idpID,
+		Clients:  []Client{{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirectURI}}},
+		Accounts: accts, Factors: factors, SignIn: limits.SignIn{
+			Account: limits.New(srv.Client, "t:", limits.Rule{Name: "signin-account", Limit: 50, Window: 15 * time.Minute}),
+			Address: limits.New(srv.Client, "t:", limits.Rule{Name: "signin-address", Limit: ipFailures, Window: 15 * time.Minute})},
+		Audit: audit.NewTrail(srv.Client, audit.TrailOptions{Prefix: "t:", Stream: "audit"}), SigningKey: testKey}
 }
 
 // rp is the relying party side, as the gateway does it: go-oidc discovery and verification,
@@ -221,7 +268,7 @@ func TestCodeFlowWithGoOIDC(t *testing.T) {
 	}{
 		{"accounts", "pcp", oauth2.AuthStyleInHeader, idTokenClaims{Subject: "u-pcp", PreferredUsername: "pcp",
 			Name: "Dr. Priya Patel", Email: "priya.patel@maple-pediatrics.example.org", FHIRUser: "Practitioner/dr-patel"}},
-		{"accounts", "staff", oauth2.AuthStyleInParams, idTokenClaims{Subject: "u-staff", PreferredUsername: "staff",
+		{"accounts", "STAFF", oauth2.AuthStyleInParams, idTokenClaims{Subject: "u-staff", PreferredUsername: "staff",
 			Name: "Rosa Garcia, RN", Email: "rosa.garcia@maple-pediatrics.example.org"}},
 		{"childrens", "HospDoc", oauth2.AuthStyleInParams, idTokenClaims{Subject: "c-hospdoc", PreferredUsername: "hospdoc",
 			Name: "Dr. Samir Haddad", Email: "samir.haddad@childrens.example.org", FHIRUser: "Practitioner/dr-haddad"}},

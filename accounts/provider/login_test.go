@@ -1,12 +1,16 @@
-package idp
+package provider
 
 import (
+	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 )
 
@@ -21,7 +25,7 @@ func TestLoginPage(t *testing.T) {
 	}
 	body := readBody(t, resp)
 	for _, want := range []string{"Test IdP accounts", `name="username"`, `name="password"`, `type="password"`,
-		`<form method="post" action="/login">`, `name="authRequestID"`} {
+		`<form method="post" action="/login">`, `name="authRequestID"`, `name="csrf"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("login page lacks %q:\n%s", want, body)
 		}
@@ -97,8 +101,8 @@ func TestFailedLoginsAreRateLimited(t *testing.T) {
 		// blocked and allowed try the right password after the failures.
 		blocked, allowed string
 	}{
-		{"per username", testAccountLimit, func(int) string { return "pcp" }, "PCP", "colleague"},
-		{"per client address", testAddressLimit, func(i int) string { return fmt.Sprintf("guess-%d", i) }, "pcp", ""},
+		{"per username", freeFailures, func(int) string { return "pcp" }, "PCP", "colleague"},
+		{"per client address", ipFailures, func(i int) string { return fmt.Sprintf("guess-%d", i) }, "pcp", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,8 +120,8 @@ func TestFailedLoginsAreRateLimited(t *testing.T) {
 			if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Location") != "" {
 				t.Errorf("after %d failures, right password: status %d, want 429", tt.failures, resp.StatusCode)
 			}
-			if !strings.Contains(body, "Too many") || resp.Header.Get("Retry-After") == "" {
-				t.Errorf("429 body %q, want a message and Retry-After", body)
+			if !strings.Contains(body, "Too many") {
+				t.Errorf("429 body %q, want the message", body)
 			}
 			checkPageHeaders(t, resp)
 			if tt.allowed != "" {
@@ -140,7 +144,7 @@ func TestLoginPageRefusesUnknownRequests(t *testing.T) {
 		{"get without id", http.MethodGet, "/login", nil, http.StatusBadRequest},
 		{"get unknown id", http.MethodGet, "/login?authRequestID=forged", nil, http.StatusBadRequest},
 		{"post unknown id", http.MethodPost, "/login",
-			url.Values{"authRequestID": {"forged"}, "username": {"pcp"}, "password": {testPassword}}, http.StatusBadRequest},
+			url.Values{"authRequestID": {"forged"}, "username": {"pcp"}, "password": {testPassword}}, http.StatusForbidden},
 		{"put", http.MethodPut, "/login", nil, http.StatusMethodNotAllowed},
 		{"callback before login", http.MethodGet, "/authorize/callback?id=forged", nil, http.StatusBadRequest},
 	}
@@ -176,4 +180,72 @@ func TestEndSessionLandsOnSignedOutPage(t *testing.T) {
 		t.Errorf("status %d, body %q", resp.StatusCode, body)
 	}
 	checkPageHeaders(t, resp)
+}
+
+// TestSecondFactor: an account that needs a second factor gets the second-factor page after
+// its password, and is signed in only with a current TOTP code, a code working once; with no
+// factor enrolled it is told to reset it.
+func TestSecondFactor(t *testing.T) {
+	t.Parallel()
+	p := startIdP(t, "accounts")
+	r := newRP(t, p, oauth2.AuthStyleInHeader)
+	b := newBrowser(t)
+	ctx := context.Background()
+	const jo = "accounts:u-jo"
+	if resp, body := openLogin(t, b, r.newFlow().authURL).submit(t, b, "jo@example.org", testPassword); resp.StatusCode != http.StatusForbidden ||
+		!strings.Contains(body, "no second factor") {
+		t.Errorf("without a second factor: %d %.300s", resp.StatusCode, body)
+	}
+	en, err := p.cfg.Factors.BeginTOTP(ctx, jo, "jo@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(en.Secret, time.Now().Add(-30*time.Second))
+	if err := p.cfg.Factors.ConfirmTOTP(ctx, jo, "phone", code); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := openLogin(t, b, r.newFlow().authURL).submit(t, b, "jo@example.org", testPassword)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "authenticator app") {
+		t.Fatalf("second-factor page: %d %.400s", resp.StatusCode, body)
+	}
+	second := parseForm(t, resp, body)
+	second.fields.Set("method", "totp")
+	for _, tc := range []struct {
+		code   string
+		status int
+	}{{"000000", http.StatusUnauthorized}, {code, http.StatusUnauthorized}} { // wrong; already used
+		second.fields.Set("code", tc.code)
+		if resp, body := postForm(t, b, second); resp.StatusCode != tc.status {
+			t.Errorf("code %q: %d %.300s", tc.code, resp.StatusCode, body)
+		}
+	}
+	now, _ := totp.GenerateCode(en.Secret, time.Now())
+	second.fields.Set("code", now)
+	resp, body = postForm(t, b, second)
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), testRedirectURI) {
+		t.Errorf("right code: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+}
+
+func parseForm(t *testing.T, resp *http.Response, body string) loginForm {
+	t.Helper()
+	m := formRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no form in %q", body)
+	}
+	action, _ := resp.Request.URL.Parse(html.UnescapeString(m[1]))
+	f := loginForm{action: action.String(), fields: url.Values{}}
+	for _, h := range hiddenRe.FindAllStringSubmatch(body, -1) {
+		f.fields.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
+	}
+	return f
+}
+
+func postForm(t *testing.T, b *http.Client, f loginForm) (*http.Response, string) {
+	t.Helper()
+	resp, err := b.PostForm(f.action, f.fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, readBody(t, resp)
 }
