@@ -55,7 +55,7 @@ func (t *Tokens) UserGrants(ctx context.Context, user string) ([]UserGrant, erro
 			t.rdb.HDel(ctx, t.userGrantsKey(user), family)
 			continue
 		}
-		out = append(out, UserGrant{Client: e.Client, Since: e.Since})
+		out = append(out, UserGrant(e))
 	}
 	slices.SortFunc(out, func(a, b UserGrant) int { return b.Since.Compare(a.Since) })
 	return out, nil
