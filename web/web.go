@@ -13,6 +13,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -115,4 +116,13 @@ var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
 // WriteMessage writes m as a page with status.
 func WriteMessage(w http.ResponseWriter, status int, m Message) {
 	Write(w, status, messagePage, m)
+}
+
+// WriteJSON writes v as a JSON answer that is never cached: the answers a page's own script
+// fetches (the passkey ceremonies).
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -266,17 +265,17 @@ func (p *Provider) wrongSecondFactor(w http.ResponseWriter, r *http.Request, han
 func (p *Provider) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil || !p.csrf().Check(r) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Start signing in again."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Start signing in again."})
 		return
 	}
 	_, st, err := p.loadStep(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": unknownSignIn})
+		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": unknownSignIn})
 		return
 	}
 	options, err := p.cfg.Factors.BeginPasskeyLogin(r.Context(), st.Account)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "No passkey is registered for this account."})
+		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "No passkey is registered for this account."})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -287,19 +286,19 @@ func (p *Provider) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 // passkeyFinish checks the browser's passkey assertion and completes the sign-in.
 func (p *Provider) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 	if !p.csrf().CheckValue(r, r.URL.Query().Get("csrf")) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Start signing in again."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Start signing in again."})
 		return
 	}
 	handle, st, err := p.loadStep(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": unknownSignIn})
+		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": unknownSignIn})
 		return
 	}
 	if err := p.cfg.Factors.FinishPasskeyLogin(r.Context(), st.Account, r); err != nil {
 		if _, ferr := p.throttle().fail(r.Context(), st.Username); ferr == nil {
 			p.event(r.Context(), "signin.failure", st, p.cfg.Proxies.Addr(r), "second_factor", nil, "")
 		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "The passkey was not accepted."})
+		web.WriteJSON(w, http.StatusUnauthorized, map[string]string{"message": "The passkey was not accepted."})
 		return
 	}
 	p.cfg.Accounts.Redis().Del(r.Context(), p.stepKey(handle))
@@ -333,7 +332,7 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, st step, amr
 	case err != nil:
 		p.unavailable(w, r, err)
 	case asJSON:
-		writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+		web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": next})
 	default:
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
@@ -441,11 +440,4 @@ func (p *Provider) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, p.base+loggedOutPath, http.StatusSeeOther)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

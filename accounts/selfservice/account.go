@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
@@ -263,11 +262,4 @@ func (p *Pages) everywhere(w http.ResponseWriter, r *http.Request, prof accounts
 	}
 	message(w, http.StatusOK, "Signed out everywhere", "Every device and app signed in to your account is signed out, this one too.", signInPath, "Sign in again")
 	return "", "", nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

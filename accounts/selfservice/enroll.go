@@ -8,6 +8,7 @@ import (
 	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/accounts/provider"
 	"github.com/mypatients/gateway/accounts/secondfactor"
+	"github.com/mypatients/gateway/web"
 )
 
 // enrolling is who is adding a second factor: a browser in the set-up or reset flow (with
@@ -107,7 +108,7 @@ func (p *Pages) enrolled(w http.ResponseWriter, r *http.Request, e enrolling, ki
 		next = EnrollPath + "/codes"
 	}
 	if asJSON {
-		writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+		web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": next})
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -143,17 +144,17 @@ func (p *Pages) showCodes(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil || !p.csrf.Check(r) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Reload the page."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Reload the page."})
 		return
 	}
 	e, err := p.enroller(r)
 	if err != nil {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "Sign in first."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "Sign in first."})
 		return
 	}
 	options, err := p.d.Factors.BeginPasskey(r.Context(), e.prof.ID, e.prof.Username, e.prof.Name)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Passkeys are not available here."})
+		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "Passkeys are not available here."})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -165,12 +166,12 @@ func (p *Pages) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !p.csrf.CheckValue(r, q.Get("csrf")) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Reload the page."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "The form expired. Reload the page."})
 		return
 	}
 	e, err := p.enroller(r)
 	if err != nil {
-		writeJSON(w, http.StatusForbidden, map[string]string{"message": "Sign in first."})
+		web.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "Sign in first."})
 		return
 	}
 	label := strings.TrimSpace(q.Get("label"))
@@ -178,7 +179,7 @@ func (p *Pages) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 		label = "Passkey"
 	}
 	if err := p.d.Factors.FinishPasskey(r.Context(), e.prof.ID, e.prof.Username, e.prof.Name, label, r); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "The passkey was not accepted. Try again."})
+		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "The passkey was not accepted. Try again."})
 		return
 	}
 	p.enrolled(w, r, e, "passkey", true)
