@@ -220,7 +220,8 @@ func (s *Store) SeedPassword(ctx context.Context, p Profile, password string) er
 }
 
 // Authenticate returns the account whose username and password these are, when it may sign
-// in (see Active). Every refusal is the same false, and an unknown username costs one hash
+// in (see Active); a right password of an account that may not is ErrNotActive. Every other
+// refusal is the same false, and an unknown username costs one hash
 // verification like a wrong password. The verification waits for the process's hash bound:
 // an error wrapping limits.ErrBusy means nothing was checked (answer 503).
 func (s *Store) Authenticate(ctx context.Context, username, password string) (Profile, bool, error) {
@@ -243,8 +244,13 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Pr
 		return Profile{}, false, nil
 	}
 	p, err := s.Active(ctx, login["id"])
-	if errors.Is(err, ErrNotActive) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return Profile{}, false, nil
+	}
+	if errors.Is(err, ErrNotActive) {
+		// The password was right, so saying that the account may not sign in tells nothing
+		// to someone who does not know it: the caller may tell the user, with whom to call.
+		return Profile{}, false, err
 	}
 	if err != nil {
 		return Profile{}, false, err

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -38,6 +39,8 @@ func (g *gateway) thirdPartyToken(t *testing.T, user, scope string) login.Token 
 type idpForm struct {
 	action string // the form's absolute URL at the IdP
 	id     string // its authRequestID
+	// csrf is the form's token and cookie the cookie that goes with it.
+	csrf, cookie string
 }
 
 var authRequestIDField = regexp.MustCompile(`name="authRequestID" value="([^"]+)"`)
@@ -66,7 +69,16 @@ func (g *gateway) openIdPForm(t *testing.T) idpForm {
 	}
 	u := *resp.Request.URL
 	u.RawQuery = ""
-	return idpForm{action: u.String(), id: m[1]}
+	f := idpForm{action: u.String(), id: m[1]}
+	if c := csrfField.FindStringSubmatch(string(body)); c != nil {
+		f.csrf = html.UnescapeString(c[1])
+		for _, ck := range s.HTTPClient().Jar.Cookies(resp.Request.URL) {
+			if strings.HasPrefix(ck.Name, "mp_csrf_") {
+				f.cookie = ck.Name + "=" + ck.Value
+			}
+		}
+	}
+	return f
 }
 
 // post submits the form with username and password from client (nil: the default) to base
@@ -78,12 +90,15 @@ func (f idpForm) post(t *testing.T, client *http.Client, base, username, passwor
 		u, _ := url.Parse(f.action)
 		target = base + u.Path
 	}
-	form := url.Values{"authRequestID": {f.id}, "username": {username}, "password": {password}}
+	form := url.Values{"authRequestID": {f.id}, "username": {username}, "password": {password}, "csrf": {f.csrf}}
 	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if f.cookie != "" {
+		req.Header.Set("Cookie", f.cookie)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

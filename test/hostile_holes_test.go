@@ -199,7 +199,7 @@ func TestCheckConfigRefusesWhatServeWould(t *testing.T) {
 		"demo on 0.0.0.0":     {"MYPATIENTS_ADDR=0.0.0.0:18080"},
 		"demo with https":     {"MYPATIENTS_BASE_URL=https://mypatients.example.org"},
 		"demo, real upstream": {"MYPATIENTS_UPSTREAM_URL=https://ehr.example.org/fhir"},
-		"demo IdP published":  {"MYPATIENTS_DEMO_ACCOUNTS_ADDR=0.0.0.0:18082"},
+		"demo IdP published":  {"MYPATIENTS_DEMO_SSO_ADDR=0.0.0.0:18083"},
 	} {
 		if code, out := runCLI(t, env, "serve", "--check-config"); code == 0 || !strings.Contains(out, "demo mode") {
 			t.Errorf("%s passed the check (%d):\n%s", name, code, out)

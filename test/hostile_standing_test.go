@@ -86,7 +86,7 @@ func TestSuspensionAndRemovalHoldEverywhere(t *testing.T) {
 	if status, out := w.api(t, "POST", "/api/staff", w.tokens["pcp"], map[string]string{"name": "Rosa Garcia", "role": "RN", "email": rosa}); status != http.StatusCreated {
 		t.Fatalf("a new account with the removed one's address: %d %v", status, out)
 	}
-	if m := w.waitMail(t, rosa, "staff account"); !strings.Contains(m.Body, "/account/setup?token=") {
+	if m := w.waitMail(t, rosa, "staff account"); !strings.Contains(m.Body, "/accounts/setup?token=") {
 		t.Errorf("the new account got no set-up link: %q", m.Body)
 	}
 
@@ -129,7 +129,7 @@ func TestStaffAddressesTellNothing(t *testing.T) {
 	}
 }
 
-var setupLink = regexp.MustCompile(`http://\S+/account/setup\?token=[A-Z0-9]+`)
+var setupLink = regexp.MustCompile(`http://\S+/accounts/setup\?token=[A-Z0-9]+`)
 
 // browser returns a client with a cookie jar.
 func browser(t *testing.T) *http.Client {

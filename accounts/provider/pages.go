@@ -16,6 +16,7 @@ const (
 	lockedOut          = "This sign-in is locked after too many failed attempts. Contact the MyPatients support team to unlock it."
 	unknownSignIn      = "This sign-in has expired or was already completed. Go back to the application and start again."
 	busy               = "Sign-in is very busy right now. Try again in a few seconds."
+	inactiveAccount    = "This account is suspended or removed. Contact the MyPatients support team."
 )
 
 const head = `<!doctype html><html lang="en"><head><meta charset="utf-8">

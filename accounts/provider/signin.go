@@ -149,6 +149,10 @@ func (p *Provider) submitPassword(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		prof, ok, err = p.cfg.Accounts.Authenticate(ctx, username, r.PostForm.Get("password"))
 	}
+	if errors.Is(err, accounts.ErrNotActive) {
+		p.inactive(w, r, attempt, username)
+		return
+	}
 	if err != nil {
 		// Nothing was checked (a fault, or the hash bound is full): the attempt does not count.
 		p.unavailable(w, r, errors.Join(err, attempt.Succeeded(ctx)))
@@ -406,6 +410,24 @@ func (p *Provider) refuse(w http.ResponseWriter, r *http.Request, d pageData, re
 
 func retryAfter(d time.Duration) string {
 	return strconv.Itoa(max(int(d.Round(time.Second)/time.Second), 1))
+}
+
+// inactive answers the right password of an account that may not sign in (suspended, or
+// removed staff): it is told so, with whom to contact.
+func (p *Provider) inactive(w http.ResponseWriter, r *http.Request, attempt limits.Attempt, username string) {
+	ctx := r.Context()
+	owner, err := p.cfg.Accounts.UsernameOwner(ctx, username)
+	if err == nil {
+		err = attempt.Succeeded(ctx)
+	}
+	if err == nil {
+		err = p.event(ctx, "signin.failure", step{Account: owner}, p.cfg.Proxies.Addr(r), "account_inactive", nil, "")
+	}
+	if err != nil {
+		p.unavailable(w, r, err)
+		return
+	}
+	p.message(w, http.StatusForbidden, "Account not active", inactiveAccount)
 }
 
 // unavailable answers a fault of ours (Redis, the audit trail, the hash bound): nothing is
