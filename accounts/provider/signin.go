@@ -159,7 +159,7 @@ func (p *Provider) submitPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		p.failed(w, r, again, username, "bad_credentials", invalidCredentials)
+		p.failed(w, r, again, username, "invalid_credentials", invalidCredentials)
 		return
 	}
 	if err := attempt.Succeeded(ctx); err != nil {
@@ -342,18 +342,15 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, st step, amr
 	}
 }
 
-// event writes the audit record of the provider's own check of a sign-in: "<prefix>.signin"
-// or "<prefix>.signin.failure" ("accounts.signin"), with the methods checked. The gateway's
-// "signin" record of the app's sign-in follows a success.
+// event writes the audit record of the provider's own check of a sign-in, with the methods
+// checked: "<prefix>.signin" ("accounts.signin"; the gateway's "signin" record of the app's
+// sign-in follows), or "signin.failure" with its reason. The client is "idp:<name>".
 func (p *Provider) event(ctx context.Context, name string, st step, addr, reason string, amr []string, acr string) error {
 	outcome := audit.Success
-	if name != "signin" {
+	if name == "signin" {
+		name = p.cfg.IDPrefix + ".signin"
+	} else {
 		outcome = audit.Failure
-	}
-	name = p.cfg.IDPrefix + "." + name
-	client := st.Client
-	if client == "" {
-		client = p.cfg.IDPrefix + "-account-pages"
 	}
 	sponsor := ""
 	if st.Account != "" {
@@ -363,7 +360,7 @@ func (p *Provider) event(ctx context.Context, name string, st step, addr, reason
 		}
 	}
 	return audit.WriteAction(ctx, p.cfg.Audit, audit.Action{Event: name, Actor: st.Account, Subject: st.Account, Sponsor: sponsor,
-		Outcome: outcome, Reason: reason, Client: client, Source: addr, AMR: amr, ACR: acr})
+		Outcome: outcome, Reason: reason, Client: "idp:" + p.cfg.Name, Source: addr, AMR: amr, ACR: acr})
 }
 
 // failed counts a wrong password and shows the one answer for every wrong username or password.
@@ -394,7 +391,7 @@ func (p *Provider) refuse(w http.ResponseWriter, r *http.Request, d pageData, re
 		return
 	}
 	owner, _ := p.cfg.Accounts.UsernameOwner(r.Context(), username)
-	reason, status, msg := "throttled", http.StatusTooManyRequests, tooManyAttempts
+	reason, status, msg := "rate_limited", http.StatusTooManyRequests, tooManyAttempts
 	if ref.locked {
 		reason, status, msg = "locked", http.StatusForbidden, lockedOut
 	} else {
