@@ -7,8 +7,8 @@
 // holds at once on every replica; tokens and pass codes are stored only hashed and passwords
 // only as argon2id hashes. It owns its Redis keys. The pages, the OpenID Provider, second
 // factors, registrations and the console live in its sub-packages. It decides nothing about
-// patients (the policy reads standing and sponsorship as facts), sends no mail and issues no
-// access token.
+// patients (the policy reads standing and sponsorship as facts), sends no mail (it only words
+// the set-up link's, SetupLinkMail) and issues no access token.
 package accounts
 
 import (

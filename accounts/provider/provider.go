@@ -8,8 +8,10 @@
 // usernames; a bound on concurrent password hashes. It issues RS256 id_tokens with sub,
 // preferred_username, name, email, fhirUser, groups, acr and amr, and keeps a browser session
 // for the account pages (Sessions). Only the authorization code flow with PKCE S256 for
-// confidential clients is offered. Accounts, factors and limits are its callers' stores;
-// pending sign-ins live in this process's memory (see the README's known gaps). The demo's
+// confidential clients is offered. Accounts, factors and limits are its callers' stores; the
+// pending sign-ins themselves (authorization requests, codes, the opaque userinfo tokens) live
+// in this process's memory for their few minutes, so that behind several replicas a sign-in
+// must stay on one (sticky routing of /accounts/authorize to the code exchange). The demo's
 // "Children's ID" runs a second instance of it. It serves no other page.
 package provider
 
