@@ -209,14 +209,20 @@ func (s *Store) SetPassword(ctx context.Context, p Profile, password string) err
 	return s.storeHash(ctx, p, hash)
 }
 
-// SeedPassword sets the password of a seeded (demo) account without the strength rules:
-// the demo password is the operator's choice.
-func (s *Store) SeedPassword(ctx context.Context, p Profile, password string) error {
+// SeedPassword sets the password of seeded (demo) accounts without the strength rules: the
+// demo password is the operator's choice. They share one hash (and salt), computed once: the
+// demo's accounts all have the one password anyway, and each start hashes it only once.
+func (s *Store) SeedPassword(ctx context.Context, password string, ps ...Profile) error {
 	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	return s.storeHash(ctx, p, hash)
+	for _, p := range ps {
+		if err := s.storeHash(ctx, p, hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Authenticate returns the account whose username and password these are, when it may sign

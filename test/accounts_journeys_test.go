@@ -32,6 +32,7 @@ clients:
 // throttling, a passkey with Chromium's virtual authenticator, refused uploads, and the
 // console refusing a hospital user without the support role (test/js/accounts).
 func TestAccountsJourneys(t *testing.T) {
+	t.Parallel()
 	node := nodeBinary(t)
 	dir, err := filepath.Abs(accountsDir)
 	if err != nil {

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"html"
 	"io"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mypatients/gateway/demo/login"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -64,5 +67,41 @@ func TestAccountsSignInLimitsAreShared(t *testing.T) {
 	}
 	if status, _ := signInAt(t, a.base, "colleague", password); status != http.StatusSeeOther {
 		t.Errorf("another account is not held back: %d", status)
+	}
+}
+
+// TestHospitalSignInIsLinkedAndAudited: a Children's ID user's first sign-in creates their
+// account from the IdP's claims ("account.link"), and each sign-in's record carries the IdP's
+// acr and amr; the accounts provider records its own check of a demo user with the methods it
+// checked, before the gateway's record of the app's sign-in.
+func TestHospitalSignInIsLinkedAndAudited(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, "")
+	ctx := context.Background()
+	for _, who := range []struct{ idp, user string }{{"childrens", "hospdoc"}, {"childrens", "hospdoc"}, {"accounts", "pcp"}} {
+		if _, err := login.Login(ctx, g.shellOptions(), who.idp, who.user, g.password); err != nil {
+			t.Fatalf("%s signs in: %v", who.user, err)
+		}
+	}
+	var links, signins, checks int
+	for _, r := range readEvents(t, g) {
+		amr := strings.Join(toStrings(r["amr"]), ",")
+		switch {
+		case r["event"] == "account.link" && r["subject"] == "childrens:c-hospdoc":
+			links++
+		case r["event"] == "signin" && r["subject"] == "childrens:c-hospdoc":
+			signins++
+			if amr != "pwd" || r["acr"] != "https://refeds.org/profile/sfa" {
+				t.Errorf("Children's ID sign-in record without the IdP's acr and amr: %v", r)
+			}
+		case r["event"] == "accounts.signin" && r["subject"] == "accounts:u-pcp":
+			checks++
+			if amr != "pwd" || r["client"] != "idp:MyPatients account" {
+				t.Errorf("the accounts provider's record: %v", r)
+			}
+		}
+	}
+	if links != 1 || signins != 2 || checks != 1 {
+		t.Errorf("%d account.link, %d signin of hospdoc, %d accounts.signin of pcp; want 1, 2, 1", links, signins, checks)
 	}
 }

@@ -95,10 +95,14 @@ func testConfig(t *testing.T, idpID, issuer string) Config {
 	srv := redistest.Embedded(t)
 	ctx := context.Background()
 	accts := accounts.NewStore(srv.Client, "t:", limits.NewHashGate(2, 8, 5*time.Second))
-	for _, u := range testUsers(idpID) {
-		if err := errors.Join(accts.SaveProfile(ctx, u), accts.Claim(ctx, u.Username, u.ID), accts.SeedPassword(ctx, u, testPassword)); err != nil {
+	users := testUsers(idpID)
+	for _, u := range users {
+		if err := errors.Join(accts.SaveProfile(ctx, u), accts.Claim(ctx, u.Username, u.ID)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := accts.SeedPassword(ctx, testPassword, users...); err != nil {
+		t.Fatal(err)
 	}
 	k, _ := sealed.Derive(sealed.Generate(), "totp")
 	factors, err := secondfactor.New(srv.Client, secondfactor.Options{Prefix: "t:", TOTPKey: k, RPID: "localhost", Origin: "http://localhost"})

@@ -52,16 +52,17 @@ func DemoUsers(idpID string) []accounts.Profile {
 // Seed stores the demo accounts of idpID in store with password, each under its short
 // username; an existing demo account gets the password again (it may have changed).
 func Seed(ctx context.Context, store *accounts.Store, idpID, password string) error {
-	for _, u := range DemoUsers(idpID) {
+	users := DemoUsers(idpID)
+	for _, u := range users {
 		if err := store.Claim(ctx, u.Username, u.ID); err != nil && !errors.Is(err, accounts.ErrUsernameTaken) {
 			return fmt.Errorf("demo users: %w", err)
 		}
 		if err := store.SaveProfile(ctx, u); err != nil {
 			return fmt.Errorf("demo users: %w", err)
 		}
-		if err := store.SeedPassword(ctx, u, password); err != nil {
-			return fmt.Errorf("demo users: %s: %w", u.Username, err)
-		}
+	}
+	if err := store.SeedPassword(ctx, password, users...); err != nil {
+		return fmt.Errorf("demo users: %w", err)
 	}
 	return nil
 }
