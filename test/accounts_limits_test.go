@@ -96,7 +96,7 @@ func TestHospitalSignInIsLinkedAndAudited(t *testing.T) {
 			}
 		case r["event"] == "accounts.signin" && r["subject"] == "accounts:u-pcp":
 			checks++
-			if amr != "pwd" || r["client"] != "idp:MyPatients account" {
+			if amr != "pwd" || r["client"] != "idp:MyPatients accounts" {
 				t.Errorf("the accounts provider's record: %v", r)
 			}
 		}

@@ -81,7 +81,7 @@ func TestAccessManagementIsAudited(t *testing.T) {
 		{"event": "invitation.redeem", "outcome": "success", "actor": spec, "subject": spec, "patients": "child-22"},
 		{"event": "grant.revoke", "outcome": "success", "actor": "portal:guardian-22", "subject": spec, "patients": "child-22"},
 		{"event": "account.suspend", "outcome": "success", "actor": "support:kim", "subject": "accounts:u-pcp2", "note": "licence review", "client": "mypatients-cli"},
-		{"event": "signin.failure", "outcome": "failure", "reason": "invalid_credentials", "client": "idp:MyPatients account"},
+		{"event": "signin.failure", "outcome": "failure", "reason": "invalid_credentials", "client": "idp:MyPatients accounts"},
 	} {
 		i := slices.IndexFunc(recs, func(r map[string]any) bool { return matches(r, x) })
 		if i < 0 {
