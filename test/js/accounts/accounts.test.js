@@ -1,6 +1,6 @@
 // The journeys of issue 11 in headless Chromium, through the real pages of the gateway the Go
 // test started: register → confirm the email → the support team approves in the console →
-// set up with a password and an authenticator app → sign in to an app; forgot password;
+// set up with a password and an authenticator app → sign in to an app and to the portal; forgot password;
 // reset the second factor; the uniform answer and throttling, concurrently; a passkey with
 // Chromium's virtual authenticator; refused uploads; the console refusing a hospital user
 // without the support role. They run in order: later journeys use the account the first makes.
@@ -52,6 +52,10 @@ test("register, be approved in the console, set up with TOTP, sign in to an app"
     // The account is linked to Dr. Whitfield's Practitioner: his patient opens, another does not.
     assert.equal(await j.fhir(tok.access_token, "Patient/child-19"), 200);
     assert.equal(await j.fhir(tok.access_token, "Patient/child-01"), 403);
+  });
+  await journey("sign in to the portal", async (page) => {
+    await j.portalSignIn(page, clinician);
+    assert.match(await page.textContent("main"), /Jonas/, "the portal lists Dr. Whitfield's patients");
   });
 });
 

@@ -33,7 +33,8 @@ test("an idle session is signed out", async () => {
 // signInAs plays the sign-in of user at idp up to the page that answers it.
 async function signInAs(page, user, idp) {
   await page.goto(env.gateway + "/");
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(env.gateway + "/")),
+  // The accounts provider is the gateway's own, under /accounts/; Children's ID has its port.
+  await Promise.all([page.waitForURL((u) => !u.href.startsWith(env.gateway + "/") || u.pathname.startsWith("/accounts/")),
     page.locator(`form:has(input[name=idp][value=${idp}]) button`).click()]);
   await page.locator("input[name=username]").fill(user);
   await page.locator("input[name=password]").fill(env.password);

@@ -125,6 +125,20 @@ async function finish(page, verifier) {
   return tok;
 }
 
+// portalSignIn signs who in on the portal's sign-in page with MyPatients account: password,
+// then a fresh TOTP code, back on the portal's home page.
+async function portalSignIn(page, who) {
+  await page.goto(world.base + "/");
+  await page.click("form:has(input[name=idp][value=accounts]) button");
+  await page.fill("#username", who.email);
+  await page.fill("#password", who.password);
+  await page.click("button[type=submit]");
+  await page.fill("#code", await freshCode(who));
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/accounts/") && !u.pathname.startsWith("/login/")),
+    page.click("form:has(input[value=totp]) button")]);
+  await page.waitForLoadState("load");
+}
+
 async function refresh(refreshToken) {
   const res = await fetch(world.backChannel + "/oauth/token", {
     method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -138,4 +152,5 @@ async function fhir(token, path) {
   return res.status;
 }
 
-module.exports = { files, pdf, whitfield, fillRegistration, register, consoleSignIn, approve, setUp, enrollTOTP, authorize, signIn, finish, refresh, fhir };
+module.exports = { files, pdf, whitfield, fillRegistration, register, consoleSignIn, approve, setUp, enrollTOTP, authorize, signIn, finish,
+  portalSignIn, refresh, fhir };
