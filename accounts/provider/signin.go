@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -282,9 +283,7 @@ func (p *Provider) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "No passkey is registered for this account."})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(options)
+	web.WriteJSON(w, http.StatusOK, json.RawMessage(options))
 }
 
 // passkeyFinish checks the browser's passkey assertion and completes the sign-in.

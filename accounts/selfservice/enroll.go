@@ -1,6 +1,7 @@
 package selfservice
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -157,9 +158,7 @@ func (p *Pages) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "Passkeys are not available here."})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(options)
+	web.WriteJSON(w, http.StatusOK, json.RawMessage(options))
 }
 
 // passkeyFinish checks the browser's new passkey and adds it.
