@@ -86,9 +86,12 @@ func testProvider(ctx context.Context, rdb redis.UniversalClient, issuer, redire
 	users := []accounts.Profile{{ID: "childrens:c-privacy", Kind: accounts.KindClinician, Username: "privacy", Name: "Pat Privacy", Exempt: true},
 		{ID: "childrens:c-hospdoc", Kind: accounts.KindClinician, Username: "hospdoc", Name: "Dr. Haddad", Exempt: true}}
 	for _, u := range users {
-		if err := errors.Join(store.SaveProfile(ctx, u), store.Claim(ctx, u.Username, u.ID), store.SeedPassword(ctx, u, "pw-for-tests")); err != nil {
+		if err := errors.Join(store.SaveProfile(ctx, u), store.Claim(ctx, u.Username, u.ID)); err != nil {
 			return nil, err
 		}
+	}
+	if err := store.SeedPassword(ctx, "pw-for-tests", users...); err != nil {
+		return nil, err
 	}
 	totpKey, _ := sealed.Derive(sealed.Generate(), "totp")
 	factors, err := secondfactor.New(rdb, secondfactor.Options{Prefix: "op:", TOTPKey: totpKey})
