@@ -113,7 +113,7 @@ func TestValidateAudit(t *testing.T) {
 				Redis: Redis{URL: "redis://r:6379"}, IdentityProviders: []IdentityProvider{{ID: "sso", Name: "SSO", Issuer: "https://sso.example.org", ClientID: "gw", ClientSecret: "s"}},
 				Tokens: Tokens{SigningKeyFile: "k.pem"}, Log: Log{Level: "info"}, Audit: Audit{CheckpointKeyFile: "a.pem"}}
 			off := false
-			c.Demo.Enabled = &off
+			c.Demo.Enabled, c.Accounts.Enabled = &off, &off
 			c.Complete()
 			if err := c.Validate(); err != nil {
 				t.Fatalf("the base configuration is invalid: %v", err)
