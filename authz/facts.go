@@ -109,7 +109,7 @@ func refOf(up *upstream.Client, ref *reference, typ string) string {
 	if ref == nil {
 		return ""
 	}
-	if t, id, ok := normalizeRef(up.Base(), ref.Reference, typ); ok {
+	if t, id, ok := normalizeRef(up, ref.Reference, typ); ok {
 		return t + "/" + id
 	}
 	return ""
@@ -186,7 +186,7 @@ func fetchPatientPCP(ctx context.Context, up *upstream.Client, id string) (PCP, 
 		return PCP{}, fmt.Errorf("authz: facts of patient %q: upstream answered with %s/%s", id, p.ResourceType, p.ID)
 	}
 	for _, gp := range p.GeneralPractitioner {
-		typ, ref, ok := normalizeRef(up.Base(), gp.Reference, "Practitioner", "Organization", "PractitionerRole")
+		typ, ref, ok := normalizeRef(up, gp.Reference, "Practitioner", "Organization", "PractitionerRole")
 		switch {
 		case !ok:
 		case typ == "Practitioner":

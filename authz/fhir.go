@@ -52,19 +52,10 @@ const maxSearchPages = 20
 // absolute under the upstream base, optionally with a version ("/_history/2") that is
 // dropped. Anything else (contained "#x", urn:uuid, another server, a logical identifier
 // without reference) yields ok == false and is ignored.
-func normalizeRef(base *url.URL, ref string, types ...string) (typ, id string, ok bool) {
-	rel := ref
-	if strings.Contains(ref, "://") {
-		u, err := url.Parse(ref)
-		if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) ||
-			u.RawQuery != "" || u.Fragment != "" {
-			return "", "", false
-		}
-		rest, found := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/")
-		if !found {
-			return "", "", false
-		}
-		rel = rest
+func normalizeRef(up *upstream.Client, ref string, types ...string) (typ, id string, ok bool) {
+	rel, ok := up.Relative(ref)
+	if !ok {
+		return "", "", false
 	}
 	parts := strings.Split(rel, "/")
 	if len(parts) == 4 && parts[2] == "_history" {

@@ -133,11 +133,26 @@ type IdentityProvider struct {
 	ClientSecret     string   `yaml:"client_secret"`
 	ClientSecretFile string   `yaml:"client_secret_file"`
 	Scopes           []string `yaml:"scopes"`
-	// FHIRUserClaim is the ID-token claim holding the user's "Practitioner/<id>".
-	FHIRUserClaim string `yaml:"fhir_user_claim"`
 	// PasswordURL is the provider's own password tool, linked under its button on the
 	// portal's sign-in page (the hospital's, for its single sign-on).
 	PasswordURL string `yaml:"password_url"`
+	// Practitioner says how a user of this provider is matched to their Practitioner.
+	Practitioner PractitionerMapping `yaml:"practitioner"`
+}
+
+// PractitionerMapping says how the ID token of a provider names the user's Practitioner at
+// the EHR: a fhirUser-style claim, or an identifier claim searched at the EHR.
+type PractitionerMapping struct {
+	// FHIRUserClaim holds "Practitioner/<id>", or the same absolute under upstream.url
+	// (default "fhirUser"). Not read when IdentifierClaim is set.
+	FHIRUserClaim string `yaml:"fhir_user_claim"`
+	// IdentifierClaim holds an identifier of the user (an NPI, an employee number) that is
+	// searched as Practitioner?identifier=<IdentifierSystem>|<value>.
+	IdentifierClaim  string `yaml:"identifier_claim"`
+	IdentifierSystem string `yaml:"identifier_system"`
+	// Required refuses the sign-in of a user whose token lacks the claim. A claim that is
+	// present but resolves to no single Practitioner is always refused.
+	Required bool `yaml:"required"`
 }
 
 // Client is a registered SMART app.

@@ -56,7 +56,9 @@ func (c *Config) Complete() {
 	setDefault(&c.Log.Level, "info")
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
-		setDefault(&p.FHIRUserClaim, "fhirUser")
+		if p.Practitioner.IdentifierClaim == "" {
+			setDefault(&p.Practitioner.FHIRUserClaim, "fhirUser")
+		}
 		if len(p.Scopes) == 0 {
 			p.Scopes = []string{"openid", "profile", "email", "fhirUser"}
 		}

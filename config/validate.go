@@ -163,6 +163,20 @@ func (c *Config) validateIdPs() []error {
 		if (p.ClientSecret == "") == (p.ClientSecretFile == "") {
 			errs = append(errs, fmt.Errorf("%s: set exactly one of client_secret and client_secret_file", where))
 		}
+		errs = append(errs, p.Practitioner.validate(where)...)
+	}
+	return errs
+}
+
+func (m PractitionerMapping) validate(where string) []error {
+	var errs []error
+	switch {
+	case (m.IdentifierClaim == "") != (m.IdentifierSystem == ""):
+		errs = append(errs, fmt.Errorf("%s: practitioner.identifier_claim and identifier_system go together", where))
+	case m.IdentifierSystem != "":
+		if u, err := url.Parse(m.IdentifierSystem); err != nil || !u.IsAbs() || strings.Contains(m.IdentifierSystem, "|") {
+			errs = append(errs, fmt.Errorf("%s: practitioner.identifier_system %q: want an absolute URI without |", where, m.IdentifierSystem))
+		}
 	}
 	return errs
 }

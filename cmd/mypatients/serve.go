@@ -22,6 +22,7 @@ import (
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/demo/patientportal"
 	"github.com/mypatients/gateway/fhirproxy"
+	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/smart"
@@ -144,7 +145,9 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	sm, err := newSMART(cfg, log, tokens, c, proxy, pc)
+	practitioners := identity.New(identity.Options{Rules: practitionerRules(cfg.IdentityProviders), Upstream: up,
+		Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, CacheTTL: cfg.Authz.FactsTTL, Logger: log})
+	sm, err := newSMART(cfg, log, tokens, c, proxy, practitioners, pc)
 	if err != nil {
 		return nil, err
 	}
