@@ -47,20 +47,33 @@ func startMedplum(t *testing.T) (fhirBase, bearerToken string) {
 // upstream on purpose.
 func startMedplumServer(t *testing.T) *medplumServer {
 	t.Helper()
+	return startMedplumWorld(t, ehr.Seed(), nil)
+}
+
+// startMedplumWorld is startMedplumServer loaded with world, with extra environment for the
+// wrapper.
+func startMedplumWorld(t *testing.T, d *ehr.Dataset, env []string) *medplumServer {
+	t.Helper()
 	world := filepath.Join(t.TempDir(), "world.json")
-	resources, err := json.Marshal(ehr.Seed().Resources())
+	resources, err := json.Marshal(d.Resources())
 	if err != nil {
 		t.Fatalf("encode the demo world: %v", err)
 	}
 	if err := os.WriteFile(world, resources, 0o600); err != nil {
 		t.Fatalf("write the demo world: %v", err)
 	}
-	return runMedplum(t, "server.mjs", world, "0")
+	return runMedplumEnv(t, env, "server.mjs", world, "0")
 }
 
 // runMedplum runs one of the Node servers of js/medplum with a fresh bearer token and waits
 // until it prints its FHIR base URL.
 func runMedplum(t *testing.T, script string, args ...string) *medplumServer {
+	t.Helper()
+	return runMedplumEnv(t, nil, script, args...)
+}
+
+// runMedplumEnv is runMedplum with extra environment for the server.
+func runMedplumEnv(t *testing.T, env []string, script string, args ...string) *medplumServer {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -70,7 +83,7 @@ func runMedplum(t *testing.T, script string, args ...string) *medplumServer {
 	m := &medplumServer{token: randomString(t), log: &syncBuffer{}}
 	m.cmd = exec.Command(node, append([]string{script}, args...)...)
 	m.cmd.Dir = medplumDir
-	m.cmd.Env = append(os.Environ(), "MEDPLUM_BEARER_TOKEN="+m.token, "MEDPLUM_EXIT_WITH_STDIN=1")
+	m.cmd.Env = append(append(os.Environ(), "MEDPLUM_BEARER_TOKEN="+m.token, "MEDPLUM_EXIT_WITH_STDIN=1"), env...)
 	m.cmd.Stderr = m.log
 	stdout, err := m.cmd.StdoutPipe()
 	if err != nil {

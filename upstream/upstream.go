@@ -135,11 +135,8 @@ func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v a
 		return fmt.Errorf("upstream: GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return fmt.Errorf("upstream: GET %s: %w", path, ErrNotFound)
-	case resp.StatusCode/100 != 2:
-		return fmt.Errorf("upstream: GET %s: status %d", path, resp.StatusCode)
+	if resp.StatusCode/100 != 2 {
+		return &StatusError{Path: path, Status: resp.StatusCode}
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxFactBody)).Decode(v); err != nil {
 		return fmt.Errorf("upstream: decode %s: %w", path, err)

@@ -111,10 +111,7 @@ func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.Un
 // handler. Everything it starts is registered with run for shutdown.
 func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common,
 	today func() time.Time) (http.Handler, error) {
-	up, err := upstream.New(upstream.Options{
-		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
-		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
-	})
+	up, err := newUpstream(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +167,14 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	pages.Register(mux)
 	return handler, nil
+}
+
+// newUpstream returns the gateway's client of the EHR as configured.
+func newUpstream(_ context.Context, cfg *config.Config) (*upstream.Client, error) {
+	return upstream.New(upstream.Options{
+		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
+		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
+	})
 }
 
 // newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.
