@@ -13,7 +13,9 @@ type StatusError struct {
 	Status int
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("upstream: GET %s: status %d", e.Path, e.Status) }
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("upstream: GET %s: status %d", e.Path, e.Status)
+}
 
 // Is makes errors.Is see the kinds of failure a status stands for.
 func (e *StatusError) Is(target error) bool {
