@@ -44,9 +44,13 @@ type (
 	}
 )
 
-// maxSearchPages bounds how many pages of one fact search are followed; a practice larger
-// than this is a configuration problem to surface, not to paper over.
-const maxSearchPages = 20
+// Fact searches ask for pages of factPageSize (servers may send fewer) and follow at most
+// maxSearchPages of them: 50,000 roles at one practice at full pages. A larger answer is a
+// configuration problem to surface, not to paper over.
+const (
+	factPageSize   = 500
+	maxSearchPages = 100
+)
 
 // normalizeRef returns a reference as "Type/id" when it names one of types, relative or
 // absolute under the upstream base, optionally with a version ("/_history/2") that is

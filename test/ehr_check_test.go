@@ -18,9 +18,9 @@ func ehrCheck(t *testing.T, base, token string) (int, string) {
 // gateway relies on.
 func TestEHRCheckComplete(t *testing.T) {
 	t.Parallel()
-	demoBase, demoToken := startWorldEHR(t, ehr.Seed())
+	demo := startWorldEHR(t, ehr.Seed())
 	medplum := startMedplumServer(t)
-	for name, ehr := range map[string][2]string{"demo EHR": {demoBase, demoToken}, "Medplum": {medplum.base, medplum.token}} {
+	for name, ehr := range map[string][2]string{"demo EHR": {demo.base, demo.token}, "Medplum": {medplum.base, medplum.token}} {
 		code, out := ehrCheck(t, ehr[0], ehr[1])
 		if code != 0 || !strings.Contains(out, " 0 missing") || strings.Contains(out, "\nmissing") {
 			t.Errorf("%s: ehr check exited %d:\n%s", name, code, out)
@@ -72,9 +72,9 @@ func hasLine(out string, words ...string) bool {
 // TestEHRCheckUnreachable: an EHR refusing the gateway's credential is an error naming it.
 func TestEHRCheckUnreachable(t *testing.T) {
 	t.Parallel()
-	base, _ := startWorldEHR(t, ehr.Seed())
-	code, out := ehrCheck(t, base, "wrong-token")
-	if code == 0 || !strings.Contains(out, base) || !strings.Contains(out, "status 401") {
+	e := startWorldEHR(t, ehr.Seed())
+	code, out := ehrCheck(t, e.base, "wrong-token")
+	if code == 0 || !strings.Contains(out, e.base) || !strings.Contains(out, "status 401") {
 		t.Errorf("ehr check with a wrong credential exited %d:\n%s", code, out)
 	}
 }

@@ -1,28 +1,40 @@
 package test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mypatients/gateway/demo/ehr"
 )
 
-// startWorldEHR serves d with the demo EHR's server over real HTTP, for tests that need an EHR
-// unlike the demo world, and returns its FHIR base and the bearer token it requires.
-func startWorldEHR(t *testing.T, d *ehr.Dataset) (fhirBase, token string) {
+// worldEHR is the demo EHR's server serving a world of the test's own over real HTTP, for
+// tests that need an EHR unlike the demo world.
+type worldEHR struct {
+	base, token string
+	// requests counts the requests it answered.
+	requests atomic.Int64
+}
+
+// startWorldEHR serves d and returns the running EHR.
+func startWorldEHR(t *testing.T, d *ehr.Dataset) *worldEHR {
 	t.Helper()
 	hs := httptest.NewUnstartedServer(nil)
-	fhirBase, token = "http://"+hs.Listener.Addr().String()+"/fhir", randomString(t)
-	srv, err := ehr.NewServer(d, ehr.Options{BaseURL: fhirBase, BearerToken: token, MaxCount: 1000})
+	e := &worldEHR{base: "http://" + hs.Listener.Addr().String() + "/fhir", token: randomString(t)}
+	srv, err := ehr.NewServer(d, ehr.Options{BaseURL: e.base, BearerToken: e.token, MaxCount: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.Config.Handler = srv
+	hs.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.requests.Add(1)
+		srv.ServeHTTP(w, r)
+	})
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return fhirBase, token
+	return e
 }
 
 // writeConfig writes a configuration file for the gateway and returns its path.
