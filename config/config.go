@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -98,12 +99,39 @@ type Upstream struct {
 	// BearerToken (or the file holding it) is the gateway's own credential at the upstream.
 	BearerToken     string `yaml:"bearer_token" env:"BEARER_TOKEN"`
 	BearerTokenFile string `yaml:"bearer_token_file" env:"BEARER_TOKEN_FILE"`
+	// BackendServices obtains the credential with SMART Backend Services instead.
+	BackendServices BackendServices `yaml:"backend_services" envPrefix:"BACKEND_SERVICES_"`
+	// CAFile is a PEM bundle of authorities trusted for the EHR besides the system's;
+	// ClientCertFile and ClientKeyFile a client certificate for mutual TLS.
+	CAFile         string `yaml:"ca_file" env:"CA_FILE"`
+	ClientCertFile string `yaml:"client_cert_file" env:"CLIENT_CERT_FILE"`
+	ClientKeyFile  string `yaml:"client_key_file" env:"CLIENT_KEY_FILE"`
 	// ConnectTimeout, HeaderTimeout and Timeout bound dialing, waiting for response headers,
 	// and a whole request.
 	ConnectTimeout time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
 	HeaderTimeout  time.Duration `yaml:"header_timeout" env:"HEADER_TIMEOUT"`
 	Timeout        time.Duration `yaml:"timeout" env:"TIMEOUT"`
 }
+
+// BackendServices is the gateway's registration at the EHR's authorization server: SMART
+// Backend Services, client_credentials with a private_key_jwt assertion.
+type BackendServices struct {
+	ClientID string `yaml:"client_id" env:"CLIENT_ID"`
+	// PrivateKeyFile is a PEM RSA (RS384) or EC P-384 (ES384) private key; Key is it, read
+	// with the configuration.
+	PrivateKeyFile string        `yaml:"private_key_file" env:"PRIVATE_KEY_FILE"`
+	Key            crypto.Signer `yaml:"-" env:"-"`
+	// KeyID is the assertion's kid; empty uses the key's RFC 7638 thumbprint.
+	KeyID string `yaml:"key_id" env:"KEY_ID"`
+	// Scope is asked for (default system/*.rs).
+	Scope string `yaml:"scope" env:"SCOPE"`
+	// TokenURL is the token endpoint; empty discovers it from the EHR's
+	// .well-known/smart-configuration.
+	TokenURL string `yaml:"token_url" env:"TOKEN_URL"`
+}
+
+// On reports whether backend services are configured.
+func (b BackendServices) On() bool { return b.ClientID != "" || b.PrivateKeyFile != "" }
 
 // Redis says where shared state lives: URL for one server, or Addrs for Sentinel (with
 // MasterName) or Cluster.

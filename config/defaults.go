@@ -38,6 +38,9 @@ func (c *Config) Complete() {
 		}
 	}
 	setDefault(&c.Redis.KeyPrefix, "mypatients:")
+	if c.Upstream.BackendServices.On() {
+		setDefault(&c.Upstream.BackendServices.Scope, "system/*.rs")
+	}
 	setDuration(&c.Upstream.ConnectTimeout, 3*time.Second)
 	setDuration(&c.Upstream.HeaderTimeout, 15*time.Second)
 	setDuration(&c.Upstream.Timeout, 30*time.Second)

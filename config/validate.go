@@ -44,6 +44,7 @@ func (c *Config) Validate() error {
 		if c.Upstream.BearerToken != "" && c.Upstream.BearerTokenFile != "" {
 			bad("upstream: set bearer_token or bearer_token_file, not both")
 		}
+		errs = append(errs, c.Upstream.validateConnection()...)
 	}
 	if c.Redis.Embedded() && !demo {
 		bad("redis.url or redis.addrs is required (the embedded Redis is for demo mode only)")
@@ -271,4 +272,27 @@ func checkBaseURL(raw string) error {
 		return fmt.Errorf("%q: http is allowed only on loopback; use https", raw)
 	}
 	return nil
+}
+
+// validateConnection checks the credential and TLS settings toward the EHR.
+func (u Upstream) validateConnection() []error {
+	var errs []error
+	b := u.BackendServices
+	if b.On() {
+		if u.BearerToken != "" || u.BearerTokenFile != "" {
+			errs = append(errs, errors.New("upstream: set a bearer token or backend_services, not both"))
+		}
+		if b.ClientID == "" || b.PrivateKeyFile == "" {
+			errs = append(errs, errors.New("upstream.backend_services: client_id and private_key_file are required"))
+		}
+		if b.TokenURL != "" {
+			if err := checkHTTPURL(b.TokenURL); err != nil {
+				errs = append(errs, fmt.Errorf("upstream.backend_services.token_url: %v", err))
+			}
+		}
+	}
+	if (u.ClientCertFile == "") != (u.ClientKeyFile == "") {
+		errs = append(errs, errors.New("upstream: client_cert_file and client_key_file go together"))
+	}
+	return errs
 }

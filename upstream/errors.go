@@ -1,8 +1,10 @@
 package upstream
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 )
 
@@ -36,3 +38,16 @@ var ErrUnavailable = errors.New("upstream: the EHR is not available")
 // ErrTimeout is what an error matches, besides ErrUnavailable, when the EHR did not answer in
 // time.
 var ErrTimeout = errors.New("upstream: the EHR did not answer in time")
+
+// Classify marks a transport error with the kinds it stands for: every one is ErrUnavailable,
+// a timeout also ErrTimeout. It keeps the error's own text.
+func Classify(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	var nerr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
+		return fmt.Errorf("%w: %w: %w", ErrUnavailable, ErrTimeout, err)
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}

@@ -171,10 +171,16 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 
 // newUpstream returns the gateway's client of the EHR as configured.
 func newUpstream(_ context.Context, cfg *config.Config) (*upstream.Client, error) {
-	return upstream.New(upstream.Options{
-		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
-		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
-	})
+	u := cfg.Upstream
+	opts := upstream.Options{
+		BaseURL: u.URL, BearerToken: u.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
+		TLS:            upstream.TLS{CAFile: u.CAFile, CertFile: u.ClientCertFile, KeyFile: u.ClientKeyFile},
+		ConnectTimeout: u.ConnectTimeout, HeaderTimeout: u.HeaderTimeout, Timeout: u.Timeout,
+	}
+	if b := u.BackendServices; b.On() {
+		opts.Backend = &upstream.Backend{ClientID: b.ClientID, Key: b.Key, KeyID: b.KeyID, Scope: b.Scope, TokenURL: b.TokenURL}
+	}
+	return upstream.New(opts)
 }
 
 // newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.

@@ -1,0 +1,89 @@
+package test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The production-mode tests' OpenID Provider and authorization server: panva oidc-provider, a
+// certified implementation this project did not write, in js/oidc-provider.
+
+const oidcProviderDir = "js/oidc-provider"
+
+// opConfig is js/oidc-provider/server.mjs's configuration.
+type opConfig struct {
+	Clients  []map[string]any          `json:"clients"`
+	Accounts map[string]map[string]any `json:"accounts,omitempty"`
+	Scopes   []string                  `json:"scopes,omitempty"`
+	Claims   map[string][]string       `json:"claims,omitempty"`
+}
+
+// startOIDCProvider runs oidc-provider with conf and returns its issuer URL.
+func startOIDCProvider(t *testing.T, conf opConfig) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: oidc-provider needs Node.js 20")
+	}
+	npmCI(t, oidcProviderDir, "oidc-provider")
+	path := filepath.Join(t.TempDir(), "op.json")
+	b, _ := json.Marshal(conf)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuffer{}
+	cmd := exec.Command(node, "server.mjs", path)
+	cmd.Dir, cmd.Stderr, cmd.SysProcAttr = oidcProviderDir, log, dieWithParent()
+	stdout, _ := cmd.StdoutPipe()
+	stdin, _ := cmd.StdinPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("oidc-provider output:\n%s", log.String())
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			ready <- strings.TrimSpace(sc.Text())
+		}
+		close(ready)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case issuer := <-ready:
+		if !strings.HasPrefix(issuer, "http://127.0.0.1:") {
+			t.Fatalf("oidc-provider did not start; output:\n%s", log.String())
+		}
+		return issuer
+	case <-time.After(30 * time.Second):
+		t.Fatalf("oidc-provider was not ready in 30s; output:\n%s", log.String())
+	}
+	return ""
+}
+
+// npmCI runs `npm ci` in dir when its node_modules lacks pkg (CI does it beforehand).
+func npmCI(t *testing.T, dir, pkg string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err == nil {
+		return
+	}
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+	}
+}
