@@ -30,6 +30,9 @@ type Config struct {
 	// is BaseURL + "/fhir" and the token issuer is BaseURL.
 	BaseURL string `yaml:"base_url" env:"BASE_URL"`
 
+	// TLS, when set, makes the gateway's listener serve https itself.
+	TLS TLS `yaml:"tls" envPrefix:"TLS_"`
+
 	Demo              Demo               `yaml:"demo" envPrefix:"DEMO_"`
 	Upstream          Upstream           `yaml:"upstream" envPrefix:"UPSTREAM_"`
 	Redis             Redis              `yaml:"redis" envPrefix:"REDIS_"`
@@ -67,6 +70,15 @@ type Limits struct {
 	// at once in the process.
 	CallerConcurrency int `yaml:"caller_concurrency" env:"CALLER_CONCURRENCY"`
 }
+
+// TLS is the listener's certificate: PEM files, reloaded when they change.
+type TLS struct {
+	CertFile string `yaml:"cert_file" env:"CERT_FILE"`
+	KeyFile  string `yaml:"key_file" env:"KEY_FILE"`
+}
+
+// On reports whether the listener serves TLS.
+func (t TLS) On() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Demo configures the embedded parts that let one command run the whole system. When Enabled,
 // every part left unconfigured is replaced by its embedded stand-in.

@@ -21,6 +21,9 @@ func (c *Config) Complete() {
 	setDefault(&c.Addr, DefaultAddr)
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
+		if c.TLS.On() {
+			c.BaseURL = "https://" + c.Addr
+		}
 	}
 	c.completeAccess()
 	c.completePortal()

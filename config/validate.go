@@ -34,6 +34,9 @@ func (c *Config) Validate() error {
 	if err := checkBaseURL(c.BaseURL); err != nil {
 		bad("base_url: %v", err)
 	}
+	if c.TLS.On() && (c.TLS.CertFile == "" || c.TLS.KeyFile == "") {
+		bad("tls: cert_file and key_file go together")
+	}
 	if c.Upstream.URL == "" && !demo {
 		bad("upstream.url is required (or turn on demo mode for the embedded demo EHR)")
 	}

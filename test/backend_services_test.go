@@ -49,7 +49,7 @@ func startGuardedEHR(t *testing.T) *guardedEHR {
 			"token_endpoint_auth_signing_alg": "ES384", "jwks": map[string]any{"keys": []any{pub}}, "scope": "system/*.rs"},
 		{"client_id": "medplum", "client_secret": introspectSecret, "grant_types": []string{}, "response_types": []string{},
 			"redirect_uris": []string{}},
-	}})
+	}}).issuer
 	g.medplum = startMedplumWorld(t, ehr.Seed(), []string{
 		"MEDPLUM_INTROSPECTION_URL=" + g.issuer + "/token/introspection", "MEDPLUM_INTROSPECTION_CLIENT=medplum",
 		"MEDPLUM_INTROSPECTION_SECRET=" + introspectSecret, "MEDPLUM_TOKEN_ENDPOINT=" + g.issuer + "/token",

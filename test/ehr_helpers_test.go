@@ -17,6 +17,8 @@ type worldEHR struct {
 	base, token string
 	// requests counts the requests it answered.
 	requests atomic.Int64
+	// stop ends it before the test does.
+	stop func()
 }
 
 // startWorldEHR serves d and returns the running EHR.
@@ -34,6 +36,7 @@ func startWorldEHR(t *testing.T, d *ehr.Dataset) *worldEHR {
 	})
 	hs.Start()
 	t.Cleanup(hs.Close)
+	e.stop = hs.Close
 	return e
 }
 

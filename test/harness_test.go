@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -114,6 +115,8 @@ type gatewayOptions struct {
 	Env []string
 	// Args are extra arguments to serve.
 	Args []string
+	// Addr is the gateway's address (default: a free one); Scheme its scheme (default http).
+	Addr, Scheme string
 }
 
 // startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
@@ -126,9 +129,15 @@ func startGateway(t testing.TB, redisURL string) *gateway {
 func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 	t.Helper()
 	redisURL := o.RedisURL
-	addr := freeAddr(t)
+	addr, scheme := o.Addr, o.Scheme
+	if addr == "" {
+		addr = freeAddr(t)
+	}
+	if scheme == "" {
+		scheme = "http"
+	}
 	embeddedRedis := freeAddr(t)
-	g := &gateway{base: "http://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
+	g := &gateway{base: scheme + "://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
 	env := append(os.Environ(),
 		"MYPATIENTS_DEMO_PASSWORD="+g.password,
 		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t),
@@ -171,8 +180,9 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 			t.Logf("gateway output:\n%s", g.log.String())
 		}
 	})
+	probe := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // only asks whether it listens
 	waitFor(t, "gateway", func() bool {
-		resp, err := http.Get(g.base + "/healthz")
+		resp, err := probe.Get(g.base + "/healthz")
 		if err != nil {
 			return false
 		}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,8 +26,15 @@ type opConfig struct {
 	Claims   map[string][]string       `json:"claims,omitempty"`
 }
 
-// startOIDCProvider runs oidc-provider with conf and returns its issuer URL.
-func startOIDCProvider(t *testing.T, conf opConfig) string {
+// opServer is a running oidc-provider.
+type opServer struct {
+	issuer string
+	// stop ends it before the test does; calling it twice is harmless.
+	stop func()
+}
+
+// startOIDCProvider runs oidc-provider with conf.
+func startOIDCProvider(t *testing.T, conf opConfig) *opServer {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -46,10 +54,13 @@ func startOIDCProvider(t *testing.T, conf opConfig) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		stdin.Close()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+	})
+	t.Cleanup(func() {
+		stop()
 		if t.Failed() {
 			t.Logf("oidc-provider output:\n%s", log.String())
 		}
@@ -68,11 +79,11 @@ func startOIDCProvider(t *testing.T, conf opConfig) string {
 		if !strings.HasPrefix(issuer, "http://127.0.0.1:") {
 			t.Fatalf("oidc-provider did not start; output:\n%s", log.String())
 		}
-		return issuer
+		return &opServer{issuer: issuer, stop: stop}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("oidc-provider was not ready in 30s; output:\n%s", log.String())
 	}
-	return ""
+	return nil
 }
 
 // npmCI runs `npm ci` in dir when its node_modules lacks pkg (CI does it beforehand).

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+
+	"golang.org/x/oauth2"
 )
 
 // StatusError is GetJSON's error for an answer that is not 2xx. It matches ErrNotFound for
@@ -50,4 +53,36 @@ func Classify(err error) error {
 		return fmt.Errorf("%w: %w: %w", ErrUnavailable, ErrTimeout, err)
 	}
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// Ready asks the EHR a search that needs the gateway's credential and matches nothing, so it
+// fails when the EHR is down or refuses the credential.
+func (c *Client) Ready(ctx context.Context) error {
+	var b struct {
+		ResourceType string `json:"resourceType"`
+	}
+	if err := c.GetJSON(ctx, "Patient", url.Values{"_id": {"mypatients-readiness-probe"}}, &b); err != nil {
+		return err
+	}
+	if b.ResourceType != "Bundle" {
+		return fmt.Errorf("upstream: readiness search answered a %q", b.ResourceType)
+	}
+	return nil
+}
+
+// Explain names the kind of an EHR fault in a word, for readiness answers: never an address.
+func Explain(err error) string {
+	var se *StatusError
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden), errors.As(err, &re):
+		return "credential_refused"
+	case errors.Is(err, ErrTimeout):
+		return "timeout"
+	case errors.Is(err, ErrCircuitOpen):
+		return "circuit_open"
+	case errors.Is(err, ErrUnavailable):
+		return "unreachable"
+	}
+	return "bad_answer"
 }

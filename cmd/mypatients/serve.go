@@ -21,6 +21,7 @@ import (
 	"github.com/mypatients/gateway/demo/ehr"
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/demo/patientportal"
+	"github.com/mypatients/gateway/edge"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
@@ -52,6 +53,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	run.onClose(func() { ln.Close() })
+	if ln, err = secureListener(cfg, ln); err != nil {
+		return err
+	}
 	demo, rdb, c, err := startRedisAndDemo(ctx, cfg, &run, log)
 	if err != nil {
 		return err
@@ -158,7 +162,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err := trail.register(mux); err != nil {
 		return nil, err
 	}
-	handler := c.proxies.Handler(routes(mux, rdb, sm, shared, sm.CORS(proxy)))
+	handler := c.proxies.Handler(atTheEdge(cfg, routes(mux, readiness(cfg, log, rdb, up), sm, shared, sm.CORS(proxy))))
 	// The portal reaches the gateway's own surfaces through handler, in process; its pages
 	// are then added to the same mux.
 	pages, err := newPortal(cfg, log, rdb, key, handler, today)
@@ -195,16 +199,11 @@ func newAuthorizer(ctx context.Context, cfg *config.Config, log *slog.Logger, rd
 }
 
 // routes puts the parts on mux and returns the gateway's handler.
-func routes(mux *http.ServeMux, rdb redis.UniversalClient, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
+func routes(mux *http.ServeMux, ready http.Handler, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
 	sm.Register(mux)
 	shared.register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := rdb.Ping(r.Context()).Err(); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", edge.Healthz)
+	mux.Handle("GET /readyz", ready)
 	// Everything under /fhir reaches the FHIR API exactly as sent. ServeMux would answer a
 	// path with "//" or dot segments with a redirect of its own, unaudited; the API refuses
 	// such spellings itself, with an OperationOutcome and an audit record.
