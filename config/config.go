@@ -157,6 +157,11 @@ type Redis struct {
 	DB           int      `yaml:"db" env:"DB"`
 	// KeyPrefix starts every key the gateway writes.
 	KeyPrefix string `yaml:"key_prefix" env:"KEY_PREFIX"`
+	// MinReplicaAcks, when positive, makes every write wait for that many replicas (WAIT) up
+	// to ReplicaAckTimeout and fail otherwise, so a Sentinel failover loses no acknowledged
+	// write. Standalone and Sentinel only.
+	MinReplicaAcks    int           `yaml:"min_replica_acks" env:"MIN_REPLICA_ACKS"`
+	ReplicaAckTimeout time.Duration `yaml:"replica_ack_timeout" env:"REPLICA_ACK_TIMEOUT"`
 }
 
 // Embedded reports whether no Redis is configured, so the demo's in-process one is used.

@@ -55,6 +55,12 @@ func (c *Config) Validate() error {
 	if c.Redis.URL != "" && len(c.Redis.Addrs) > 0 {
 		bad("redis: set url or addrs, not both")
 	}
+	if c.Redis.MinReplicaAcks < 0 || c.Redis.ReplicaAckTimeout < 0 {
+		bad("redis.min_replica_acks and replica_ack_timeout must not be negative")
+	}
+	if c.Redis.MinReplicaAcks > 0 && len(c.Redis.Addrs) > 0 && c.Redis.MasterName == "" {
+		bad("redis.min_replica_acks is for a standalone server or Sentinel, not Cluster")
+	}
 	if c.Redis.URL != "" && !strings.HasPrefix(c.Redis.URL, "redis://") && !strings.HasPrefix(c.Redis.URL, "rediss://") && !strings.HasPrefix(c.Redis.URL, "unix://") {
 		bad("redis.url %q: want redis://, rediss:// or unix://", c.Redis.URL)
 	}

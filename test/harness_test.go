@@ -72,16 +72,24 @@ func startRedis(t testing.TB) string {
 // tests of what happens when Redis goes away.
 func startRedisProcess(t testing.TB) (string, func()) {
 	t.Helper()
+	addr, stop := startRedisWith(t, "--save", "", "--appendonly", "no")
+	return "redis://" + addr, stop
+}
+
+// startRedisWith runs redis-server on a free port with extra arguments and returns its address
+// and a function stopping it.
+func startRedisWith(t *testing.T, args ...string) (string, func()) {
+	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is not installed: apt-get install -y redis-server (bash .ci/run does it)")
 	}
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	cmd := exec.Command(path, append([]string{"--bind", "127.0.0.1", "--port", port}, args...)...)
 	cmd.SysProcAttr = dieWithParent()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +97,8 @@ func startRedisProcess(t testing.TB) (string, func()) {
 	t.Cleanup(stop)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, &out)
-	return "redis://" + addr, stop
+	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, out)
+	return addr, stop
 }
 
 // gateway is one running mypatients process with its demo parts.

@@ -86,7 +86,7 @@ func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, l
 			return nil, nil, nil, err
 		}
 	}
-	rdb, err := openRedis(ctx, cfg, run)
+	rdb, err := openRedis(ctx, cfg, run, log, demo != nil && demo.redisURL != "")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -102,12 +102,25 @@ func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, l
 	return demo, rdb, c, nil
 }
 
-func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.UniversalClient, error) {
+// openRedis connects to Redis and, unless it is the demo's embedded one, checks that it is fit
+// to be the system of record: it refuses an evicting Redis and warns about one that does not
+// persist.
+func openRedis(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, embedded bool) (redis.UniversalClient, error) {
 	rdb, err := redisstore.Open(ctx, redisOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
 	run.onClose(func() { rdb.Close() })
+	if embedded {
+		return rdb, nil
+	}
+	d, err := redisstore.CheckDurability(ctx, rdb)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Persistent() {
+		log.Warn("Redis does not persist (appendonly no, no save schedule): a Redis restart signs everyone out and loses grants, suspensions and the audit trail; turn on appendonly")
+	}
 	return rdb, nil
 }
 
