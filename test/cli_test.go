@@ -87,7 +87,8 @@ func TestCLICheckConfig(t *testing.T) {
 }
 
 // TestCLIDemoTokenAndAudit signs in from the shell as the README's walk-through does, reads
-// a patient with the token, and finds the read in `mypatients audit`.
+// a patient with the token, and finds the read in `mypatients audit`; `audit -n 2` prints the
+// newest two records.
 func TestCLIDemoTokenAndAudit(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, "")
@@ -119,5 +120,13 @@ func TestCLIDemoTokenAndAudit(t *testing.T) {
 	}
 	if last["resource_type"] != "Patient" || last["decision"] != "allow" || last["username"] != "pcp" {
 		t.Errorf("last audit record = %v", last)
+	}
+	if status, _ := g.fhir(t, "GET", "/Patient/child-03", token); status != 200 {
+		t.Fatalf("second read: %d", status)
+	}
+	code, out = runCLI(t, env, "audit", "-n", "2")
+	newest := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(newest) != 2 || !strings.Contains(newest[0], `"child-02"`) || !strings.Contains(newest[1], `"child-03"`) {
+		t.Errorf("audit -n 2 (exit %d) printed, want the reads of child-02 and child-03, oldest first:\n%s", code, out)
 	}
 }
