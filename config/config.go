@@ -30,6 +30,11 @@ type Config struct {
 	// is BaseURL + "/fhir" and the token issuer is BaseURL.
 	BaseURL string `yaml:"base_url" env:"BASE_URL"`
 
+	// AdminAddr is the admin listener (metrics, pprof); empty starts none. Keep it off the
+	// public network.
+	AdminAddr string `yaml:"admin_addr" env:"ADMIN_ADDR"`
+	// Tracing exports OpenTelemetry traces when an endpoint is set.
+	Tracing Tracing `yaml:"tracing" envPrefix:"TRACING_"`
 	// TLS, when set, makes the gateway's listener serve https itself.
 	TLS TLS `yaml:"tls" envPrefix:"TLS_"`
 
@@ -69,6 +74,14 @@ type Limits struct {
 	// CallerConcurrency is the FHIR requests one user (or backend client) may have in flight
 	// at once in the process.
 	CallerConcurrency int `yaml:"caller_concurrency" env:"CALLER_CONCURRENCY"`
+}
+
+// Tracing configures the OTLP/HTTP trace exporter.
+type Tracing struct {
+	// OTLPEndpoint is the collector's base URL, e.g. http://otel-collector:4318; empty is off.
+	OTLPEndpoint string `yaml:"otlp_endpoint" env:"OTLP_ENDPOINT"`
+	// ServiceName names the gateway in traces (default mypatients-gateway).
+	ServiceName string `yaml:"service_name" env:"SERVICE_NAME"`
 }
 
 // TLS is the listener's certificate: PEM files, reloaded when they change.

@@ -60,6 +60,7 @@ func (c *Config) Complete() {
 	c.completeAudit()
 	c.Limits.complete()
 	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Tracing.ServiceName, "mypatients-gateway")
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
 		if p.Practitioner.IdentifierClaim == "" {

@@ -34,6 +34,16 @@ func (c *Config) Validate() error {
 	if err := checkBaseURL(c.BaseURL); err != nil {
 		bad("base_url: %v", err)
 	}
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			bad("admin_addr %q: want host:port", c.AdminAddr)
+		}
+	}
+	if c.Tracing.OTLPEndpoint != "" {
+		if err := checkHTTPURL(c.Tracing.OTLPEndpoint); err != nil {
+			bad("tracing.otlp_endpoint: %v", err)
+		}
+	}
 	if c.TLS.On() && (c.TLS.CertFile == "" || c.TLS.KeyFile == "") {
 		bad("tls: cert_file and key_file go together")
 	}

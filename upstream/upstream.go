@@ -36,6 +36,9 @@ type Options struct {
 	// ConnectTimeout bounds dialing; HeaderTimeout bounds waiting for response headers;
 	// Timeout bounds a whole fact lookup.
 	ConnectTimeout, HeaderTimeout, Timeout time.Duration
+	// Instrument, when set, wraps the round tripper below the credential and above the
+	// circuit breaker, so that it sees every attempt (metrics, traces).
+	Instrument func(http.RoundTripper) http.RoundTripper
 	// BreakerThreshold is how many consecutive failures (transport errors, 5xx) open the
 	// circuit (0 means 5); BreakerCooldown is how long it stays open (0 means 10s). The data
 	// reads and the fact lookups each have a breaker of their own.
@@ -53,6 +56,7 @@ type Options struct {
 type Client struct {
 	base        *url.URL
 	data, facts http.RoundTripper
+	breakers    []*breaker
 	callers     *callers
 	timeout     time.Duration
 }
@@ -83,12 +87,18 @@ func New(opts Options) (*Client, error) {
 			return nil, err
 		}
 	}
+	c := &Client{base: base, timeout: opts.Timeout, callers: &callers{limit: cmp.Or(opts.CallerConcurrency, 8), busy: map[string]int{}}}
 	lane := func(n int) http.RoundTripper {
-		return &authorizing{next: newBreaker(newLane(tr, n), threshold, cooldown), static: opts.BearerToken, backend: backend}
+		b := newBreaker(newLane(tr, n), threshold, cooldown)
+		c.breakers = append(c.breakers, b)
+		var next http.RoundTripper = b
+		if opts.Instrument != nil {
+			next = opts.Instrument(b)
+		}
+		return &authorizing{next: next, static: opts.BearerToken, backend: backend}
 	}
-	return &Client{base: base, timeout: opts.Timeout,
-		data: lane(cmp.Or(opts.DataConcurrency, 64)), facts: lane(cmp.Or(opts.FactConcurrency, 32)),
-		callers: &callers{limit: cmp.Or(opts.CallerConcurrency, 8), busy: map[string]int{}}}, nil
+	c.data, c.facts = lane(cmp.Or(opts.DataConcurrency, 64)), lane(cmp.Or(opts.FactConcurrency, 32))
+	return c, nil
 }
 
 // Admit takes one of the caller's slots of upstream work (CallerConcurrency); release gives

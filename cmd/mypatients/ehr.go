@@ -27,7 +27,7 @@ func ehrCommand(ctx context.Context, args []string, stdout io.Writer, environ []
 	if cfg.Upstream.URL == "" {
 		return errors.New("ehr check: upstream.url is not configured")
 	}
-	up, err := newUpstream(ctx, cfg)
+	up, err := newUpstream(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/smart"
+	"github.com/mypatients/gateway/telemetry"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -60,11 +61,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 	if err != nil {
 		return err
 	}
+	tel, err := newTelemetry(cfg, &run)
+	if err != nil {
+		return err
+	}
+	if err := serveAdmin(cfg, &run, log, tel); err != nil {
+		return err
+	}
 	var today func() time.Time
 	if demo != nil && demo.ehrBase != "" {
 		today = ehr.Clock() // the demo world's "today", for the portal's ages and filters
 	}
-	handler, err := build(ctx, cfg, &run, log, rdb, c, today)
+	handler, err := build(ctx, cfg, &run, log, rdb, c, tel, today)
 	if err != nil {
 		return err
 	}
@@ -127,8 +135,8 @@ func openRedis(ctx context.Context, cfg *config.Config, run *runGroup, log *slog
 // build constructs the gateway's parts from a complete configuration and returns its HTTP
 // handler. Everything it starts is registered with run for shutdown.
 func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common,
-	today func() time.Time) (http.Handler, error) {
-	up, err := newUpstream(ctx, cfg)
+	tel *telemetry.Telemetry, today func() time.Time) (http.Handler, error) {
+	up, err := newUpstream(ctx, cfg, tel.RoundTripper)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +156,8 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer, Audit: c.trail,
+		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: tel.Authorizer(authorizer),
+		Audit:  tel.Audit(c.trail),
 		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: cfg.Tokens.PageKey,
 	})
 	if err != nil {
@@ -169,6 +178,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	watchParts(tel, up, shared.outbox)
 	// Every request carries its client address as trusted_proxies decide it, for its limits
 	// and audit records.
 	mux := http.NewServeMux()
@@ -183,14 +193,14 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	pages.Register(mux)
-	return handler, nil
+	return tel.Handler(handler), nil
 }
 
 // newUpstream returns the gateway's client of the EHR as configured.
-func newUpstream(_ context.Context, cfg *config.Config) (*upstream.Client, error) {
+func newUpstream(_ context.Context, cfg *config.Config, instrument func(http.RoundTripper) http.RoundTripper) (*upstream.Client, error) {
 	u := cfg.Upstream
 	opts := upstream.Options{
-		BaseURL: u.URL, BearerToken: u.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
+		BaseURL: u.URL, BearerToken: u.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency, Instrument: instrument,
 		TLS:            upstream.TLS{CAFile: u.CAFile, CertFile: u.ClientCertFile, KeyFile: u.ClientKeyFile},
 		ConnectTimeout: u.ConnectTimeout, HeaderTimeout: u.HeaderTimeout, Timeout: u.Timeout,
 	}

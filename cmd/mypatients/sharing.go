@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -28,6 +29,7 @@ type sharingParts struct {
 	api     *sharing.ClinicianAPI
 	portal  *sharing.PortalAPI
 	setup   http.Handler
+	outbox  *mail.Outbox
 	capture *mail.Capture // demo only
 	demo    http.Handler  // demo only
 }
@@ -45,6 +47,7 @@ func buildSharing(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis
 	}
 	requests := sharing.RequestRule
 	requests.Limit = cfg.Limits.AccessRequests
+	p.outbox = outbox
 	svc := &sharing.Service{
 		Grants: grantStore, Invites: invite.NewStore(rdb, prefix), Accounts: c.accts, Mail: outbox,
 		EHR: sharing.EHR{Upstream: up}, Audit: c.trail, RequestLimit: limits.New(rdb, prefix, requests),
@@ -92,7 +95,13 @@ func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); outbox.Run(ctx) }()
-	run.onClose(func() { cancel(); <-done })
+	run.onClose(func() {
+		cancel()
+		<-done
+		drain, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		outbox.Drain(drain)
+	})
 	return outbox, nil
 }
 
