@@ -42,6 +42,9 @@ const provider = new Provider(issuer, {
   clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
   enabledJWA: { clientAuthSigningAlgValues: ['RS384', 'ES384', 'RS256'] },
   pkce: { required: () => true },
+  // Claims of the granted scopes go into the ID token too (as hospital IdPs commonly send an
+  // NPI or employee number), not only to the userinfo endpoint.
+  conformIdTokenClaims: false,
   ttl: { ClientCredentials: 300, ...(config.ttl ?? {}) },
   cookies: { keys: ['mypatients-test-cookie-key-not-a-secret'] },
 });
