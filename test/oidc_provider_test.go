@@ -40,7 +40,7 @@ func startOIDCProvider(t *testing.T, conf opConfig) *opServer {
 	if err != nil {
 		t.Fatal("node is not installed: oidc-provider needs Node.js 20")
 	}
-	npmCI(t, oidcProviderDir, "oidc-provider")
+	ensureNodeModules(t, oidcProviderDir)
 	path := filepath.Join(t.TempDir(), "op.json")
 	b, _ := json.Marshal(conf)
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -84,17 +84,4 @@ func startOIDCProvider(t *testing.T, conf opConfig) *opServer {
 		t.Fatalf("oidc-provider was not ready in 30s; output:\n%s", log.String())
 	}
 	return nil
-}
-
-// npmCI runs `npm ci` in dir when its node_modules lacks pkg (CI does it beforehand).
-func npmCI(t *testing.T, dir, pkg string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err == nil {
-		return
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
 }
