@@ -78,7 +78,7 @@ func startRedisProcess(t testing.TB) (string, func()) {
 
 // startRedisWith runs redis-server on a free port with extra arguments and returns its address
 // and a function stopping it.
-func startRedisWith(t *testing.T, args ...string) (string, func()) {
+func startRedisWith(t testing.TB, args ...string) (string, func()) {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
