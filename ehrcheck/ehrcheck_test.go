@@ -2,33 +2,19 @@ package ehrcheck_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mypatients/gateway/demo/ehr"
+	"github.com/mypatients/gateway/demo/ehr/ehrtest"
 	"github.com/mypatients/gateway/ehrcheck"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/sharing"
-	"github.com/mypatients/gateway/upstream"
 )
 
 func check(t *testing.T, d *ehr.Dataset) []ehrcheck.Finding {
 	t.Helper()
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String() + "/fhir"
-	srv, err := ehr.NewServer(d, ehr.Options{BaseURL: base, BearerToken: "gw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = srv
-	hs.Start()
-	t.Cleanup(hs.Close)
-	up, err := upstream.New(upstream.Options{BaseURL: base, BearerToken: "gw", Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	up, _ := ehrtest.Start(t, d)
 	found, err := ehrcheck.Run(context.Background(), ehrcheck.Options{Upstream: up, Served: fhirproxy.Served(),
 		MRNSystem: sharing.MRNSystem, PortalExtension: sharing.PortalAccountExtension,
 		IdentifierSystems: map[string]string{"sso": "http://hl7.org/fhir/sid/us-npi"}})

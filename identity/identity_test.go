@@ -4,36 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/mypatients/gateway/demo/ehr"
+	"github.com/mypatients/gateway/demo/ehr/ehrtest"
 	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore/redistest"
 	"github.com/mypatients/gateway/upstream"
 )
 
 const npiSystem = "http://hl7.org/fhir/sid/us-npi"
-
-// startEHR serves d as the demo EHR over real HTTP and returns a client of it.
-func startEHR(t *testing.T, d *ehr.Dataset) (*upstream.Client, *httptest.Server) {
-	t.Helper()
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String() + "/fhir"
-	srv, err := ehr.NewServer(d, ehr.Options{BaseURL: base, BearerToken: "gw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = srv
-	hs.Start()
-	t.Cleanup(hs.Close)
-	up, err := upstream.New(upstream.Options{BaseURL: base, BearerToken: "gw", Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return up, hs
-}
 
 // npiOf reads the NPI the EHR holds for a practitioner.
 func npiOf(t *testing.T, up *upstream.Client, id string) string {
@@ -56,7 +37,7 @@ func npiOf(t *testing.T, up *upstream.Client, id string) string {
 func TestPractitioner(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, rs *redistest.Server) {
-		up, _ := startEHR(t, ehr.Seed().With(map[string]any{"resourceType": "Practitioner", "id": "dr-twin",
+		up, _ := ehrtest.Start(t, ehr.Seed().With(map[string]any{"resourceType": "Practitioner", "id": "dr-twin",
 			"identifier": []any{map[string]any{"system": npiSystem, "value": "1999999999"}}},
 			map[string]any{"resourceType": "Practitioner", "id": "dr-twin-2",
 				"identifier": []any{map[string]any{"system": npiSystem, "value": "1999999999"}}}))
@@ -112,7 +93,7 @@ func TestPractitioner(t *testing.T) {
 // gone; an EHR fault on an uncached NPI is an error, never "no practitioner".
 func TestPractitionerCached(t *testing.T) {
 	t.Parallel()
-	up, hs := startEHR(t, ehr.Seed())
+	up, hs := ehrtest.Start(t, ehr.Seed())
 	patel, okafor := npiOf(t, up, "dr-patel"), npiOf(t, up, "dr-okafor")
 	r := identity.New(identity.Options{Upstream: up, Redis: redistest.Embedded(t).Client, KeyPrefix: "t:", CacheTTL: time.Minute,
 		Rules: map[string]identity.Rule{"npi": {IdentifierClaim: "npi", IdentifierSystem: npiSystem}}})
