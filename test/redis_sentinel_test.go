@@ -64,8 +64,8 @@ func startSentinelSet(t *testing.T) *sentinelSet {
 	return s
 }
 
-// startProxy serves a reverse proxy to target on addr and returns its URL.
-func startProxy(t *testing.T, addr, target string) string {
+// startLoadBalancer serves a reverse proxy to target on addr and returns its URL.
+func startLoadBalancer(t *testing.T, addr, target string) string {
 	t.Helper()
 	u, _ := url.Parse(target)
 	ln, err := net.Listen("tcp", addr)
@@ -115,7 +115,7 @@ func TestSentinelFailover(t *testing.T) {
 		"MYPATIENTS_REDIS_MIN_REPLICA_ACKS=1", "MYPATIENTS_BASE_URL=http://"+lbAddr)
 	a := startGatewayWith(t, gatewayOptions{Env: env, Addr: aAddr})
 	b := startGatewayWith(t, gatewayOptions{Env: env})
-	lb := startProxy(t, lbAddr, "http://"+aAddr)
+	lb := startLoadBalancer(t, lbAddr, "http://"+aAddr)
 	viaLB := &gateway{base: lb, password: a.password}
 
 	kept, err := loginUser(viaLB, "pcp")
