@@ -124,9 +124,12 @@ func TestCLIDemoTokenAndAudit(t *testing.T) {
 	if status, _ := g.fhir(t, "GET", "/Patient/child-03", token); status != 200 {
 		t.Fatalf("second read: %d", status)
 	}
+	code, out = runCLI(t, env, "audit", "-n", "1")
+	if newest := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(newest) != 1 || !strings.Contains(newest[0], `"child-03"`) {
+		t.Errorf("audit -n 1 (exit %d) printed, want only the read of child-03, the newest record:\n%s", code, out)
+	}
 	code, out = runCLI(t, env, "audit", "-n", "2")
-	newest := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(newest) != 2 || !strings.Contains(newest[0], `"child-02"`) || !strings.Contains(newest[1], `"child-03"`) {
-		t.Errorf("audit -n 2 (exit %d) printed, want the reads of child-02 and child-03, oldest first:\n%s", code, out)
+	if two := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(two) != 2 || !strings.Contains(two[1], `"child-03"`) {
+		t.Errorf("audit -n 2 (exit %d) printed, want two records, child-03's read last:\n%s", code, out)
 	}
 }

@@ -66,7 +66,7 @@ func (r *otlpReceiver) traceWith(names ...string) []string {
 
 // TestObservability: with admin_addr and tracing configured, a read by pcp is counted in the
 // Prometheus metrics of the admin listener (request, decision by basis, EHR latency, breaker,
-// outbox depth), refused token requests count as rate-limit hits, pprof answers, nothing of
+// outbox depth), authorization requests beyond the limit count as rate-limit hits, pprof answers, nothing of
 // the admin listener is on the public one, and the read's trace reaches an OTLP receiver with
 // spans for the request, the decision, its facts, the EHR and the audit write.
 func TestObservability(t *testing.T) {
@@ -74,7 +74,7 @@ func TestObservability(t *testing.T) {
 	receiver := startOTLPReceiver(t)
 	admin := freeAddr(t)
 	g := startGatewayWith(t, gatewayOptions{RedisURL: startRedis(t), Env: []string{
-		"MYPATIENTS_ADMIN_ADDR=" + admin, "MYPATIENTS_TRACING_OTLP_ENDPOINT=" + receiver.URL}})
+		"MYPATIENTS_ADMIN_ADDR=" + admin, "MYPATIENTS_TRACING_OTLP_ENDPOINT=" + receiver.URL, "MYPATIENTS_LIMITS_AUTHORIZE=3"}})
 	tok, err := loginUser(g, "pcp")
 	if err != nil {
 		t.Fatal(err)
@@ -83,15 +83,17 @@ func TestObservability(t *testing.T) {
 		t.Fatalf("read: %d %.200s", status, body)
 	}
 	limited := 0
-	for range 40 {
-		resp, err := http.PostForm(g.base+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "client_id": {"demo-app"}})
+	for range 6 {
+		resp, err := http.Get(g.base + "/oauth/authorize?" + url.Values{"client_id": {"demo-app"}, "response_type": {"code"},
+			"redirect_uri": {"http://127.0.0.1:8765/callback"}, "scope": {"user/Patient.rs"}, "state": {"s"}, "aud": {g.base + "/fhir"},
+			"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}.Encode())
 		if err == nil {
 			limited += map[bool]int{true: 1}[resp.StatusCode == http.StatusTooManyRequests]
 			resp.Body.Close()
 		}
 	}
 	if limited == 0 {
-		t.Fatal("40 quick token requests met no rate limit")
+		t.Fatal("6 authorization requests met no rate limit of 3 a minute")
 	}
 	metrics := get(t, "http://"+admin+"/metrics")
 	for _, want := range []string{

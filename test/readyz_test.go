@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -91,8 +92,15 @@ func TestTLSListener(t *testing.T) {
 	}
 	issue(1)
 	addr := freeAddr(t)
-	g := startGatewayWith(t, gatewayOptions{Args: []string{"--base-url", "https://" + addr}, Env: []string{
-		"MYPATIENTS_TLS_CERT_FILE=" + certFile, "MYPATIENTS_TLS_KEY_FILE=" + keyFile}, Addr: addr, Scheme: "https"})
+	e := startWorldEHR(t, ehr.Seed())
+	cfg := writeConfig(t, fmt.Sprintf(`
+base_url: https://%s
+tls: {cert_file: %s, key_file: %s}
+upstream: {url: %s, bearer_token: %s}
+redis: {url: %q}
+identity_providers: [{id: sso, name: SSO, issuer: "http://127.0.0.1:1", client_id: gw, client_secret: s}]
+`, addr, certFile, keyFile, e.base, e.token, startRedis(t)))
+	g := startGatewayWith(t, gatewayOptions{ConfigFile: cfg, Env: sharedKeys(t), Addr: addr, Scheme: "https"})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	serial := func() int64 {
 		resp, err := client.Get(g.base + "/healthz")

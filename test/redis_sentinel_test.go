@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mypatients/gateway/demo/login"
 )
 
 const sentinelMaster = "mypatients"
@@ -129,7 +131,7 @@ func TestSentinelFailover(t *testing.T) {
 	if status, body := b.fhir(t, http.MethodGet, "/Patient/child-01", revoked); status != http.StatusOK {
 		t.Fatalf("a token of replica A on replica B: %d %.200s", status, body)
 	}
-	resp, err := http.PostForm(a.base+"/oauth/revoke", url.Values{"token": {revoked}, "client_id": {"demo-app"}})
+	resp, err := http.PostForm(a.base+"/oauth/revoke", url.Values{"token": {revoked}, "client_id": {login.ShellClientID}})
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("revoke on A: %v %v", resp, err)
 	}
