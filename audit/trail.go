@@ -137,12 +137,16 @@ func (t *Trail) Entry(ctx context.Context, id string) (Entry, error) {
 	return entryOf(msgs[0]), nil
 }
 
-// Records returns up to count records of the trail from the oldest on (count <= 0: all).
+// Records returns the trail's records oldest first: all of them (count <= 0), or the newest
+// count, for an operator asking what just happened.
 func (t *Trail) Records(ctx context.Context, count int64) ([]Record, error) {
 	var out []Record
 	err := t.Scan(ctx, Range{}, func(e Entry, r Record) bool {
 		out = append(out, r)
-		return count <= 0 || int64(len(out)) < count
+		if count > 0 && int64(len(out)) > count {
+			out = out[1:]
+		}
+		return true
 	})
 	return out, err
 }

@@ -54,7 +54,7 @@ func TestTrailWritesStreamAndLog(t *testing.T) {
 	})
 }
 
-// TestTrailRecords reads the trail back oldest first, all of it or the first n records, and
+// TestTrailRecords reads the trail back oldest first, all of it or the newest n records, and
 // skips what is not a record.
 func TestTrailRecords(t *testing.T) {
 	t.Parallel()
@@ -70,8 +70,8 @@ func TestTrailRecords(t *testing.T) {
 		if err != nil || len(all) != 5 || all[0].RequestID != "r0" || all[4].RequestID != "r4" {
 			t.Fatalf("Records(0) = %v, %v", all, err)
 		}
-		if first, err := trail.Records(ctx, 2); err != nil || len(first) != 2 || first[1].RequestID != "r1" {
-			t.Errorf("Records(2) = %v, %v", first, err)
+		if newest, err := trail.Records(ctx, 2); err != nil || len(newest) != 2 || newest[0].RequestID != "r3" || newest[1].RequestID != "r4" {
+			t.Errorf("Records(2) = %v, %v, want r3, r4", newest, err)
 		}
 		if err := srv.Client.XAdd(ctx, &redis.XAddArgs{Stream: "t:{audit}", Values: map[string]any{"other": "x"}}).Err(); err != nil {
 			t.Fatal(err)

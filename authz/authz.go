@@ -118,11 +118,12 @@ func (a *Authorizer) Decide(ctx context.Context, c gateway.Caller, req gateway.R
 			return gateway.Decision{}, err
 		}
 	}
-	pcpOf, err := a.patientFacts(ctx, facts, req.Patients)
+	patients, err := a.patientFacts(ctx, facts, req.Patients)
 	if err != nil {
 		return gateway.Decision{}, err
 	}
-	input := buildInput(c, req, principal, pcpOf)
+	withPracticeMembers(&principal, patients)
+	input := buildInput(c, req, principal, pcps(patients))
 	st.addTo(&input, time.Now())
 	if err := a.addGrants(ctx, r, &input, req.Patients); err != nil {
 		return gateway.Decision{}, err

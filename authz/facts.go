@@ -3,44 +3,54 @@ package authz
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
-	"sync"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/upstream"
 )
 
-// practitionerFacts is what the upstream says about one practitioner's practices. It is
-// cached under "facts:practitioner:<id>".
+// practitionerFacts is what the upstream says about one practitioner's own roles, cached
+// under "facts:practitioner:<id>". It never lists a whole practice, so it costs the same in a
+// practice of three and of thousands.
 type practitionerFacts struct {
 	// Practices are "Organization/<id>" of the practitioner's active roles.
 	Practices []string `json:"practices"`
-	// Members are "Practitioner/<id>" with an active role at any of Practices, and the
-	// practitioner.
-	Members []string `json:"members"`
-	// Roles are "PractitionerRole/<id>" of the practitioner's own roles and of every role at
-	// Practices, active or not: a patient may list any of them as its PCP. Narrow uses them.
+	// Roles are "PractitionerRole/<id>" of the practitioner's own roles, active or not.
 	Roles []string `json:"roles"`
 }
 
-// principal returns the policy's principal for c, with the facts behind it. A caller
-// without a Practitioner has no practices and no practice members.
+// practiceFacts is a practice's roster, cached under "facts:practice:<org id>". Only Narrow
+// needs it: a patient list names the whole practice.
+type practiceFacts struct {
+	// Members are "Practitioner/<id>" with an active role at the practice.
+	Members []string `json:"members"`
+	// Roles are "PractitionerRole/<id>" of every role at the practice, active or not: a
+	// patient may list any of them as its PCP.
+	Roles []string `json:"roles"`
+}
+
+// principal returns the policy's principal for c, with their practices and the facts behind
+// them; PracticeMembers holds the principal alone until withPracticeMembers adds the PCPs that
+// share a practice with them. A caller without a Practitioner has no practices.
 func (a *Authorizer) principal(ctx context.Context, cache factCache, c gateway.Caller) (Principal, practitionerFacts, error) {
 	p := principalOf(c)
 	if p.Practitioner == "" {
-		return p, practitionerFacts{Practices: []string{}, Members: []string{}, Roles: []string{}}, nil
+		return p, practitionerFacts{Practices: []string{}, Roles: []string{}}, nil
 	}
-	id := c.PractitionerID()
-	facts, err := cachedFact(ctx, cache, "practitioner:"+id, func(ctx context.Context) (practitionerFacts, error) {
-		return fetchPractitionerFacts(ctx, a.up, id)
-	})
+	ctx, span := factSpan(ctx, "authz.facts.principal")
+	defer span.End()
+	facts, err := a.rolesOf(ctx, cache, c.PractitionerID())
 	if err != nil {
 		return Principal{}, practitionerFacts{}, err
 	}
 	p.Practices = facts.Practices
-	p.PracticeMembers = facts.Members
+	p.PracticeMembers = []string{p.Practitioner}
 	return p, facts, nil
 }
 
@@ -50,43 +60,72 @@ func principalOf(c gateway.Caller) Principal {
 	return Principal{ID: c.Subject, Practitioner: practitionerRef(c), Practices: []string{}, PracticeMembers: []string{}}
 }
 
-// fetchPractitionerFacts finds the practitioner's practices (the organizations of their
-// PractitionerRoles) and the practitioners with a role at each of them.
-func fetchPractitionerFacts(ctx context.Context, up *upstream.Client, id string) (practitionerFacts, error) {
-	self := "Practitioner/" + id
-	own, err := searchRoles(ctx, up, url.Values{"practitioner": {self}})
+// rolesOf returns a practitioner's own roles and practices, from the cache or the upstream.
+func (a *Authorizer) rolesOf(ctx context.Context, cache factCache, id string) (practitionerFacts, error) {
+	return cachedFact(ctx, cache, practitionerFactName(id), func(ctx context.Context) (practitionerFacts, error) {
+		return fetchRolesOf(ctx, a.up, id)
+	})
+}
+
+// practitionerFactName and patientFactName name the cached facts (reads.go queues them).
+func practitionerFactName(id string) string { return "practitioner:" + id }
+func patientFactName(id string) string      { return "pcp:" + id }
+
+// withPracticeMembers adds to p.PracticeMembers every PCP practitioner of the patients with an
+// active role at one of p's practices. Each patient's facts carry their PCPs' practices, so a
+// decision costs the same whatever the size of the practice.
+func withPracticeMembers(p *Principal, patients map[string]patientFact) {
+	for _, f := range patients {
+		for who, orgs := range f.PracticesOf {
+			if slices.ContainsFunc(orgs, func(org string) bool { return slices.Contains(p.Practices, org) }) {
+				p.PracticeMembers = append(p.PracticeMembers, who)
+			}
+		}
+	}
+	p.PracticeMembers = sortedSet(p.PracticeMembers)
+}
+
+// fetchRolesOf reads the practitioner's own PractitionerRoles.
+func fetchRolesOf(ctx context.Context, up *upstream.Client, id string) (practitionerFacts, error) {
+	own, err := searchRoles(ctx, up, url.Values{"practitioner": {"Practitioner/" + id}})
 	if err != nil {
 		return practitionerFacts{}, err
 	}
-	members, roles := []string{self}, []string{}
-	var practices []string
+	roles, practices := []string{}, []string{}
 	for _, r := range own {
 		roles = append(roles, "PractitionerRole/"+r.ID)
 		if org := refOf(up, r.Organization, "Organization"); org != "" && active(r) {
 			practices = append(practices, org)
 		}
 	}
-	practices = sortedSet(practices)
-	for _, org := range practices {
-		atPractice, err := searchRoles(ctx, up, url.Values{"organization": {org}})
+	return practitionerFacts{Practices: sortedSet(practices), Roles: sortedSet(roles)}, nil
+}
+
+// practice returns a practice's roster, from the cache or the upstream.
+func (a *Authorizer) practice(ctx context.Context, org string) (practiceFacts, error) {
+	return cachedFact(ctx, a.cache, "practice:"+strings.TrimPrefix(org, "Organization/"), func(ctx context.Context) (practiceFacts, error) {
+		at, err := searchRoles(ctx, a.up, url.Values{"organization": {org}})
 		if err != nil {
-			return practitionerFacts{}, err
+			return practiceFacts{}, err
 		}
-		for _, r := range atPractice {
+		members, roles := []string{}, []string{}
+		for _, r := range at {
 			roles = append(roles, "PractitionerRole/"+r.ID)
-			if who := refOf(up, r.Practitioner, "Practitioner"); who != "" && active(r) {
+			if who := refOf(a.up, r.Practitioner, "Practitioner"); who != "" && active(r) {
 				members = append(members, who)
 			}
 		}
-	}
-	return practitionerFacts{Practices: practices, Members: sortedSet(members), Roles: sortedSet(roles)}, nil
+		return practiceFacts{Members: sortedSet(members), Roles: sortedSet(roles)}, nil
+	})
 }
 
 // active reports whether a role is in use; FHIR says a role without "active" is active.
 func active(r roleResource) bool { return r.Active == nil || *r.Active }
 
-// searchRoles returns the PractitionerRoles matching query that have a usable id.
+// searchRoles returns the PractitionerRoles matching query that have a usable id, in pages of
+// factPageSize.
 func searchRoles(ctx context.Context, up *upstream.Client, query url.Values) ([]roleResource, error) {
+	query.Set("_count", strconv.Itoa(factPageSize))
 	raw, err := searchAll(ctx, up, "PractitionerRole", query)
 	if err != nil {
 		return nil, err
@@ -109,121 +148,14 @@ func refOf(up *upstream.Client, ref *reference, typ string) string {
 	if ref == nil {
 		return ""
 	}
-	if t, id, ok := normalizeRef(up.Base(), ref.Reference, typ); ok {
+	if t, id, ok := normalizeRef(up, ref.Reference, typ); ok {
 		return t + "/" + id
 	}
 	return ""
 }
 
-// patientFacts returns the PCP facts of every patient in ids, fetched concurrently (at most
-// a.fetchers at a time). The first failure cancels the rest and is returned.
-func (a *Authorizer) patientFacts(ctx context.Context, cache factCache, ids []string) (map[string]PCP, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		out = make(map[string]PCP, len(ids))
-		sem = make(chan struct{}, a.fetchers)
-	)
-	for _, id := range sortedSet(ids) {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					cancel(fmt.Errorf("authz: facts of patient %q: panic: %v", id, r))
-				}
-			}()
-			pcp, err := a.patientPCP(ctx, cache, id)
-			if err != nil {
-				cancel(err)
-				return
-			}
-			mu.Lock()
-			out[id] = pcp
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// patientPCP returns one patient's PCP facts, from the cache or the upstream. A patient the
-// upstream does not have, and an id that cannot exist, get empty facts: the decision must
-// look the same as for an existing patient of someone else.
-func (a *Authorizer) patientPCP(ctx context.Context, cache factCache, id string) (PCP, error) {
-	if !gateway.ValidID(id) {
-		a.log.DebugContext(ctx, "authz: patient id is not a FHIR id; no facts", "patient", id)
-		return PCP{Practitioners: []string{}, Organizations: []string{}}, nil
-	}
-	return cachedFact(ctx, cache, "patient:"+id, func(ctx context.Context) (PCP, error) {
-		return fetchPatientPCP(ctx, a.up, id)
-	})
-}
-
-// fetchPatientPCP reads Patient/<id> and normalises its generalPractitioner references,
-// resolving each PractitionerRole to its practitioner and organization.
-func fetchPatientPCP(ctx context.Context, up *upstream.Client, id string) (PCP, error) {
-	var practitioners, organizations []string
-	var p patientResource
-	err := up.GetJSON(ctx, "Patient/"+id, nil, &p)
-	switch {
-	case errors.Is(err, upstream.ErrNotFound):
-		return PCP{Practitioners: []string{}, Organizations: []string{}}, nil
-	case err != nil:
-		return PCP{}, fmt.Errorf("authz: facts of patient %q: %w", id, err)
-	case p.ResourceType != "Patient" || p.ID != id:
-		return PCP{}, fmt.Errorf("authz: facts of patient %q: upstream answered with %s/%s", id, p.ResourceType, p.ID)
-	}
-	for _, gp := range p.GeneralPractitioner {
-		typ, ref, ok := normalizeRef(up.Base(), gp.Reference, "Practitioner", "Organization", "PractitionerRole")
-		switch {
-		case !ok:
-		case typ == "Practitioner":
-			practitioners = append(practitioners, typ+"/"+ref)
-		case typ == "Organization":
-			organizations = append(organizations, typ+"/"+ref)
-		default:
-			who, org, err := resolveRole(ctx, up, ref)
-			if err != nil {
-				return PCP{}, fmt.Errorf("authz: facts of patient %q: %w", id, err)
-			}
-			practitioners = appendIf(practitioners, who)
-			organizations = appendIf(organizations, org)
-		}
-	}
-	return PCP{Practitioners: sortedSet(practitioners), Organizations: sortedSet(organizations)}, nil
-}
-
-// resolveRole returns the practitioner and organization of PractitionerRole/<id>, either
-// possibly empty. A role the upstream does not have contributes nothing.
-func resolveRole(ctx context.Context, up *upstream.Client, id string) (practitioner, organization string, err error) {
-	var r roleResource
-	err = up.GetJSON(ctx, "PractitionerRole/"+id, nil, &r)
-	switch {
-	case errors.Is(err, upstream.ErrNotFound):
-		return "", "", nil
-	case err != nil:
-		return "", "", fmt.Errorf("resolve PractitionerRole %q: %w", id, err)
-	case r.ResourceType != "PractitionerRole" || r.ID != id:
-		return "", "", fmt.Errorf("resolve PractitionerRole %q: upstream answered with %s/%s", id, r.ResourceType, r.ID)
-	}
-	return refOf(up, r.Practitioner, "Practitioner"), refOf(up, r.Organization, "Organization"), nil
-}
-
-func appendIf(s []string, v string) []string {
-	if v == "" {
-		return s
-	}
-	return append(s, v)
+// factSpan starts a span under the request's own, with the tracer that made it (none when
+// the request is not traced): the facts are the part of a decision that reaches the EHR.
+func factSpan(ctx context.Context, name string) (context.Context, trace.Span) {
+	return trace.SpanFromContext(ctx).TracerProvider().Tracer("github.com/mypatients/gateway/authz").Start(ctx, name)
 }

@@ -25,14 +25,14 @@ func TestCachedFactsAvoidUpstream(t *testing.T) {
 		t.Fatal("the first decision made no upstream request")
 	}
 	var cached authz.PCP
-	raw, err := e.rdb.Get(ctx, "test:facts:patient:child-05").Bytes()
+	raw, err := e.rdb.Get(ctx, "test:facts:pcp:child-05").Bytes()
 	if err != nil {
 		t.Fatalf("patient facts not cached: %v", err)
 	}
 	if err := json.Unmarshal(raw, &cached); err != nil {
 		t.Fatal(err)
 	}
-	if ttl := e.rdb.TTL(ctx, "test:facts:patient:child-05").Val(); ttl <= 0 || ttl > time.Minute {
+	if ttl := e.rdb.TTL(ctx, "test:facts:pcp:child-05").Val(); ttl <= 0 || ttl > time.Minute {
 		t.Fatalf("patient facts cached for %s, want the facts TTL", ttl)
 	}
 	if strings.Join(cached.Practitioners, ",") != "Practitioner/dr-patel" ||

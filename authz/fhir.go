@@ -44,27 +44,22 @@ type (
 	}
 )
 
-// maxSearchPages bounds how many pages of one fact search are followed; a practice larger
-// than this is a configuration problem to surface, not to paper over.
-const maxSearchPages = 20
+// Fact searches ask for pages of factPageSize (servers may send fewer) and follow at most
+// maxSearchPages of them: 50,000 roles at one practice at full pages. A larger answer is a
+// configuration problem to surface, not to paper over.
+const (
+	factPageSize   = 500
+	maxSearchPages = 100
+)
 
 // normalizeRef returns a reference as "Type/id" when it names one of types, relative or
 // absolute under the upstream base, optionally with a version ("/_history/2") that is
 // dropped. Anything else (contained "#x", urn:uuid, another server, a logical identifier
 // without reference) yields ok == false and is ignored.
-func normalizeRef(base *url.URL, ref string, types ...string) (typ, id string, ok bool) {
-	rel := ref
-	if strings.Contains(ref, "://") {
-		u, err := url.Parse(ref)
-		if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) ||
-			u.RawQuery != "" || u.Fragment != "" {
-			return "", "", false
-		}
-		rest, found := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/")
-		if !found {
-			return "", "", false
-		}
-		rel = rest
+func normalizeRef(up *upstream.Client, ref string, types ...string) (typ, id string, ok bool) {
+	rel, ok := up.Relative(ref)
+	if !ok {
+		return "", "", false
 	}
 	parts := strings.Split(rel, "/")
 	if len(parts) == 4 && parts[2] == "_history" {

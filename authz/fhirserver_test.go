@@ -85,12 +85,14 @@ func (s *fhirServer) serve(w http.ResponseWriter, r *http.Request) {
 	w.Write(res)
 }
 
-// searchRoles answers PractitionerRole?practitioner=... or ?organization=...; like a strict
-// server, it refuses any other parameter.
+// searchRoles answers PractitionerRole?practitioner=... or ?organization=..., with _count;
+// like a strict server, it refuses any other parameter. It pages by one whatever _count asks,
+// as a server with a small maximum page size does.
 func (s *fhirServer) searchRoles(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	q.Del("page")
+	q.Del("_count")
 	if len(q) != 1 || (q.Get("practitioner") == "" && q.Get("organization") == "") {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"resourceType": "OperationOutcome"})
 		return

@@ -50,8 +50,9 @@ type Principal struct {
 	// Practices are the organizations ("Organization/<id>") of the principal's active
 	// PractitionerRoles.
 	Practices []string `json:"practices"`
-	// PracticeMembers are the practitioners ("Practitioner/<id>") with an active role at
-	// any of Practices, the principal included.
+	// PracticeMembers are the principal's practitioner and those PCP practitioners of the
+	// request's patients ("Practitioner/<id>") with an active role at any of Practices: the
+	// members that can matter, found from each PCP's own roles (facts.go).
 	PracticeMembers []string `json:"practice_members"`
 }
 

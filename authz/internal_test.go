@@ -3,11 +3,16 @@ package authz
 import (
 	"net/url"
 	"testing"
+
+	"github.com/mypatients/gateway/upstream"
 )
 
 func TestNormalizeRef(t *testing.T) {
 	t.Parallel()
-	base, _ := url.Parse("https://ehr.example.org/fhir")
+	up, err := upstream.New(upstream.Options{BaseURL: "https://ehr.example.org/fhir"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	types := []string{"Practitioner", "Organization", "PractitionerRole"}
 	tests := []struct {
 		ref, want string
@@ -37,7 +42,7 @@ func TestNormalizeRef(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		typ, id, ok := normalizeRef(base, tt.ref, types...)
+		typ, id, ok := normalizeRef(up, tt.ref, types...)
 		got := ""
 		if ok {
 			got = typ + "/" + id

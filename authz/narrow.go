@@ -56,7 +56,10 @@ func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType 
 	if err != nil {
 		return nil, false, err
 	}
-	refs := pcpRefs(principal, facts)
+	refs, err := a.pcpRefs(ctx, principal, facts)
+	if err != nil {
+		return nil, false, err
+	}
 	granted, err := a.grantedPatients(ctx, principal.ID)
 	if err != nil {
 		return nil, false, err
@@ -81,15 +84,22 @@ func (a *Authorizer) Narrow(ctx context.Context, c gateway.Caller, resourceType 
 	return url.Values{"_id": {strings.Join(sortedSet(append(ids, granted...)), ",")}}, true, nil
 }
 
-// pcpRefs lists every reference a patient of principal's practice may name as its general
-// practitioner, sorted; none for a principal without a Practitioner.
-func pcpRefs(principal Principal, facts practitionerFacts) []string {
+// pcpRefs lists every reference a patient of principal's practices may name as its general
+// practitioner, sorted: the principal, their own roles, and each practice with its members
+// and roles. None for a principal without a Practitioner.
+func (a *Authorizer) pcpRefs(ctx context.Context, principal Principal, facts practitionerFacts) ([]string, error) {
 	if principal.Practitioner == "" {
-		return nil
+		return nil, nil
 	}
-	refs := append([]string{principal.Practitioner}, facts.Members...)
-	refs = append(refs, facts.Roles...)
-	return sortedSet(append(refs, facts.Practices...))
+	refs := append([]string{principal.Practitioner}, facts.Roles...)
+	for _, org := range principal.Practices {
+		roster, err := a.practice(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(append(append(refs, org), roster.Members...), roster.Roles...)
+	}
+	return sortedSet(refs), nil
 }
 
 // inGoodStanding asks the policy's standing decision whether the relationships of the

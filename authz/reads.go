@@ -47,11 +47,11 @@ func (a *Authorizer) read(ctx context.Context, c gateway.Caller, patients []stri
 			r.grants[principal] = a.grants.QueueForClinician(ctx, pipe, principal, sortedSet(patients))
 		}
 		if id := c.PractitionerID(); c.Sponsor == "" && practitionerRef(c) != "" {
-			r.facts["practitioner:"+id] = a.cache.queue(ctx, pipe, "practitioner:"+id)
+			r.facts[practitionerFactName(id)] = a.cache.queue(ctx, pipe, practitionerFactName(id))
 		}
 		for _, id := range sortedSet(patients) {
 			if gateway.ValidID(id) {
-				r.facts["patient:"+id] = a.cache.queue(ctx, pipe, "patient:"+id)
+				r.facts[patientFactName(id)] = a.cache.queue(ctx, pipe, patientFactName(id))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -28,6 +29,14 @@ type Config struct {
 	// BaseURL is the public base URL of the gateway as browsers and apps see it; the FHIR base
 	// is BaseURL + "/fhir" and the token issuer is BaseURL.
 	BaseURL string `yaml:"base_url" env:"BASE_URL"`
+
+	// AdminAddr is the admin listener (metrics, pprof); empty starts none. Keep it off the
+	// public network.
+	AdminAddr string `yaml:"admin_addr" env:"ADMIN_ADDR"`
+	// Tracing exports OpenTelemetry traces when an endpoint is set.
+	Tracing Tracing `yaml:"tracing" envPrefix:"TRACING_"`
+	// TLS, when set, makes the gateway's listener serve https itself.
+	TLS TLS `yaml:"tls" envPrefix:"TLS_"`
 
 	Demo              Demo               `yaml:"demo" envPrefix:"DEMO_"`
 	Upstream          Upstream           `yaml:"upstream" envPrefix:"UPSTREAM_"`
@@ -68,6 +77,23 @@ type Limits struct {
 	CallerConcurrency int `yaml:"caller_concurrency" env:"CALLER_CONCURRENCY"`
 }
 
+// Tracing configures the OTLP/HTTP trace exporter.
+type Tracing struct {
+	// OTLPEndpoint is the collector's base URL, e.g. http://otel-collector:4318; empty is off.
+	OTLPEndpoint string `yaml:"otlp_endpoint" env:"OTLP_ENDPOINT"`
+	// ServiceName names the gateway in traces (default mypatients-gateway).
+	ServiceName string `yaml:"service_name" env:"SERVICE_NAME"`
+}
+
+// TLS is the listener's certificate: PEM files, reloaded when they change.
+type TLS struct {
+	CertFile string `yaml:"cert_file" env:"CERT_FILE"`
+	KeyFile  string `yaml:"key_file" env:"KEY_FILE"`
+}
+
+// On reports whether the listener serves TLS.
+func (t TLS) On() bool { return t.CertFile != "" || t.KeyFile != "" }
+
 // Demo configures the embedded parts that let one command run the whole system. When Enabled,
 // every part left unconfigured is replaced by its embedded stand-in.
 type Demo struct {
@@ -98,12 +124,39 @@ type Upstream struct {
 	// BearerToken (or the file holding it) is the gateway's own credential at the upstream.
 	BearerToken     string `yaml:"bearer_token" env:"BEARER_TOKEN"`
 	BearerTokenFile string `yaml:"bearer_token_file" env:"BEARER_TOKEN_FILE"`
+	// BackendServices obtains the credential with SMART Backend Services instead.
+	BackendServices BackendServices `yaml:"backend_services" envPrefix:"BACKEND_SERVICES_"`
+	// CAFile is a PEM bundle of authorities trusted for the EHR besides the system's;
+	// ClientCertFile and ClientKeyFile a client certificate for mutual TLS.
+	CAFile         string `yaml:"ca_file" env:"CA_FILE"`
+	ClientCertFile string `yaml:"client_cert_file" env:"CLIENT_CERT_FILE"`
+	ClientKeyFile  string `yaml:"client_key_file" env:"CLIENT_KEY_FILE"`
 	// ConnectTimeout, HeaderTimeout and Timeout bound dialing, waiting for response headers,
 	// and a whole request.
 	ConnectTimeout time.Duration `yaml:"connect_timeout" env:"CONNECT_TIMEOUT"`
 	HeaderTimeout  time.Duration `yaml:"header_timeout" env:"HEADER_TIMEOUT"`
 	Timeout        time.Duration `yaml:"timeout" env:"TIMEOUT"`
 }
+
+// BackendServices is the gateway's registration at the EHR's authorization server: SMART
+// Backend Services, client_credentials with a private_key_jwt assertion.
+type BackendServices struct {
+	ClientID string `yaml:"client_id" env:"CLIENT_ID"`
+	// PrivateKeyFile is a PEM RSA (RS384) or EC P-384 (ES384) private key; Key is it, read
+	// with the configuration.
+	PrivateKeyFile string        `yaml:"private_key_file" env:"PRIVATE_KEY_FILE"`
+	Key            crypto.Signer `yaml:"-" env:"-"`
+	// KeyID is the assertion's kid; empty uses the key's RFC 7638 thumbprint.
+	KeyID string `yaml:"key_id" env:"KEY_ID"`
+	// Scope is asked for (default system/*.rs).
+	Scope string `yaml:"scope" env:"SCOPE"`
+	// TokenURL is the token endpoint; empty discovers it from the EHR's
+	// .well-known/smart-configuration.
+	TokenURL string `yaml:"token_url" env:"TOKEN_URL"`
+}
+
+// On reports whether backend services are configured.
+func (b BackendServices) On() bool { return b.ClientID != "" || b.PrivateKeyFile != "" }
 
 // Redis says where shared state lives: URL for one server, or Addrs for Sentinel (with
 // MasterName) or Cluster.
@@ -117,6 +170,11 @@ type Redis struct {
 	DB           int      `yaml:"db" env:"DB"`
 	// KeyPrefix starts every key the gateway writes.
 	KeyPrefix string `yaml:"key_prefix" env:"KEY_PREFIX"`
+	// MinReplicaAcks, when positive, makes every write wait for that many replicas (WAIT) up
+	// to ReplicaAckTimeout and fail otherwise, so a Sentinel failover loses no acknowledged
+	// write. Standalone and Sentinel only.
+	MinReplicaAcks    int           `yaml:"min_replica_acks" env:"MIN_REPLICA_ACKS"`
+	ReplicaAckTimeout time.Duration `yaml:"replica_ack_timeout" env:"REPLICA_ACK_TIMEOUT"`
 }
 
 // Embedded reports whether no Redis is configured, so the demo's in-process one is used.
@@ -133,11 +191,26 @@ type IdentityProvider struct {
 	ClientSecret     string   `yaml:"client_secret"`
 	ClientSecretFile string   `yaml:"client_secret_file"`
 	Scopes           []string `yaml:"scopes"`
-	// FHIRUserClaim is the ID-token claim holding the user's "Practitioner/<id>".
-	FHIRUserClaim string `yaml:"fhir_user_claim"`
 	// PasswordURL is the provider's own password tool, linked under its button on the
 	// portal's sign-in page (the hospital's, for its single sign-on).
 	PasswordURL string `yaml:"password_url"`
+	// Practitioner says how a user of this provider is matched to their Practitioner.
+	Practitioner PractitionerMapping `yaml:"practitioner"`
+}
+
+// PractitionerMapping says how the ID token of a provider names the user's Practitioner at
+// the EHR: a fhirUser-style claim, or an identifier claim searched at the EHR.
+type PractitionerMapping struct {
+	// FHIRUserClaim holds "Practitioner/<id>", or the same absolute under upstream.url
+	// (default "fhirUser"). Not read when IdentifierClaim is set.
+	FHIRUserClaim string `yaml:"fhir_user_claim"`
+	// IdentifierClaim holds an identifier of the user (an NPI, an employee number) that is
+	// searched as Practitioner?identifier=<IdentifierSystem>|<value>.
+	IdentifierClaim  string `yaml:"identifier_claim"`
+	IdentifierSystem string `yaml:"identifier_system"`
+	// Required refuses the sign-in of a user whose token lacks the claim. A claim that is
+	// present but resolves to no single Practitioner is always refused.
+	Required bool `yaml:"required"`
 }
 
 // Client is a registered SMART app.

@@ -84,8 +84,8 @@ accounts:
 	if c.Authz.FactsTTL != 5*time.Second || c.Upstream.Timeout != 12*time.Second {
 		t.Errorf("durations: facts_ttl=%s timeout=%s", c.Authz.FactsTTL, c.Upstream.Timeout)
 	}
-	if c.IdentityProviders[0].FHIRUserClaim != "fhirUser" {
-		t.Errorf("fhir_user_claim default not applied")
+	if c.IdentityProviders[0].Practitioner.FHIRUserClaim != "fhirUser" {
+		t.Errorf("practitioner.fhir_user_claim default not applied")
 	}
 	if a := c.Audit; a.CheckpointEvery != 1000 || a.CheckpointInterval != time.Minute || !a.Auditors.Enabled() || len(a.Auditors.Users) != 0 {
 		t.Errorf("audit defaults: %+v", a)

@@ -20,6 +20,9 @@ func (c *Config) Complete() {
 	setDefault(&c.Addr, DefaultAddr)
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
+		if c.TLS.On() {
+			c.BaseURL = "https://" + c.Addr
+		}
 	}
 	c.completeAccess()
 	c.completePortal()
@@ -37,6 +40,9 @@ func (c *Config) Complete() {
 		}
 	}
 	setDefault(&c.Redis.KeyPrefix, "mypatients:")
+	if c.Upstream.BackendServices.On() {
+		setDefault(&c.Upstream.BackendServices.Scope, "system/*.rs")
+	}
 	setDuration(&c.Upstream.ConnectTimeout, 3*time.Second)
 	setDuration(&c.Upstream.HeaderTimeout, 15*time.Second)
 	setDuration(&c.Upstream.Timeout, 30*time.Second)
@@ -53,9 +59,12 @@ func (c *Config) Complete() {
 	c.completeAudit()
 	c.Limits.complete()
 	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Tracing.ServiceName, "mypatients-gateway")
 	for i := range c.IdentityProviders {
 		p := &c.IdentityProviders[i]
-		setDefault(&p.FHIRUserClaim, "fhirUser")
+		if p.Practitioner.IdentifierClaim == "" {
+			setDefault(&p.Practitioner.FHIRUserClaim, "fhirUser")
+		}
 		if len(p.Scopes) == 0 {
 			p.Scopes = []string{"openid", "profile", "email", "fhirUser"}
 		}

@@ -34,6 +34,19 @@ func (c *Config) Validate() error {
 	if err := checkBaseURL(c.BaseURL); err != nil {
 		bad("base_url: %v", err)
 	}
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			bad("admin_addr %q: want host:port", c.AdminAddr)
+		}
+	}
+	if c.Tracing.OTLPEndpoint != "" {
+		if err := checkHTTPURL(c.Tracing.OTLPEndpoint); err != nil {
+			bad("tracing.otlp_endpoint: %v", err)
+		}
+	}
+	if c.TLS.On() && (c.TLS.CertFile == "" || c.TLS.KeyFile == "") {
+		bad("tls: cert_file and key_file go together")
+	}
 	if c.Upstream.URL == "" && !demo {
 		bad("upstream.url is required (or turn on demo mode for the embedded demo EHR)")
 	}
@@ -44,12 +57,19 @@ func (c *Config) Validate() error {
 		if c.Upstream.BearerToken != "" && c.Upstream.BearerTokenFile != "" {
 			bad("upstream: set bearer_token or bearer_token_file, not both")
 		}
+		errs = append(errs, c.Upstream.validateConnection()...)
 	}
 	if c.Redis.Embedded() && !demo {
 		bad("redis.url or redis.addrs is required (the embedded Redis is for demo mode only)")
 	}
 	if c.Redis.URL != "" && len(c.Redis.Addrs) > 0 {
 		bad("redis: set url or addrs, not both")
+	}
+	if c.Redis.MinReplicaAcks < 0 || c.Redis.ReplicaAckTimeout < 0 {
+		bad("redis.min_replica_acks and replica_ack_timeout must not be negative")
+	}
+	if c.Redis.MinReplicaAcks > 0 && len(c.Redis.Addrs) > 0 && c.Redis.MasterName == "" {
+		bad("redis.min_replica_acks is for a standalone server or Sentinel, not Cluster")
 	}
 	if c.Redis.URL != "" && !strings.HasPrefix(c.Redis.URL, "redis://") && !strings.HasPrefix(c.Redis.URL, "rediss://") && !strings.HasPrefix(c.Redis.URL, "unix://") {
 		bad("redis.url %q: want redis://, rediss:// or unix://", c.Redis.URL)
@@ -164,6 +184,20 @@ func (c *Config) validateIdPs() []error {
 		if (p.ClientSecret == "") == (p.ClientSecretFile == "") {
 			errs = append(errs, fmt.Errorf("%s: set exactly one of client_secret and client_secret_file", where))
 		}
+		errs = append(errs, p.Practitioner.validate(where)...)
+	}
+	return errs
+}
+
+func (m PractitionerMapping) validate(where string) []error {
+	var errs []error
+	switch {
+	case (m.IdentifierClaim == "") != (m.IdentifierSystem == ""):
+		errs = append(errs, fmt.Errorf("%s: practitioner.identifier_claim and identifier_system go together", where))
+	case m.IdentifierSystem != "":
+		if u, err := url.Parse(m.IdentifierSystem); err != nil || !u.IsAbs() || strings.Contains(m.IdentifierSystem, "|") {
+			errs = append(errs, fmt.Errorf("%s: practitioner.identifier_system %q: want an absolute URI without |", where, m.IdentifierSystem))
+		}
 	}
 	return errs
 }
@@ -258,4 +292,27 @@ func checkBaseURL(raw string) error {
 		return fmt.Errorf("%q: http is allowed only on loopback; use https", raw)
 	}
 	return nil
+}
+
+// validateConnection checks the credential and TLS settings toward the EHR.
+func (u Upstream) validateConnection() []error {
+	var errs []error
+	b := u.BackendServices
+	if b.On() {
+		if u.BearerToken != "" || u.BearerTokenFile != "" {
+			errs = append(errs, errors.New("upstream: set a bearer token or backend_services, not both"))
+		}
+		if b.ClientID == "" || b.PrivateKeyFile == "" {
+			errs = append(errs, errors.New("upstream.backend_services: client_id and private_key_file are required"))
+		}
+		if b.TokenURL != "" {
+			if err := checkHTTPURL(b.TokenURL); err != nil {
+				errs = append(errs, fmt.Errorf("upstream.backend_services.token_url: %v", err))
+			}
+		}
+	}
+	if (u.ClientCertFile == "") != (u.ClientKeyFile == "") {
+		errs = append(errs, errors.New("upstream: client_cert_file and client_key_file go together"))
+	}
+	return errs
 }

@@ -81,7 +81,6 @@ func (h *Handler) outbound(ctx context.Context, id string, req *fhirRequest, que
 		"User-Agent":   {"mypatients-gateway"},
 		"X-Request-Id": {id},
 	}
-	h.up.Authorize(out)
 	return out, nil
 }
 

@@ -1,8 +1,11 @@
 package fhirproxy
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/mypatients/gateway/upstream"
 )
 
 // refusal.go holds every refusal the proxy makes itself and the reason codes they carry;
@@ -116,7 +119,17 @@ func upstreamTimeout(err error) *refusal {
 		Diagnostics: "The hospital's FHIR server did not answer in time.", Err: err}
 }
 
+// authzFailed is a decision that could not be made. When the cause is the EHR (its facts could
+// not be read), the answer is the EHR's fault, 502 or 504, and says so; otherwise 503.
 func authzFailed(err error) *refusal {
+	switch {
+	case errors.Is(err, upstream.ErrTimeout):
+		return &refusal{Status: http.StatusGatewayTimeout, Code: codeTimeout, Reason: reasonTimeout, Err: err,
+			Diagnostics: "The hospital's FHIR server did not answer in time, so access could not be checked; no data was released."}
+	case errors.Is(err, upstream.ErrUnavailable):
+		return &refusal{Status: http.StatusBadGateway, Code: codeProcessing, Reason: reasonUpstream, Err: err,
+			Diagnostics: "The hospital's FHIR server did not give a usable answer, so access could not be checked; no data was released."}
+	}
 	return &refusal{Status: http.StatusServiceUnavailable, Code: codeTransient, Reason: reasonAuthzError,
 		Diagnostics: "Access could not be checked right now; no data was released.", Err: err}
 }

@@ -105,6 +105,17 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
+// Drain delivers what is queued until the queue is empty, a delivery fails or ctx ends: at
+// shutdown, after Run has stopped, so that mail accepted is sent before the process goes.
+// What it cannot deliver stays queued for the next start.
+func (o *Outbox) Drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		if worked, err := o.step(ctx); err != nil || !worked {
+			return
+		}
+	}
+}
+
 // step takes one message and tries it; it reports whether there was one.
 func (o *Outbox) step(ctx context.Context) (bool, error) {
 	raw, err := o.rdb.LMove(ctx, o.queue, o.flight, "LEFT", "RIGHT").Result()

@@ -18,6 +18,13 @@ type Options struct {
 	Username   string
 	Password   string
 	DB         int
+	// MinReplicaAcks, when positive, makes every write wait up to AckTimeout (default 500ms)
+	// for that many replicas to have it, and fail otherwise (ErrNotReplicated), so that no
+	// acknowledged write is lost when a replica is promoted. Not for Cluster. KeyPrefix names
+	// the fence key it writes.
+	MinReplicaAcks int
+	AckTimeout     time.Duration
+	KeyPrefix      string
 }
 
 // Open connects to Redis as opts says and checks the connection with a PING.
@@ -43,6 +50,12 @@ func Open(ctx context.Context, opts Options) (redis.UniversalClient, error) {
 			Password:   opts.Password,
 			DB:         opts.DB,
 		})
+	}
+	if opts.MinReplicaAcks > 0 {
+		if opts.AckTimeout <= 0 {
+			opts.AckTimeout = 500 * time.Millisecond
+		}
+		rdb.AddHook(&replicaAcks{rdb: rdb, n: opts.MinReplicaAcks, timeout: opts.AckTimeout, fence: opts.KeyPrefix + "replication-fence"})
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -56,6 +56,10 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 		redirectError(w, r, req.RedirectURI, req.State, unavailable)
 		return
 	}
+	if user.FHIRUser == "" {
+		// SMART's fhirUser scope promises the user's FHIR resource; without one it is not granted.
+		req.Scopes = slices.DeleteFunc(req.Scopes, func(sc string) bool { return sc == "fhirUser" })
+	}
 	p := pending{Req: req, User: user, AuthTime: s.now()}
 	if req.NeedPicker {
 		pts, err := s.listPatients(r.Context(), s.pickerCaller(req, user))

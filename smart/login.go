@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/mypatients/gateway/audit"
+	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/web"
 )
 
 // idp is one upstream OpenID Provider, discovered on first use.
@@ -131,7 +132,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the user did not sign in"})
 		return
 	}
-	user, err := s.exchange(r.Context(), p, flow, q.Get("code"))
+	user, claims, err := s.exchange(r.Context(), p, flow, q.Get("code"))
 	if err != nil {
 		s.log.WarnContext(r.Context(), "login failed", "idp", p.conf.ID, "err", err)
 		failed := &oauthError{code: errAccessDenied, description: "sign-in at the identity provider failed"}
@@ -139,6 +140,9 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 			failed = &oauthError{code: errTemporarilyUnavailable, description: "try again later"}
 		}
 		redirectError(w, r, req.RedirectURI, req.State, failed)
+		return
+	}
+	if !s.resolvePractitioner(w, r, req, p, &user, claims) {
 		return
 	}
 	s.afterLogin(w, r, req, user, binding.Value)
@@ -160,33 +164,34 @@ type loggedInUser struct {
 	AMR   []string `json:"amr,omitempty"`
 }
 
-// exchange redeems the IdP's code with the flow's PKCE verifier and verifies the ID token.
-func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code string) (loggedInUser, error) {
+// exchange redeems the IdP's code with the flow's PKCE verifier, verifies the ID token and
+// returns who it names with all its claims.
+func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code string) (loggedInUser, map[string]any, error) {
 	if code == "" {
-		return loggedInUser{}, errors.New("no code")
+		return loggedInUser{}, nil, errors.New("no code")
 	}
 	cfg, verifier, err := p.client(ctx)
 	if err != nil {
-		return loggedInUser{}, err
+		return loggedInUser{}, nil, err
 	}
 	tok, err := cfg.Exchange(oidc.ClientContext(ctx, p.httpClient), code, oauth2.VerifierOption(flow.Verifier))
 	if err != nil {
-		return loggedInUser{}, fmt.Errorf("exchange code: %w", err)
+		return loggedInUser{}, nil, fmt.Errorf("exchange code: %w", err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return loggedInUser{}, errors.New("no id_token in the token response")
+		return loggedInUser{}, nil, errors.New("no id_token in the token response")
 	}
 	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return loggedInUser{}, fmt.Errorf("verify id_token: %w", err)
+		return loggedInUser{}, nil, fmt.Errorf("verify id_token: %w", err)
 	}
 	if !equalHashes(hashSecret(idt.Nonce), hashSecret(flow.Nonce)) {
-		return loggedInUser{}, errors.New("id_token nonce does not match")
+		return loggedInUser{}, nil, errors.New("id_token nonce does not match")
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		return loggedInUser{}, fmt.Errorf("id_token claims: %w", err)
+		return loggedInUser{}, nil, fmt.Errorf("id_token claims: %w", err)
 	}
 	u := loggedInUser{Subject: p.conf.ID + ":" + idt.Subject, IdP: p.conf.ID}
 	u.Username, _ = claims["preferred_username"].(string)
@@ -200,10 +205,51 @@ func (s *Server) exchange(ctx context.Context, p *idp, flow loginFlow, code stri
 			}
 		}
 	}
-	if fu, _ := claims[p.conf.FHIRUserClaim].(string); strings.HasPrefix(fu, "Practitioner/") {
-		u.FHIRUser = fu
+	return u, claims, nil
+}
+
+// resolvePractitioner sets the user's Practitioner from the ID token's claims, as the IdP's
+// identity rule says. An identity the rule cannot resolve stops the sign-in with a page that
+// says why (the resolver logs a warning); a user the rule lets go without one (staff) goes on
+// without fhirUser. A refused sign-in is audited (signin.failure, practitioner_<reason>). It
+// reports whether the sign-in goes on.
+func (s *Server) resolvePractitioner(w http.ResponseWriter, r *http.Request, req authRequest, p *idp, user *loggedInUser,
+	claims map[string]any) bool {
+	if s.opts.Practitioners == nil {
+		return true
 	}
-	return u, nil
+	ref, err := s.opts.Practitioners.Practitioner(r.Context(), p.conf.ID, claims)
+	var un *identity.Unresolved
+	switch {
+	case err == nil:
+		user.FHIRUser = ref
+		return true
+	case errors.As(err, &un) && !un.Refuse:
+		return true
+	case errors.As(err, &un):
+		if s.signinEvent(r, req, *user, "practitioner_"+un.Reason) != nil {
+			showError(w, http.StatusServiceUnavailable, "MyPatients cannot sign you in right now. Try again in a few minutes.")
+			return false
+		}
+		web.WriteMessage(w, http.StatusForbidden, web.Message{Title: "We could not match your sign-in to a clinician",
+			Text: unresolvedText(p.conf.Name, un.Reason),
+			Note: "Nothing was shared with the app. Contact the MyPatients support team and tell them which sign-in you used."})
+		return false
+	}
+	s.log.ErrorContext(r.Context(), "resolve the practitioner of a signed-in user", "idp", p.conf.ID, "err", err)
+	showError(w, http.StatusServiceUnavailable, "MyPatients cannot look up your clinician record at the hospital right now. Try again in a few minutes.")
+	return false
+}
+
+// unresolvedText says in a clinician's words why their sign-in found no Practitioner.
+func unresolvedText(idpName, reason string) string {
+	switch reason {
+	case identity.ReasonNoClaim:
+		return "You signed in with " + idpName + ", but it did not say which clinician you are, so MyPatients cannot show you any patient."
+	case identity.ReasonAmbiguous:
+		return "You signed in with " + idpName + ", but its identifier for you matches more than one clinician record at the hospital, so MyPatients cannot tell which is yours."
+	}
+	return "You signed in with " + idpName + ", but the hospital's records have no clinician matching your sign-in, so MyPatients cannot show you any patient."
 }
 
 // sponsorOf returns the sponsor of a staff user, or "" for everyone else. A staff account's

@@ -114,8 +114,13 @@ type IdP struct {
 	ID, Name, Issuer       string
 	ClientID, ClientSecret string
 	Scopes                 []string
-	// FHIRUserClaim is the ID-token claim that holds "Practitioner/<id>".
-	FHIRUserClaim string
+}
+
+// Practitioners finds the Practitioner a signed-in user is, from their ID-token claims;
+// *identity.Resolver implements it. An *identity.Unresolved error means the user has none (and
+// says whether the sign-in must stop); any other error means it could not be found out.
+type Practitioners interface {
+	Practitioner(ctx context.Context, idp string, claims map[string]any) (string, error)
 }
 
 // Options configures a Server.
@@ -146,6 +151,8 @@ type Options struct {
 	Proxies limits.Proxies
 	// Patients feeds the standalone patient picker; without it launch/patient is refused.
 	Patients PatientSearcher
+	// Practitioners maps a signed-in user to their Practitioner; without it nobody has one.
+	Practitioners Practitioners
 	// HTTPClient is used to talk to the identity providers.
 	HTTPClient *http.Client
 	Logger     *slog.Logger

@@ -53,7 +53,7 @@ func newTestServer(t *testing.T, rdb redis.UniversalClient, extra ...Client) (*S
 			{ID: "conf", Public: false, SecretSHA256: hashSecret("s3cret"), RedirectURIs: []string{"https://conf.example.org/cb"}},
 			{ID: "ehr", SecretSHA256: hashSecret("ehr-secret"), LaunchCreator: true, GrantTypes: []string{}},
 		}, extra...),
-		IdPs:           []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x", FHIRUserClaim: "fhirUser"}},
+		IdPs:           []IdP{{ID: "accounts", Name: "MyPatients accounts", Issuer: "http://127.0.0.1:1", ClientID: "gw", ClientSecret: "x"}},
 		AccessTokenTTL: time.Hour, CodeTTL: time.Minute, LoginTTL: 10 * time.Minute,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

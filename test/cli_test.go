@@ -87,7 +87,8 @@ func TestCLICheckConfig(t *testing.T) {
 }
 
 // TestCLIDemoTokenAndAudit signs in from the shell as the README's walk-through does, reads
-// a patient with the token, and finds the read in `mypatients audit`.
+// a patient with the token, and finds the read in `mypatients audit`; `audit -n 2` prints the
+// newest two records.
 func TestCLIDemoTokenAndAudit(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, "")
@@ -119,5 +120,16 @@ func TestCLIDemoTokenAndAudit(t *testing.T) {
 	}
 	if last["resource_type"] != "Patient" || last["decision"] != "allow" || last["username"] != "pcp" {
 		t.Errorf("last audit record = %v", last)
+	}
+	if status, _ := g.fhir(t, "GET", "/Patient/child-03", token); status != 200 {
+		t.Fatalf("second read: %d", status)
+	}
+	code, out = runCLI(t, env, "audit", "-n", "1")
+	if newest := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(newest) != 1 || !strings.Contains(newest[0], `"child-03"`) {
+		t.Errorf("audit -n 1 (exit %d) printed, want only the read of child-03, the newest record:\n%s", code, out)
+	}
+	code, out = runCLI(t, env, "audit", "-n", "2")
+	if two := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(two) != 2 || !strings.Contains(two[1], `"child-03"`) {
+		t.Errorf("audit -n 2 (exit %d) printed, want two records, child-03's read last:\n%s", code, out)
 	}
 }

@@ -34,12 +34,12 @@ func TestRedisDownFailsClosed(t *testing.T) {
 			t.Errorf("%s with Redis down leaks data: %s", path, body)
 		}
 	}
-	resp, err := http.Get(g.base + "/healthz")
+	resp, err := http.Get(g.base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("healthz with Redis down: %d, want 503", resp.StatusCode)
+		t.Errorf("readyz with Redis down: %d, want 503", resp.StatusCode)
 	}
 }

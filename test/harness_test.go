@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -72,16 +73,24 @@ func startRedis(t testing.TB) string {
 // tests of what happens when Redis goes away.
 func startRedisProcess(t testing.TB) (string, func()) {
 	t.Helper()
+	addr, stop := startRedisWith(t, "--save", "", "--appendonly", "no")
+	return "redis://" + addr, stop
+}
+
+// startRedisWith runs redis-server on a free port with extra arguments and returns its address
+// and a function stopping it.
+func startRedisWith(t testing.TB, args ...string) (string, func()) {
+	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is not installed: apt-get install -y redis-server (bash .ci/run does it)")
 	}
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	cmd := exec.Command(path, append([]string{"--bind", "127.0.0.1", "--port", port}, args...)...)
 	cmd.SysProcAttr = dieWithParent()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +98,8 @@ func startRedisProcess(t testing.TB) (string, func()) {
 	t.Cleanup(stop)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, &out)
-	return "redis://" + addr, stop
+	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil }, out)
+	return addr, stop
 }
 
 // gateway is one running mypatients process with its demo parts.
@@ -118,6 +127,8 @@ type gatewayOptions struct {
 	// Localhost makes the base URL http://localhost:<port> (the listener stays on 127.0.0.1):
 	// browsers accept a passkey only for a host name, never an IP address.
 	Localhost bool
+	// Addr is the gateway's address (default: a free one); Scheme its scheme (default http).
+	Addr, Scheme string
 }
 
 // startGateway runs `mypatients serve` in demo mode. redisURL empty uses the embedded Redis.
@@ -130,9 +141,15 @@ func startGateway(t testing.TB, redisURL string) *gateway {
 func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 	t.Helper()
 	redisURL := o.RedisURL
-	addr := freeAddr(t)
+	addr, scheme := o.Addr, o.Scheme
+	if addr == "" {
+		addr = freeAddr(t)
+	}
+	if scheme == "" {
+		scheme = "http"
+	}
 	embeddedRedis := freeAddr(t)
-	g := &gateway{base: "http://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
+	g := &gateway{base: scheme + "://" + addr, password: "e2e-" + fmt.Sprint(time.Now().UnixNano()), log: &syncBuffer{}}
 	env := append(os.Environ(),
 		"MYPATIENTS_DEMO_PASSWORD="+g.password,
 		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t),
@@ -178,8 +195,9 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 			t.Logf("gateway output:\n%s", g.log.String())
 		}
 	})
+	probe := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // only asks whether it listens
 	waitFor(t, "gateway", func() bool {
-		resp, err := http.Get(g.base + "/healthz")
+		resp, err := probe.Get(g.base + "/healthz")
 		if err != nil {
 			return false
 		}

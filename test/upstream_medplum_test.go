@@ -1,13 +1,10 @@
 package test
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,11 +25,9 @@ const medplumDir = "js/medplum"
 // medplumServer is one running Medplum upstream.
 type medplumServer struct {
 	base, token string
-	cmd         *exec.Cmd
-	// stdin is held open while the server should run: if this test process dies without its
-	// cleanup, the pipe closes and the server exits by itself (MEDPLUM_EXIT_WITH_STDIN).
-	stdin io.WriteCloser
-	log   *syncBuffer
+	log         *syncBuffer
+	// stop ends it before the test does; calling it twice is harmless.
+	stop func()
 }
 
 // startMedplum runs the Medplum upstream loaded with the demo world and returns its FHIR base
@@ -47,75 +42,38 @@ func startMedplum(t *testing.T) (fhirBase, bearerToken string) {
 // upstream on purpose.
 func startMedplumServer(t *testing.T) *medplumServer {
 	t.Helper()
+	return startMedplumWorld(t, ehr.Seed(), nil)
+}
+
+// startMedplumWorld is startMedplumServer loaded with world, with extra environment for the
+// wrapper.
+func startMedplumWorld(t *testing.T, d *ehr.Dataset, env []string) *medplumServer {
+	t.Helper()
 	world := filepath.Join(t.TempDir(), "world.json")
-	resources, err := json.Marshal(ehr.Seed().Resources())
+	resources, err := json.Marshal(d.Resources())
 	if err != nil {
 		t.Fatalf("encode the demo world: %v", err)
 	}
 	if err := os.WriteFile(world, resources, 0o600); err != nil {
 		t.Fatalf("write the demo world: %v", err)
 	}
-	return runMedplum(t, "server.mjs", world, "0")
+	return runMedplumEnv(t, env, "server.mjs", world, "0")
 }
 
 // runMedplum runs one of the Node servers of js/medplum with a fresh bearer token and waits
 // until it prints its FHIR base URL.
 func runMedplum(t *testing.T, script string, args ...string) *medplumServer {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: the Medplum servers need Node.js 20 (apt-get install -y nodejs npm)")
-	}
-	ensureNodeModules(t, medplumDir)
-	m := &medplumServer{token: randomString(t), log: &syncBuffer{}}
-	m.cmd = exec.Command(node, append([]string{script}, args...)...)
-	m.cmd.Dir = medplumDir
-	m.cmd.Env = append(os.Environ(), "MEDPLUM_BEARER_TOKEN="+m.token, "MEDPLUM_EXIT_WITH_STDIN=1")
-	m.cmd.Stderr = m.log
-	stdout, err := m.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", script, err)
-	}
-	t.Cleanup(func() {
-		m.stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", script, m.log.String())
-		}
-	})
-	// The wrapper prints its base URL once the world is loaded and it listens.
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			ready <- strings.TrimSpace(sc.Text())
-		}
-		close(ready)
-	}()
-	select {
-	case base, ok := <-ready:
-		if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
-			t.Fatalf("%s did not start (printed %q); output:\n%s", script, base, m.log.String())
-		}
-		m.base = base
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s was not ready in 60s; output:\n%s", script, m.log.String())
-	}
-	return m
+	return runMedplumEnv(t, nil, script, args...)
 }
 
-// stop kills the upstream and waits for it; calling it twice is harmless.
-func (m *medplumServer) stop() {
-	if m.cmd.ProcessState == nil {
-		_ = m.stdin.Close()
-		_ = m.cmd.Process.Kill()
-		_ = m.cmd.Wait()
-	}
+// runMedplumEnv is runMedplum with extra environment for the server.
+func runMedplumEnv(t *testing.T, env []string, script string, args ...string) *medplumServer {
+	t.Helper()
+	token := randomString(t)
+	n := startNodeServer(t, script, medplumDir, script, args,
+		append([]string{"MEDPLUM_BEARER_TOKEN=" + token, "MEDPLUM_EXIT_WITH_STDIN=1"}, env...))
+	return &medplumServer{base: n.url, token: token, log: n.log, stop: n.stop}
 }
 
 func randomString(t *testing.T) string {

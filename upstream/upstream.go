@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,11 +27,18 @@ const maxFactBody = 8 << 20
 type Options struct {
 	// BaseURL is the FHIR base, for example "https://ehr.example.org/fhir".
 	BaseURL string
-	// BearerToken is the gateway's own credential at the upstream; empty sends none.
+	// BearerToken is the gateway's own static credential at the upstream; empty sends none.
 	BearerToken string
+	// Backend, when set, obtains the credential with SMART Backend Services instead.
+	Backend *Backend
+	// TLS is the CA bundle and client certificate toward the EHR.
+	TLS TLS
 	// ConnectTimeout bounds dialing; HeaderTimeout bounds waiting for response headers;
 	// Timeout bounds a whole fact lookup.
 	ConnectTimeout, HeaderTimeout, Timeout time.Duration
+	// Instrument, when set, wraps the round tripper below the credential and above the
+	// circuit breaker, so that it sees every attempt (metrics, traces).
+	Instrument func(http.RoundTripper) http.RoundTripper
 	// BreakerThreshold is how many consecutive failures (transport errors, 5xx) open the
 	// circuit (0 means 5); BreakerCooldown is how long it stays open (0 means 10s). The data
 	// reads and the fact lookups each have a breaker of their own.
@@ -49,8 +55,8 @@ type Options struct {
 // Client talks to the upstream FHIR server as the gateway.
 type Client struct {
 	base        *url.URL
-	token       string
 	data, facts http.RoundTripper
+	breakers    []*breaker
 	callers     *callers
 	timeout     time.Duration
 }
@@ -61,14 +67,9 @@ func New(opts Options) (*Client, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("upstream: base URL %q is not an absolute http(s) URL", opts.BaseURL)
 	}
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout}
-	tr := &http.Transport{
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   opts.ConnectTimeout,
-		ResponseHeaderTimeout: opts.HeaderTimeout,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+	tr, err := newTransport(opts)
+	if err != nil {
+		return nil, err
 	}
 	threshold, cooldown := opts.BreakerThreshold, opts.BreakerCooldown
 	if threshold <= 0 {
@@ -77,10 +78,27 @@ func New(opts Options) (*Client, error) {
 	if cooldown <= 0 {
 		cooldown = 10 * time.Second
 	}
-	return &Client{base: base, token: opts.BearerToken, timeout: opts.Timeout,
-		data:    newBreaker(newLane(tr, cmp.Or(opts.DataConcurrency, 64)), threshold, cooldown),
-		facts:   newBreaker(newLane(tr, cmp.Or(opts.FactConcurrency, 32)), threshold, cooldown),
-		callers: &callers{limit: cmp.Or(opts.CallerConcurrency, 8), busy: map[string]int{}}}, nil
+	var backend *backendToken
+	if opts.Backend != nil {
+		// The token endpoint is asked through the same TLS and proxy settings, outside the
+		// EHR's circuit breakers.
+		client := &http.Client{Transport: tr, Timeout: opts.Timeout + opts.ConnectTimeout}
+		if backend, err = newBackendToken(*opts.Backend, base.String(), client); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{base: base, timeout: opts.Timeout, callers: &callers{limit: cmp.Or(opts.CallerConcurrency, 8), busy: map[string]int{}}}
+	lane := func(n int) http.RoundTripper {
+		b := newBreaker(newLane(tr, n), threshold, cooldown)
+		c.breakers = append(c.breakers, b)
+		var next http.RoundTripper = b
+		if opts.Instrument != nil {
+			next = opts.Instrument(b)
+		}
+		return &authorizing{next: next, static: opts.BearerToken, backend: backend}
+	}
+	c.data, c.facts = lane(cmp.Or(opts.DataConcurrency, 64)), lane(cmp.Or(opts.FactConcurrency, 32))
+	return c, nil
 }
 
 // Admit takes one of the caller's slots of upstream work (CallerConcurrency); release gives
@@ -94,17 +112,9 @@ func (c *Client) Base() *url.URL {
 }
 
 // Transport returns the round tripper for the clinicians' data reads, in their own lane behind
-// their own circuit breaker (ErrCircuitOpen while open). It does not add the credential; call
-// Authorize on each outgoing request.
+// their own circuit breaker (ErrCircuitOpen while open). It sets the gateway's own credential,
+// replacing anything the request carries.
 func (c *Client) Transport() http.RoundTripper { return c.data }
-
-// Authorize sets the gateway's own credential on an outgoing request, replacing anything there.
-func (c *Client) Authorize(r *http.Request) {
-	r.Header.Del("Authorization")
-	if c.token != "" {
-		r.Header.Set("Authorization", "Bearer "+c.token)
-	}
-}
 
 // URL returns the absolute upstream URL for a path below the base ("Patient/123") and query.
 func (c *Client) URL(path string, query url.Values) *url.URL {
@@ -129,17 +139,13 @@ func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v a
 	}
 	req.Header.Set("Accept", "application/fhir+json")
 	req.Header.Set("Prefer", "handling=strict")
-	c.Authorize(req)
 	resp, err := c.facts.RoundTrip(req)
 	if err != nil {
-		return fmt.Errorf("upstream: GET %s: %w", path, err)
+		return fmt.Errorf("upstream: GET %s: %w", path, Classify(err))
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return fmt.Errorf("upstream: GET %s: %w", path, ErrNotFound)
-	case resp.StatusCode/100 != 2:
-		return fmt.Errorf("upstream: GET %s: status %d", path, resp.StatusCode)
+	if resp.StatusCode/100 != 2 {
+		return &StatusError{Path: path, Status: resp.StatusCode}
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxFactBody)).Decode(v); err != nil {
 		return fmt.Errorf("upstream: decode %s: %w", path, err)

@@ -53,7 +53,7 @@ func auditCommand(ctx context.Context, args []string, stdout io.Writer, environ 
 func auditList(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	fs := newFlagSet("audit", os.Stderr)
 	store := addStoreFlags(fs)
-	count := fs.Int64("n", 0, "print at most this many records (0: all)")
+	count := fs.Int64("n", 0, "print only the newest N records, oldest first (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

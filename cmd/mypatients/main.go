@@ -32,6 +32,8 @@ Usage:
   mypatients demo token [flags] USER  sign a demo user in and print an access token
   mypatients account show|suspend|reinstate [flags] USERID
                                       the support team: an account's standing (see account)
+  mypatients ehr check [--config FILE]
+                                      probe the configured EHR for what the gateway relies on
 `
 
 func main() {
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		return demoCommand(ctx, args, stdout, environ)
 	case "account":
 		return accountCommand(ctx, args, stdout, environ)
+	case "ehr":
+		return ehrCommand(ctx, args, stdout, environ)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -21,10 +21,13 @@ import (
 	"github.com/mypatients/gateway/demo/ehr"
 	"github.com/mypatients/gateway/demo/login"
 	"github.com/mypatients/gateway/demo/patientportal"
+	"github.com/mypatients/gateway/edge"
 	"github.com/mypatients/gateway/fhirproxy"
+	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/smart"
+	"github.com/mypatients/gateway/telemetry"
 	"github.com/mypatients/gateway/upstream"
 )
 
@@ -51,15 +54,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, environ
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	run.onClose(func() { ln.Close() })
+	if ln, err = secureListener(cfg, ln); err != nil {
+		return err
+	}
 	demo, rdb, c, err := startRedisAndDemo(ctx, cfg, &run, log)
 	if err != nil {
+		return err
+	}
+	tel, err := newTelemetry(cfg, &run)
+	if err != nil {
+		return err
+	}
+	if err := serveAdmin(cfg, &run, log, tel); err != nil {
 		return err
 	}
 	var today func() time.Time
 	if demo != nil && demo.ehrBase != "" {
 		today = ehr.Clock() // the demo world's "today", for the portal's ages and filters
 	}
-	handler, err := build(ctx, cfg, &run, log, rdb, c, today)
+	handler, err := build(ctx, cfg, &run, log, rdb, c, tel, today)
 	if err != nil {
 		return err
 	}
@@ -81,7 +94,7 @@ func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, l
 			return nil, nil, nil, err
 		}
 	}
-	rdb, err := openRedis(ctx, cfg, run)
+	rdb, err := openRedis(ctx, cfg, run, log, demo != nil && demo.redisURL != "")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -97,23 +110,33 @@ func startRedisAndDemo(ctx context.Context, cfg *config.Config, run *runGroup, l
 	return demo, rdb, c, nil
 }
 
-func openRedis(ctx context.Context, cfg *config.Config, run *runGroup) (redis.UniversalClient, error) {
+// openRedis connects to Redis and, unless it is the demo's embedded one, checks that it is fit
+// to be the system of record: it refuses an evicting Redis and warns about one that does not
+// persist.
+func openRedis(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, embedded bool) (redis.UniversalClient, error) {
 	rdb, err := redisstore.Open(ctx, redisOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
 	run.onClose(func() { rdb.Close() })
+	if embedded {
+		return rdb, nil
+	}
+	d, err := redisstore.CheckDurability(ctx, rdb)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Persistent() {
+		log.Warn("Redis does not persist (appendonly no, no save schedule): a Redis restart signs everyone out and loses grants, suspensions and the audit trail; turn on appendonly")
+	}
 	return rdb, nil
 }
 
 // build constructs the gateway's parts from a complete configuration and returns its HTTP
 // handler. Everything it starts is registered with run for shutdown.
 func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.UniversalClient, c *common,
-	today func() time.Time) (http.Handler, error) {
-	up, err := upstream.New(upstream.Options{
-		BaseURL: cfg.Upstream.URL, BearerToken: cfg.Upstream.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency,
-		ConnectTimeout: cfg.Upstream.ConnectTimeout, HeaderTimeout: cfg.Upstream.HeaderTimeout, Timeout: cfg.Upstream.Timeout,
-	})
+	tel *telemetry.Telemetry, today func() time.Time) (http.Handler, error) {
+	up, err := newUpstream(ctx, cfg, tel.RoundTripper)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +156,8 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	proxy, err := fhirproxy.New(fhirproxy.Options{
-		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: authorizer, Audit: c.trail,
+		Upstream: up, PublicBase: tokens.FHIRBase(), Authn: tokens, Authz: tel.Authorizer(authorizer),
+		Audit:  tel.Audit(c.trail),
 		Logger: log, MaxCount: 100, SecurityExtensions: []json.RawMessage{tokens.OAuthURIsExtension()}, PageKey: cfg.Tokens.PageKey,
 	})
 	if err != nil {
@@ -154,7 +178,9 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	sm, err := newSMART(cfg, log, tokens, c, proxy, acct.signIns, pc)
+	practitioners := identity.New(identity.Options{Rules: practitionerRules(cfg.IdentityProviders), Upstream: up,
+		Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, CacheTTL: cfg.Authz.FactsTTL, Logger: log})
+	sm, err := newSMART(cfg, log, tokens, c, proxy, acct.signIns, practitioners, pc)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +188,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	watchParts(tel, up, outbox)
 	// Every request carries its client address as trusted_proxies decide it, for its limits
 	// and audit records.
 	mux := http.NewServeMux()
@@ -169,7 +196,7 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	acct.register(mux)
-	handler := c.proxies.Handler(routes(mux, rdb, sm, shared, sm.CORS(proxy)))
+	handler := c.proxies.Handler(atTheEdge(cfg, routes(mux, readiness(cfg, log, rdb, up), sm, shared, sm.CORS(proxy))))
 	// The portal reaches the gateway's own surfaces through handler, in process; its pages
 	// are then added to the same mux.
 	pages, err := newPortal(cfg, log, rdb, key, handler, today)
@@ -177,7 +204,21 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	pages.Register(mux)
-	return handler, nil
+	return tel.Handler(handler), nil
+}
+
+// newUpstream returns the gateway's client of the EHR as configured.
+func newUpstream(_ context.Context, cfg *config.Config, instrument func(http.RoundTripper) http.RoundTripper) (*upstream.Client, error) {
+	u := cfg.Upstream
+	opts := upstream.Options{
+		BaseURL: u.URL, BearerToken: u.BearerToken, CallerConcurrency: cfg.Limits.CallerConcurrency, Instrument: instrument,
+		TLS:            upstream.TLS{CAFile: u.CAFile, CertFile: u.ClientCertFile, KeyFile: u.ClientKeyFile},
+		ConnectTimeout: u.ConnectTimeout, HeaderTimeout: u.HeaderTimeout, Timeout: u.Timeout,
+	}
+	if b := u.BackendServices; b.On() {
+		opts.Backend = &upstream.Backend{ClientID: b.ClientID, Key: b.Key, KeyID: b.KeyID, Scope: b.Scope, TokenURL: b.TokenURL}
+	}
+	return upstream.New(opts)
 }
 
 // newAuthorizer returns the authorizer, reading grants and sponsorship on every decision.
@@ -192,16 +233,11 @@ func newAuthorizer(ctx context.Context, cfg *config.Config, log *slog.Logger, rd
 }
 
 // routes puts the parts on mux and returns the gateway's handler.
-func routes(mux *http.ServeMux, rdb redis.UniversalClient, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
+func routes(mux *http.ServeMux, ready http.Handler, sm *smart.Server, shared *sharingParts, fhirAPI http.Handler) http.Handler {
 	sm.Register(mux)
 	shared.register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := rdb.Ping(r.Context()).Err(); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", edge.Healthz)
+	mux.Handle("GET /readyz", ready)
 	// Everything under /fhir reaches the FHIR API exactly as sent. ServeMux would answer a
 	// path with "//" or dot segments with a redirect of its own, unaudited; the API refuses
 	// such spellings itself, with an OperationOutcome and an audit record.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -88,7 +89,13 @@ func startOutbox(cfg *config.Config, run *runGroup, log *slog.Logger, rdb redis.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); outbox.Run(ctx) }()
-	run.onClose(func() { cancel(); <-done })
+	run.onClose(func() {
+		cancel()
+		<-done
+		drain, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		outbox.Drain(drain)
+	})
 	return outbox, capture, nil
 }
 

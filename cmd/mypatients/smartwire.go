@@ -5,21 +5,23 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway/config"
+	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/smart"
 )
 
 // newSMART returns the SMART server: it issues tokens through tokens, asks the accounts who
 // sponsors a user signing in and whether they are in good standing, records sign-ins, and
-// lists the picker's patients through the FHIR API's own search. builtIn are the gateway's own
-// clients (the portal), registered beside the configured ones.
+// lists the picker's patients through the FHIR API's own search, finding each user's
+// Practitioner through practitioners. builtIn are the gateway's own clients (the portal),
+// registered beside the configured ones.
 func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher,
-	signIns smart.SignIns, builtIn ...smart.Client) (*smart.Server, error) {
+	signIns smart.SignIns, practitioners smart.Practitioners, builtIn ...smart.Client) (*smart.Server, error) {
 	return smart.New(smart.Options{
 		Tokens: tokens, Clients: append(smartClients(cfg.Clients), builtIn...), IdPs: smartIdPs(cfg.IdentityProviders),
 		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Accounts: c.accts, SignIns: signIns, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Logger: log,
+		Accounts: c.accts, SignIns: signIns, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Practitioners: practitioners, Logger: log,
 		Limits: smart.Limits{Authorize: limits.Rule{Name: "authorize", Limit: cfg.Limits.Authorize, Window: time.Minute}},
 	})
 }
@@ -42,8 +44,19 @@ func smartIdPs(ps []config.IdentityProvider) []smart.IdP {
 	for _, p := range ps {
 		out = append(out, smart.IdP{
 			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
-			Scopes: p.Scopes, FHIRUserClaim: p.FHIRUserClaim,
+			Scopes: p.Scopes,
 		})
 	}
 	return out
+}
+
+// practitionerRules are the identity providers' rules for finding a user's Practitioner.
+func practitionerRules(ps []config.IdentityProvider) map[string]identity.Rule {
+	rules := map[string]identity.Rule{}
+	for _, p := range ps {
+		m := p.Practitioner
+		rules[p.ID] = identity.Rule{Claim: m.FHIRUserClaim, IdentifierClaim: m.IdentifierClaim,
+			IdentifierSystem: m.IdentifierSystem, Required: m.Required}
+	}
+	return rules
 }

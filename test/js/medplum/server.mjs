@@ -10,6 +10,12 @@
 // POST [type]/_search; it is read-only. With MEDPLUM_EXIT_WITH_STDIN set it exits when its
 // standard input closes.
 //
+// Guarded by a real authorization server instead: with MEDPLUM_INTROSPECTION_URL (and
+// MEDPLUM_INTROSPECTION_CLIENT / _SECRET, its own client at that server) every bearer token is
+// checked by RFC 7662 introspection and must be active with a system/ scope, and with
+// MEDPLUM_TOKEN_ENDPOINT it serves /fhir/.well-known/smart-configuration naming it, as an EHR
+// offering SMART Backend Services does.
+//
 // Answers are Medplum's own: the router's and MemoryRepository's Bundles (no fullUrl, no
 // search.mode, always a total; a Medplum server would add fullUrl) and its OperationOutcomes. The wrapper adds only what a Medplum server adds around the router and the
 // MemoryRepository lacks: a default and maximum _count, and absolute self/first/previous/next
@@ -28,7 +34,8 @@ const maxBody = 1 << 20;
 async function main() {
   const [file, portArg] = process.argv.slice(2);
   const token = process.env.MEDPLUM_BEARER_TOKEN ?? '';
-  if (!file || token === '') {
+  const introspection = process.env.MEDPLUM_INTROSPECTION_URL;
+  if (!file || (token === '' && !introspection)) {
     throw new Error('usage: MEDPLUM_BEARER_TOKEN=... node server.mjs RESOURCES.json [PORT]');
   }
   exitWithStdin();
@@ -39,6 +46,10 @@ async function main() {
   const ctx = { router, repo: world.repo, auth: Buffer.from('Bearer ' + token), metadata: capabilityStatement(world.types) };
   const base = await listen(portArg, (req, res) => handle(ctx, req, res), 'medplum wrapper');
   ctx.base = base;
+  if (introspection) {
+    const basic = Buffer.from(`${process.env.MEDPLUM_INTROSPECTION_CLIENT}:${process.env.MEDPLUM_INTROSPECTION_SECRET}`);
+    ctx.introspect = { url: introspection, auth: 'Basic ' + basic.toString('base64') };
+  }
   for (const [why, which] of Object.entries(world.invalid)) {
     console.error(`medplum: warning: loaded although not valid R4 (${why}): ${which.join(', ')}`);
   }
@@ -56,7 +67,14 @@ async function handle(ctx, req, res) {
   if (path === 'metadata' && req.method === 'GET') {
     return send(res, 200, ctx.metadata);
   }
-  if (!authorized(ctx, req)) {
+  if (path === '.well-known/smart-configuration' && process.env.MEDPLUM_TOKEN_ENDPOINT) {
+    return send(res, 200, {
+      token_endpoint: process.env.MEDPLUM_TOKEN_ENDPOINT, grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'], capabilities: ['client-confidential-asymmetric'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'], scopes_supported: ['system/*.rs'],
+    });
+  }
+  if (!(ctx.introspect ? await introspected(ctx, req) : authorized(ctx, req))) {
     res.setHeader('WWW-Authenticate', 'Bearer realm="medplum"');
     return send(res, 401, unauthorized);
   }
@@ -108,6 +126,18 @@ async function search(ctx, req, res, type, query) {
 }
 
 
+// introspected asks the authorization server whether the bearer token is active with a
+// system/ scope.
+async function introspected(ctx, req) {
+  const [scheme, token] = String(req.headers.authorization ?? '').split(' ');
+  if (scheme !== 'Bearer' || !token) return false;
+  const answer = await fetch(ctx.introspect.url, {
+    method: 'POST', body: new URLSearchParams({ token }),
+    headers: { authorization: ctx.introspect.auth, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const info = answer.ok ? await answer.json() : {};
+  return info.active === true && String(info.scope ?? '').split(' ').some((s) => s.startsWith('system/'));
+}
 
 // strictHandling reports whether the request carries "Prefer: handling=strict".
 function strictHandling(req) {
