@@ -12,8 +12,9 @@ import (
 	"github.com/mypatients/gateway/demo/login"
 )
 
-// The attack suite: every family of ../shared/design/THREATS.md that reaches the FHIR API,
-// as data (attack_cases_test.go), run end to end against the real binary. It depends on the
+// The attack suite: every attack family that reaches the FHIR API (joins and chains that
+// reach another patient, spellings the filter might miss, oracles in counts, errors and
+// paging), as data (attack_cases_test.go), run end to end against the real binary. It depends on the
 // upstream only through the demo world of demo/ehr/README.md (users, patients child-01..24,
 // who may see whom): the victims' resource ids, names and MRNs are discovered through the
 // gateway as a user who may see them, so the same table runs against any FHIR server loaded

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// One test per item of ../shared/design/smart-checklist.md, named after it, each through
+// One test per item of docs/smart-checklist.md, named after it, each through
 // HTTP against the real binary (helpers in smart_helpers_test.go). Items 1-7 (discovery) are
 // here; 8-16 (authorize) in smart_checklist_authorize_test.go; 17-26 (token, refresh) in
 // smart_checklist_token_test.go; 27-33 (scopes on FHIR calls) in smart_checklist_access_test.go;
