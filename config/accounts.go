@@ -56,7 +56,7 @@ func (c *Config) completeAccounts() {
 		a.Uploads.MaxBytes = 10 << 20
 	}
 	setDefault(&a.Support.Claim, "groups")
-	if c.Demo.On() {
+	if c.demoChildrensID() {
 		setDefault(&a.Support.IdP, DemoSupportIdP)
 		setDefault(&a.Support.Value, DemoSupportValue)
 	}

@@ -80,7 +80,7 @@ func (c *Config) completeAudit() {
 	}
 	setDuration(&a.CheckpointInterval, time.Minute)
 	setDuration(&a.Repository.Timeout, 30*time.Second)
-	if c.Demo.On() && a.Auditors.IdP == "" && len(a.Auditors.Users) == 0 && a.Auditors.Claim == "" {
+	if c.demoChildrensID() && a.Auditors.IdP == "" && len(a.Auditors.Users) == 0 && a.Auditors.Claim == "" {
 		a.Auditors.IdP, a.Auditors.Users = DemoAuditorIdP, []string{DemoAuditorUser}
 	}
 }
@@ -114,6 +114,12 @@ func (c *Config) validateAudit() []error {
 		bad("audit.auditors.idp %q names no identity provider", au.IdP)
 	}
 	return errs
+}
+
+// demoChildrensID reports whether the demo's Children's ID will be an identity provider: in
+// demo mode, unless identity providers are configured without it.
+func (c *Config) demoChildrensID() bool {
+	return c.Demo.On() && (len(c.IdentityProviders) == 0 || c.hasIdP(DemoAuditorIdP))
 }
 
 func (c *Config) hasIdP(id string) bool {

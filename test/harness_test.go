@@ -137,8 +137,25 @@ func startGateway(t testing.TB, redisURL string) *gateway {
 	return startGatewayWith(t, gatewayOptions{RedisURL: redisURL})
 }
 
-// startGatewayWith runs `mypatients serve` with its demo parts on free ports.
+// startGatewayWith runs `mypatients serve` with its demo parts on free ports. A port picked
+// free can be taken by another test before the gateway binds it: a start that fails so is
+// tried again, on new ports.
 func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		g, err := launchGateway(t, o)
+		if err == nil {
+			return g
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("gateway start %d: %v; trying again on other ports", attempt, err)
+	}
+}
+
+// launchGateway starts the gateway once; an error means it exited before it was ready.
+func launchGateway(t testing.TB, o gatewayOptions) (*gateway, error) {
 	t.Helper()
 	redisURL := o.RedisURL
 	addr, scheme := o.Addr, o.Scheme
@@ -163,6 +180,11 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 		g.redisURL = redisURL
 	}
 	env = append(env, o.Env...)
+	for _, kv := range o.Env {
+		if v, ok := strings.CutPrefix(kv, "MYPATIENTS_DEMO_PASSWORD="); ok {
+			g.password = v // replicas on one Redis share the demo accounts, so their password
+		}
+	}
 	args := []string{"serve", "--addr", addr}
 	if o.Localhost {
 		g.base = "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
@@ -196,7 +218,14 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 		}
 	})
 	probe := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // only asks whether it listens
+	exited := false
 	waitFor(t, "gateway", func() bool {
+		select {
+		case <-done:
+			exited = true
+			return true
+		default:
+		}
 		resp, err := probe.Get(g.base + "/healthz")
 		if err != nil {
 			return false
@@ -204,7 +233,10 @@ func startGatewayWith(t testing.TB, o gatewayOptions) *gateway {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, g.log)
-	return g
+	if exited {
+		return nil, fmt.Errorf("the gateway exited before it was ready; output:\n%s", g.log.String())
+	}
+	return g, nil
 }
 
 // dieWithParent makes a child process get SIGKILL when the test binary dies without its

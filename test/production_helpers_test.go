@@ -152,12 +152,12 @@ func npiOf(t *testing.T, id string) string {
 }
 
 var (
-	hrefRE   = regexp.MustCompile(`href="([^"]*/login/[a-z0-9_-]+\?[^"]*)"`)
+	hrefRE   = regexp.MustCompile(`href="([^"]*/login/childrens\?[^"]*)"`)
 	actionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
 )
 
 // signInAtOIDCProvider runs the code flow through the gateway at base, signing in at the
-// gateway's identity provider (oidc-provider's own login and consent forms) as login, and
+// gateway's identity provider "childrens" (oidc-provider's own login and consent forms) as login, and
 // returns the token response, or the error the gateway's callback answered with.
 func signInAtOIDCProvider(t *testing.T, client *http.Client, base, login_, scope string) (login.Token, error) {
 	t.Helper()

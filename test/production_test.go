@@ -62,6 +62,11 @@ clients:
 		t.Errorf("the production gateway runs demo parts or an unpersisted Redis:\n%s", g.log.String())
 	}
 	client := startNginx(t, nginxAddr, gatewayAddr)
+	// The accounts provider the gateway serves is one of its identity providers: the gateway
+	// reads its discovery in process, never through nginx (whose certificate it does not trust).
+	if status, checks := readyz(t, client, base); status != http.StatusOK || !checks["idp:accounts"].OK || !checks["idp:childrens"].OK {
+		t.Errorf("readyz behind nginx: %d %+v", status, checks)
+	}
 
 	tok, err := signInAtOIDCProvider(t, client, base, "priya.patel", "openid fhirUser user/*.rs")
 	if err != nil {

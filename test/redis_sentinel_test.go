@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/demo/login"
 )
 
@@ -92,7 +94,9 @@ func (s *sentinelSet) masterAddr(t *testing.T) string {
 	return net.JoinHostPort(addr[0], addr[1])
 }
 
-// sharedKeys writes the signing and paging keys every replica of the gateway shares.
+// sharedKeys writes what every replica of the gateway shares: the signing and paging keys,
+// the audit checkpoint key, the key sealing TOTP secrets and uploads with their directory, the
+// demo accounts' password.
 func sharedKeys(t *testing.T) []string {
 	t.Helper()
 	dir := t.TempDir()
@@ -100,7 +104,18 @@ func sharedKeys(t *testing.T) []string {
 	signing, paging := filepath.Join(dir, "signing.pem"), filepath.Join(dir, "page.key")
 	_ = os.WriteFile(signing, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
 	_ = os.WriteFile(paging, []byte(randomString(t)+randomString(t)), 0o600)
-	return []string{"MYPATIENTS_TOKENS_SIGNING_KEY_FILE=" + signing, "MYPATIENTS_TOKENS_PAGE_KEY_FILE=" + paging}
+	_, ck, _ := ed25519.GenerateKey(rand.Reader)
+	ckPEM, err := audit.EncodeSigningKey(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoint := filepath.Join(dir, "checkpoint.pem")
+	_ = os.WriteFile(checkpoint, ckPEM, 0o600)
+	uploads := filepath.Join(dir, "uploads.key")
+	_ = os.WriteFile(uploads, []byte(randomHex(t)+randomHex(t)), 0o600)
+	return []string{"MYPATIENTS_TOKENS_SIGNING_KEY_FILE=" + signing, "MYPATIENTS_TOKENS_PAGE_KEY_FILE=" + paging,
+		"MYPATIENTS_ACCOUNTS_UPLOADS_KEY_FILE=" + uploads, "MYPATIENTS_ACCOUNTS_UPLOADS_DIR=" + t.TempDir(),
+		"MYPATIENTS_AUDIT_CHECKPOINT_KEY_FILE=" + checkpoint, "MYPATIENTS_DEMO_PASSWORD=replicas-" + randomHex(t)}
 }
 
 // TestSentinelFailover: two gateway replicas on one Sentinel-managed Redis. A token revoked on

@@ -38,12 +38,11 @@ func atTheEdge(cfg *config.Config, h http.Handler) http.Handler {
 
 // readiness is /readyz: Redis, the EHR with the gateway's credential, and each identity
 // provider's discovery.
-func readiness(cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client) http.Handler {
+func readiness(cfg *config.Config, log *slog.Logger, rdb redis.UniversalClient, up *upstream.Client, client *http.Client) http.Handler {
 	checks := []edge.Check{
 		{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		{Name: "ehr", Probe: up.Ready, Explain: upstream.Explain},
 	}
-	client := &http.Client{Timeout: 5 * time.Second}
 	for _, p := range cfg.IdentityProviders {
 		checks = append(checks, edge.Check{Name: "idp:" + p.ID, Probe: edge.Discovery(client, p.Issuer)})
 	}

@@ -180,7 +180,8 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 	}
 	practitioners := identity.New(identity.Options{Rules: practitionerRules(cfg.IdentityProviders), Upstream: up,
 		Redis: rdb, KeyPrefix: cfg.Redis.KeyPrefix, CacheTTL: cfg.Authz.FactsTTL, Logger: log})
-	sm, err := newSMART(cfg, log, tokens, c, proxy, acct.signIns, practitioners, pc)
+	idpClient, self := newSelfCalls(cfg.BaseURL)
+	sm, err := newSMART(cfg, log, tokens, c, proxy, acct.signIns, practitioners, idpClient, pc)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +197,8 @@ func build(ctx context.Context, cfg *config.Config, run *runGroup, log *slog.Log
 		return nil, err
 	}
 	acct.register(mux)
-	handler := c.proxies.Handler(atTheEdge(cfg, routes(mux, readiness(cfg, log, rdb, up), sm, shared, sm.CORS(proxy))))
+	handler := c.proxies.Handler(atTheEdge(cfg, routes(mux, readiness(cfg, log, rdb, up, idpClient), sm, shared, sm.CORS(proxy))))
+	self.self = handler
 	// The portal reaches the gateway's own surfaces through handler, in process; its pages
 	// are then added to the same mux.
 	pages, err := newPortal(cfg, log, rdb, key, handler, today)

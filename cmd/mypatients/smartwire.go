@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/mypatients/gateway/config"
@@ -16,12 +17,12 @@ import (
 // Practitioner through practitioners. builtIn are the gateway's own clients (the portal),
 // registered beside the configured ones.
 func newSMART(cfg *config.Config, log *slog.Logger, tokens *smart.Tokens, c *common, fhir smart.PatientSearcher,
-	signIns smart.SignIns, practitioners smart.Practitioners, builtIn ...smart.Client) (*smart.Server, error) {
+	signIns smart.SignIns, practitioners smart.Practitioners, idpClient *http.Client, builtIn ...smart.Client) (*smart.Server, error) {
 	return smart.New(smart.Options{
 		Tokens: tokens, Clients: append(smartClients(cfg.Clients), builtIn...), IdPs: smartIdPs(cfg.IdentityProviders),
 		AccessTokenTTL: cfg.Tokens.AccessTokenTTL, CodeTTL: cfg.Tokens.CodeTTL, LoginTTL: cfg.Tokens.LoginTTL,
 		RefreshTokenTTL: cfg.Tokens.RefreshTokenTTL, BackendTokenTTL: cfg.Tokens.BackendTokenTTL, LaunchTTL: cfg.Tokens.LaunchTTL,
-		Accounts: c.accts, SignIns: signIns, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Practitioners: practitioners, Logger: log,
+		Accounts: c.accts, SignIns: signIns, Audit: c.trail, Proxies: c.proxies, Patients: fhir, Practitioners: practitioners, HTTPClient: idpClient, Logger: log,
 		Limits: smart.Limits{Authorize: limits.Rule{Name: "authorize", Limit: cfg.Limits.Authorize, Window: time.Minute}},
 	})
 }
