@@ -17,9 +17,12 @@ var ErrNotReplicated = errors.New("redisstore: the write was not acknowledged by
 // replicaAcks makes every write wait until enough replicas have it. Redis replicates
 // asynchronously, so a write the master acknowledged can vanish when Sentinel promotes a
 // replica that had not received it yet; a token, grant, suspension or audit record must not.
-// After a command or pipeline that writes, it writes a fence key and sends WAIT on one
-// connection: the replication stream is ordered, so replicas that have the fence have the
-// write before it too, whichever connection made it.
+// A command, or a plain pipeline, is sent with WAIT behind it down the same connection, so
+// WAIT counts the replicas of the very node that took the write, even while Sentinel moves
+// the master. A transaction (MULTI ... EXEC) is followed by a fence: a write to a fence key
+// and WAIT, on one connection. The replication stream is ordered, so replicas that have the
+// fence have the transaction too, unless the master moved between the two; that window is
+// the transactions' alone (they are rare: sign-in throttles, registrations, the outbox).
 type replicaAcks struct {
 	rdb     redis.UniversalClient
 	n       int
@@ -33,41 +36,78 @@ func (h *replicaAcks) DialHook(next redis.DialHook) redis.DialHook { return next
 
 func (h *replicaAcks) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if err := next(ctx, cmd); err != nil || !writes(cmd) || ctx.Value(fencing{}) != nil {
+		if !writes(cmd) || ctx.Value(fencing{}) != nil {
+			return next(ctx, cmd)
+		}
+		ctx = context.WithValue(ctx, fencing{}, true)
+		pipe := h.rdb.Pipeline()
+		_ = pipe.Process(ctx, cmd)
+		wait := h.waitCmd(ctx)
+		_ = pipe.Process(ctx, wait)
+		_, _ = pipe.Exec(ctx)
+		if err := cmd.Err(); err != nil {
 			return err
 		}
-		return h.await(ctx)
+		return h.acked(wait)
 	}
 }
 
 func (h *replicaAcks) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		if err != nil || ctx.Value(fencing{}) != nil {
+		if ctx.Value(fencing{}) != nil || !anyWrites(cmds) {
+			return next(ctx, cmds)
+		}
+		if len(cmds) > 0 && strings.EqualFold(cmds[0].Name(), "multi") {
+			if err := next(ctx, cmds); err != nil {
+				return err
+			}
+			return h.awaitFence(ctx)
+		}
+		wait := h.waitCmd(ctx)
+		err := next(ctx, append(cmds[:len(cmds):len(cmds)], wait))
+		if err != nil && wait.Err() != err {
 			return err
 		}
-		for _, c := range cmds {
-			if writes(c) {
-				return h.await(ctx)
-			}
-		}
-		return nil
+		return h.acked(wait)
 	}
 }
 
-// await writes the fence and waits for h.n replicas to have it.
-func (h *replicaAcks) await(ctx context.Context) error {
-	ctx = context.WithValue(ctx, fencing{}, true)
-	pipe := h.rdb.Pipeline()
-	pipe.Incr(ctx, h.fence)
-	wait := pipe.Do(ctx, "WAIT", h.n, h.timeout.Milliseconds())
-	if _, err := pipe.Exec(ctx); err != nil {
+func (h *replicaAcks) waitCmd(ctx context.Context) *redis.IntCmd {
+	return redis.NewIntCmd(ctx, "WAIT", h.n, h.timeout.Milliseconds())
+}
+
+// acked reports whether WAIT counted enough replicas.
+func (h *replicaAcks) acked(wait *redis.IntCmd) error {
+	got, err := wait.Result()
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotReplicated, err)
 	}
-	if got, _ := wait.Int(); got < h.n {
+	if got < int64(h.n) {
 		return fmt.Errorf("%w: %d of %d within %s", ErrNotReplicated, got, h.n, h.timeout)
 	}
 	return nil
+}
+
+// awaitFence writes the fence and waits for h.n replicas to have it.
+func (h *replicaAcks) awaitFence(ctx context.Context) error {
+	ctx = context.WithValue(ctx, fencing{}, true)
+	pipe := h.rdb.Pipeline()
+	pipe.Incr(ctx, h.fence)
+	wait := h.waitCmd(ctx)
+	_ = pipe.Process(ctx, wait)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotReplicated, err)
+	}
+	return h.acked(wait)
+}
+
+func anyWrites(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if writes(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // readOnly are the commands the gateway sends that change nothing; every other is taken to

@@ -98,7 +98,7 @@ clients:
 
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	defer rdb.Close()
-	n, err := rdb.XLen(context.Background(), "mypatients:audit").Result()
+	n, err := rdb.XLen(context.Background(), "mypatients:{audit}").Result()
 	if err != nil || n < 3 {
 		t.Errorf("audit records in Redis: %d, %v; want the three reads", n, err)
 	}

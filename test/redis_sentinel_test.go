@@ -244,7 +244,7 @@ func checkAnswered(t *testing.T, s *sentinelSet, answered []answer) {
 	t.Helper()
 	rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: sentinelMaster, SentinelAddrs: []string{s.sentinel}})
 	defer rdb.Close()
-	msgs, err := rdb.XRange(context.Background(), "mypatients:audit", "-", "+").Result()
+	msgs, err := rdb.XRange(context.Background(), "mypatients:{audit}", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}

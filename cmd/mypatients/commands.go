@@ -98,5 +98,6 @@ func redisOptions(cfg *config.Config) redisstore.Options {
 	return redisstore.Options{
 		URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
 		Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+		MinReplicaAcks: cfg.Redis.MinReplicaAcks, AckTimeout: cfg.Redis.ReplicaAckTimeout, KeyPrefix: cfg.Redis.KeyPrefix,
 	}
 }
