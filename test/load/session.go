@@ -101,7 +101,7 @@ func (s *system) warmUp(ctx context.Context, wrk wrkRunner, d time.Duration, pro
 			return err
 		}
 	}
-	return nil
+	return s.settle(ctx, progress)
 }
 
 // round runs every workload against its targets, back to back; which target goes first
@@ -125,9 +125,55 @@ func (s *system) round(ctx context.Context, wrk wrkRunner, workloads []workload,
 				round, o.rounds, w.name, t.name, thousands(r.RPS), r.P50MS, thousands(r.TargetCPUUS/float64(r.Requests)),
 				thousands(r.RedisCPUUS/float64(r.Requests)))
 			out = append(out, r)
+			s.quiesce(t)
+			if t.name == "gateway" {
+				if err := s.settle(ctx, progress); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return out, nil
+}
+
+// quiesce waits, at most 3 s, until t has finished the requests wrk abandoned at the end
+// of a run (an idle 100 ms), so that they do not take the next run's core.
+func (s *system) quiesce(t target) {
+	deadline := time.Now().Add(3 * time.Second)
+	last, _ := cpuTime(t.proc.pid(), s.tick)
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		now, err := cpuTime(t.proc.pid(), s.tick)
+		if err != nil || now-last <= s.tick {
+			return
+		}
+		last = now
+	}
+}
+
+// settle waits until the gateway reaches the upstream again after a run. wrk ends a run by
+// closing its connections, which cancels the requests in flight; the gateway's upstream
+// circuit breaker counts those cancellations as upstream failures, and after five in a row
+// refuses every upstream call for its cooldown. Measuring during that would measure 503s.
+func (s *system) settle(ctx context.Context, progress io.Writer) error {
+	start := time.Now()
+	for {
+		n, err := s.checkOne(ctx, s.gateway, readAllowed)
+		switch {
+		case err == nil && n > 0:
+			if waited := time.Since(start); waited > time.Second {
+				fmt.Fprintf(progress, "load: waited %.0f s for the gateway's upstream circuit breaker to close after the run\n", waited.Seconds())
+			}
+			return nil
+		case time.Since(start) > 30*time.Second:
+			return fmt.Errorf("the gateway still fails to reach the upstream 30 s after a run: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // unplanned describes the statuses of r that are not in want, or returns "".
