@@ -85,22 +85,28 @@ func printTables(w io.Writer, workloads []workload, sizes map[string]int, record
 	fmt.Fprintln(w, "| workload | bare `httputil.ReverseProxy` | gateway | gateway ÷ bare, req/s |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, wl := range workloads {
-		bareCell, ratioCell := "—", "—"
-		if b, ok := summarize(records, wl.name, "bare"); ok {
+		bareCell, gwCell, ratioCell := "—", "—", "—"
+		b, bareOK := summarize(records, wl.name, "bare")
+		if bareOK {
 			bareCell = fmt.Sprintf("%s µs CPU/req", thousands(b.cpu))
+		}
+		g, gwOK := summarize(records, wl.name, "gateway")
+		if gwOK {
+			gwCell = fmt.Sprintf("%s µs (+%s µs in redis-server)", thousands(g.cpu), thousands(g.redis))
 		}
 		if rs := ratios(records, wl.name); len(rs) > 0 {
 			ratioCell = ratio(median(rs))
 			if len(rs) > 1 {
 				ratioCell += fmt.Sprintf(" (%s–%s)", ratio(slices.Min(rs)), ratio(slices.Max(rs)))
 			}
-		}
-		gwCell := "—"
-		if g, ok := summarize(records, wl.name, "gateway"); ok {
-			gwCell = fmt.Sprintf("%s µs (+%s µs in redis-server)", thousands(g.cpu), thousands(g.redis))
+			ratioCell += "; by CPU " + ratio(b.cpu/g.cpu)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", title(wl, sizes), bareCell, gwCell, ratioCell)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The ratio is the median over the rounds of the gateway's req/s ÷ the bare proxy's in the same")
+	fmt.Fprintln(w, "round, with its range; \"by CPU\" is the bare proxy's CPU per request ÷ the gateway's: the req/s")
+	fmt.Fprintln(w, "ratio both would reach with a core each to themselves, and the steadier figure on a busy machine.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "req/s and latencies are medians over the rounds (req/s with its range); CPU per request is the")
 	fmt.Fprintln(w, "process's utime+stime over all rounds ÷ all its requests. Core busy is the mean over the rounds of")
