@@ -222,9 +222,14 @@ func (s *system) printHeader(w io.Writer, o options, gateway, loadBefore string)
 	fmt.Fprintf(w, "- gateway: %s\n", gateway)
 	fmt.Fprintf(w, "- measured process pinned to core %d; wrk (%d thread(s), %d connections), the canned upstream and redis-server on core(s) %s\n",
 		s.cores.pinned, o.threads, o.connections, s.cores.loadList())
-	fmt.Fprintf(w, "- %d round(s) × %s per workload and target, interleaved (the first target alternates by round), after a %s warm-up\n",
-		o.rounds, o.duration, o.warmup)
-	fmt.Fprintf(w, "- load average before: %s; after: %s\n\n", loadBefore, loadAverage())
+	if o.rounds > 0 {
+		fmt.Fprintf(w, "- %d round(s) × %s per workload and target, interleaved (the first target alternates by round), after a %s warm-up\n",
+			o.rounds, o.duration, o.warmup)
+	}
+	if o.soak > 0 {
+		fmt.Fprintf(w, "- then the mixed workload against the gateway for %s, its RSS sampled every %s\n", o.soak, o.soakEvery)
+	}
+	fmt.Fprintf(w, "- load average before: %s; after the rounds: %s\n\n", loadBefore, loadAverage())
 }
 
 func printMemory(w io.Writer, peak map[string]int64) {
