@@ -104,6 +104,11 @@ func printTables(w io.Writer, workloads []workload, sizes map[string]int, record
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", title(wl, sizes), bareCell, gwCell, ratioCell)
 	}
 	fmt.Fprintln(w)
+	printDetails(w, workloads, records)
+}
+
+// printDetails writes every figure per workload and target.
+func printDetails(w io.Writer, workloads []workload, records []runRecord) {
 	fmt.Fprintln(w, "The ratio is the median over the rounds of the gateway's req/s ÷ the bare proxy's in the same")
 	fmt.Fprintln(w, "round, with its range; \"by CPU\" is the bare proxy's CPU per request ÷ the gateway's: the req/s")
 	fmt.Fprintln(w, "ratio both would reach with a core each to themselves, and the steadier figure on a busy machine.")
