@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &system{dir: dir, cores: plan, tick: clockTick()}
+	s := &system{dir: dir, cores: plan, tick: clockTick(), connections: o.connections}
 	fmt.Fprintf(stderr, "load: starting redis-server, the canned upstream, the bare proxy and the gateway (logs in %s)\n", dir)
 	if err := s.run(ctx, o, workloads, stdout, stderr); err != nil {
 		return fmt.Errorf("%w\n(logs kept in %s)", err, dir)

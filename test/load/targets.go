@@ -27,6 +27,9 @@ type system struct {
 	gateway  target
 	token    string // pcp's access token at the gateway
 	children []*child
+	// connections is wrk's: every one of them is pcp, and the gateway lets one caller have
+	// only limits.caller_concurrency requests in flight, so the harness raises it to this.
+	connections int
 
 	upstreamBase string // the canned upstream's origin
 	redisAddr    string
@@ -133,7 +136,8 @@ func (s *system) startGateway(ctx context.Context, bin, credential string) error
 }
 
 // gatewayEnv returns the gateway's address and environment: the demo's IdPs on free ports,
-// no demo EHR, app or embedded Redis, and every other setting at its default.
+// no demo EHR, app or embedded Redis, one caller's concurrency bound (still checked on every
+// request) raised to wrk's connections, and every other setting at its default.
 func (s *system) gatewayEnv(credential string) (addr string, env []string, password string, err error) {
 	var addrs [5]string
 	for i := range addrs {
@@ -153,6 +157,7 @@ func (s *system) gatewayEnv(credential string) (addr string, env []string, passw
 		"MYPATIENTS_UPSTREAM_BEARER_TOKEN="+credential,
 		"MYPATIENTS_REDIS_URL=redis://"+s.redisAddr,
 		"MYPATIENTS_TOKENS_ACCESS_TOKEN_TTL=24h", // outlives any run; verification costs the same
+		fmt.Sprintf("MYPATIENTS_LIMITS_CALLER_CONCURRENCY=%d", max(s.connections, 8)),
 	)
 	return addrs[0], env, password, nil
 }
