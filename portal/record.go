@@ -169,7 +169,7 @@ func (p *Portal) encounterPage(w http.ResponseWriter, r request) {
 }
 
 // addContacts fills in the care team's contact details from the directory; noDirectory says
-// the clinician may not read it (staff).
+// the user may not read it (neither a clinician nor a clinician's staff).
 func (p *Portal) addContacts(ctx context.Context, r request, e *record.Encounter) (noDirectory bool, err error) {
 	var ids []string
 	for _, m := range e.CareTeam {
