@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/smart"
 )
 
 // staffDirectory is a fixed Accounts: the real one (Redis staff logins) lives in the gateway
@@ -27,11 +33,14 @@ func (d staffDirectory) Authenticate(_ context.Context, username, password strin
 	return User{}, false, nil
 }
 
-// Standing says u-staff (a demo user) is suspended and "down" cannot be read.
+// Standing says u-staff (a demo user) is suspended without a reason, u-colleague by the
+// support team, and "down" cannot be read.
 func (d staffDirectory) Standing(_ context.Context, sub string) error {
 	switch sub {
 	case "u-staff":
 		return fmt.Errorf("suspended: %w", gateway.ErrForbidden)
+	case "u-colleague":
+		return accounts.StandingError{Reason: accounts.ReasonSuspended}
 	case "u-pcp2":
 		return errDown
 	}
@@ -65,6 +74,34 @@ func TestOutsideAccounts(t *testing.T) {
 			if got, found := st.userBySubject(tc.wantSub); !found || got.Username != u.Username {
 				t.Errorf("%s: claims of %q not found after sign-in", tc.name, tc.wantSub)
 			}
+		}
+	}
+}
+
+// TestRefusedAccountGoesBackToTheClient: the right password of an account that may not sign in
+// ends the sign-in with access_denied at the client, with the standing's reason in
+// smart.ReasonParam, so that the app can say why; no code is issued.
+func TestRefusedAccountGoesBackToTheClient(t *testing.T) {
+	t.Parallel()
+	p := startIdPWith(t, "accounts", staffDirectory{})
+	r := newRP(t, p, oauth2.AuthStyleInHeader)
+	for _, tc := range []struct{ username, reason string }{
+		{"colleague", smart.ReasonAccountSuspended},
+		{"staff", smart.ReasonAccountInactive},
+	} {
+		b, f := newBrowser(t), r.newFlow()
+		form := openLogin(t, b, f.authURL)
+		resp, body := form.submit(t, b, tc.username, testPassword)
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Scheme+"://"+loc.Host+loc.Path != testRedirectURI {
+			t.Fatalf("%s: %d to %q, want a redirect to the client; %.300s", tc.username, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		q := loc.Query()
+		if q.Get("error") != "access_denied" || q.Get(smart.ReasonParam) != tc.reason || q.Get("state") != f.state || q.Has("code") {
+			t.Errorf("%s: the client got %v, want access_denied with %s %s", tc.username, q, smart.ReasonParam, tc.reason)
+		}
+		if resp, _ := form.submit(t, b, "pcp", testPassword); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: the refused sign-in could be completed afterwards: %d", tc.username, resp.StatusCode)
 		}
 	}
 }

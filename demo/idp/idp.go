@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("idp %q: create provider: %w", cfg.Name, err)
 	}
-	lp := newLoginPage(cfg, st, op.AuthCallbackURL(provider), logger)
+	lp := newLoginPage(cfg, st, provider, logger)
 	issuerCtx := op.NewIssuerInterceptor(provider.IssuerFromRequest)
 
 	mux := http.NewServeMux()

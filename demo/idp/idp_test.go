@@ -42,6 +42,12 @@ type testIdP struct {
 // bound, so the server is created unstarted and gets its handler after New.
 func startIdP(t *testing.T, idpID string) *testIdP {
 	t.Helper()
+	return startIdPWith(t, idpID, nil)
+}
+
+// startIdPWith is startIdP with Config.Accounts.
+func startIdPWith(t *testing.T, idpID string, accts Accounts) *testIdP {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
@@ -52,6 +58,7 @@ func startIdP(t *testing.T, idpID string) *testIdP {
 		Password: testPassword,
 		Users:    DemoUsers(idpID),
 		Clients:  []Client{{ID: testClientID, Secret: testSecret, RedirectURIs: []string{testRedirectURI}}},
+		Accounts: accts,
 		SignIn: limits.SignIn{
 			Account: limits.New(rdb, "t:", limits.Rule{Name: "signin-account", Limit: testAccountLimit, Window: time.Minute}),
 			Address: limits.New(rdb, "t:", limits.Rule{Name: "signin-address", Limit: testAddressLimit, Window: time.Minute}),

@@ -10,9 +10,14 @@ import (
 	"slices"
 	"strconv"
 
+	httphelper "github.com/zitadel/oidc/v3/pkg/http"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
 	"github.com/mypatients/gateway"
+	"github.com/mypatients/gateway/accounts"
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/limits"
+	"github.com/mypatients/gateway/smart"
 	"github.com/mypatients/gateway/web"
 )
 
@@ -68,14 +73,16 @@ type loginPage struct {
 	name     string
 	store    *store
 	callback func(ctx context.Context, authRequestID string) string
-	logger   *slog.Logger
-	cfg      Config
+	// encoder writes authorization responses (zitadel's), for handBack.
+	encoder httphelper.Encoder
+	logger  *slog.Logger
+	cfg     Config
 	// formTargets are the clients' redirect URIs: the form's post ends in a redirect there,
 	// and browsers apply form-action to it.
 	formTargets []string
 }
 
-func newLoginPage(cfg Config, st *store, callback func(context.Context, string) string, logger *slog.Logger) *loginPage {
+func newLoginPage(cfg Config, st *store, provider *op.Provider, logger *slog.Logger) *loginPage {
 	var targets []string
 	for _, c := range cfg.Clients {
 		for _, ru := range c.RedirectURIs {
@@ -84,7 +91,8 @@ func newLoginPage(cfg Config, st *store, callback func(context.Context, string) 
 			}
 		}
 	}
-	return &loginPage{name: cfg.Name, store: st, callback: callback, logger: logger, cfg: cfg, formTargets: targets}
+	return &loginPage{name: cfg.Name, store: st, callback: op.AuthCallbackURL(provider), encoder: provider.Encoder(),
+		logger: logger, cfg: cfg, formTargets: targets}
 }
 
 // ServeHTTP serves the sign-in form (GET) and checks the credentials (POST).
@@ -164,6 +172,9 @@ func (p *loginPage) refuse(w http.ResponseWriter, r *http.Request, id, key, ip s
 		Reason: reason, Client: "idp:" + p.name, Source: ip}) != nil {
 		status, title, msg = http.StatusServiceUnavailable, "Try again later", "Sign-in is unavailable. Try again in a minute."
 	}
+	if status == http.StatusForbidden && p.handBack(w, r, id, err) {
+		return
+	}
 	if status == http.StatusUnauthorized {
 		// The typed username is not echoed either: the page stays byte-identical for every failure.
 		p.render(w, status, "login", pageData{Title: "Sign in", AuthRequestID: id, Error: invalidCredentials})
@@ -183,6 +194,29 @@ func (p *loginPage) signedIn(w http.ResponseWriter, r *http.Request, attempt lim
 	}
 	p.logger.InfoContext(r.Context(), "signed in", "idp", p.name, "username", user.Username, "sub", user.Subject)
 	http.Redirect(w, r, p.callback(r.Context(), id), http.StatusSeeOther)
+}
+
+// handBack ends the sign-in of an account that may not sign in by sending the browser back to
+// the client (the gateway) with access_denied and the standing's reason (smart.RefusalResponse),
+// so that the app the user came from tells them why in its own page. It reports false when the
+// sign-in is no longer known, and the user is told here instead.
+func (p *loginPage) handBack(w http.ResponseWriter, r *http.Request, id string, err error) bool {
+	req, gone := p.store.AuthRequestByID(r.Context(), id)
+	if gone != nil {
+		return false
+	}
+	reason := smart.ReasonAccountInactive
+	var se accounts.StandingError
+	if errors.As(err, &se) {
+		reason = se.Reason
+	}
+	u, uerr := op.AuthResponseURL(req.GetRedirectURI(), req.GetResponseType(), req.GetResponseMode(),
+		smart.NewRefusal(req.GetState(), reason), p.encoder)
+	if uerr != nil || p.store.DeleteAuthRequest(r.Context(), id) != nil {
+		return false
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+	return true
 }
 
 // loggedOut is where end_session sends the browser when the client named no
