@@ -53,15 +53,8 @@ func (p *Portal) medsPage(w http.ResponseWriter, r request, b Banner) error {
 	if err != nil {
 		return err
 	}
-	var active, past []record.Med
-	for _, m := range meds {
-		if m.Active {
-			active = append(active, m)
-		} else {
-			past = append(past, m)
-		}
-	}
-	p.render(w, r.Request, r.sess, http.StatusOK, "meds", map[string]any{"B": b, "Active": active, "Past": past, "Cut": cut})
+	past := slices.DeleteFunc(slices.Clone(meds), func(m record.Med) bool { return m.Active })
+	p.render(w, r.Request, r.sess, http.StatusOK, "meds", map[string]any{"B": b, "Active": record.Current(meds), "Past": past, "Cut": cut})
 	return nil
 }
 
