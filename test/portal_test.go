@@ -34,9 +34,9 @@ func TestPortal(t *testing.T) {
 		report := runPortalJS(t, node, dir, "journeys.test.js", g, chromium, nil)
 		checkReport(t, report, 30)
 		checkPortalAudit(t, g)
-		// The record as a pediatrician reads it: lengths, the banner, active medications and
-		// lab tables (record.test.js).
-		checkReport(t, runPortalJS(t, node, dir, "record.test.js", g, chromium, nil), 4)
+		// The record as a pediatrician reads it: lengths, the vitals flowsheet, the banner,
+		// active medications, growth charts and lab tables (record.test.js).
+		checkReport(t, runPortalJS(t, node, dir, "record.test.js", g, chromium, nil), 5)
 	})
 	t.Run("idle timeout", func(t *testing.T) {
 		t.Parallel()

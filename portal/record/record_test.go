@@ -214,3 +214,33 @@ func TestCurrentMeds(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+// TestVitalsFlowsheet: one row per time, newest first, a column per vital sign in the
+// flowsheet's order, blood pressure as one cell flagged by its component, and a column's unit
+// in its header only when every value has it.
+func TestVitalsFlowsheet(t *testing.T) {
+	t.Parallel()
+	t1, t2 := time.Date(2026, 4, 15, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 15, 14, 0, 0, 0, time.UTC)
+	v := func(code, value, unit string, at time.Time) Result {
+		return Result{Code: code, Name: code, Value: value, Unit: unit, Time: at, Vital: true}
+	}
+	bp := v("85354-9", "", "", t1)
+	bp.Components = []Result{{Value: "128", Unit: "mmHg", Flag: "H", FlagText: "High"}, {Value: "70", Unit: "mmHg"}}
+	f := VitalsFlowsheet([]Result{
+		v("8867-4", "150", "beats/min", t1), v(Weight, "20.5", "kg", t1), bp, v("8867-4", "98", "beats/min", t2),
+		v(Weight, "20500", "g", t2), v("9999-9", "3", "score", t2), {Code: "2339-0", Value: "488", Time: t1}, // a lab: not a vital
+	})
+	var cols []string
+	for _, c := range f.Columns {
+		cols = append(cols, c.Short+"|"+c.Unit)
+	}
+	if want := "HR|beats/min BP|mmHg Weight| 9999-9|score"; strings.Join(cols, " ") != want {
+		t.Errorf("columns %q, want %q", strings.Join(cols, " "), want)
+	}
+	if len(f.Rows) != 2 || !f.Rows[0].Time.Equal(t2) || f.Rows[0].Cells[1] != nil {
+		t.Fatalf("rows %+v", f.Rows)
+	}
+	if c := f.Rows[1].Cells[1]; c == nil || c.Value != "128/70" || c.Flag != "H" {
+		t.Errorf("blood pressure %+v", c)
+	}
+}

@@ -1,7 +1,8 @@
 // The record as a pediatrician reads it, checked in the browser the way a reviewer found it
-// wanting: lengths of stays and visits in the right unit, the banner at desktop and tablet
-// widths, one entry per active medication, and lab tables of one layout. Every page seen is
-// checked with axe-core and at 360 px (lib/browser.js).
+// wanting: lengths of stays and visits in the right unit, vitals as a flowsheet, the banner at
+// desktop and tablet widths, one entry per active medication, growth charts large enough to
+// read with the CDC percentiles, and lab tables of one layout. Every page seen is checked with
+// axe-core and at 360 px (lib/browser.js).
 "use strict";
 
 const { test, before, after } = require("node:test");
@@ -30,6 +31,26 @@ test("lengths of stays and visits are in hours, minutes or days as they lasted",
     await go(page, await page.locator("ol.timeline li.emer h3 a").first().getAttribute("href"));
     assert.match(await text(page.locator("#enc-length")), short);
     assert.match(await text(page.locator("dl.facts.wide")), /Length of visit/);
+  });
+});
+
+test("vitals are a flowsheet: one row per time measured, one column per vital sign", async () => {
+  await withPage(b, "record-vitals", async (page) => {
+    await signIn(page, "pcp");
+    await go(page, "/portal/patients/child-05/vitals");
+    const heads = (await page.locator("#vitals thead th").allInnerTexts()).map((h) => h.split("\n")[0].trim());
+    for (const h of ["Measured", "Temp", "HR", "RR", "BP", "SpO2", "Weight", "Height"]) {
+      assert.ok(heads.includes(h), `no ${h} column in ${heads}`);
+    }
+    const times = await page.locator("#vitals tbody th").allInnerTexts();
+    assert.equal(new Set(times).size, times.length, "a time of measurement has more than one row");
+    // An ED arrival's set is one row: temperature, heart rate, blood pressure and SpO2 together.
+    const col = (h) => heads.indexOf(h) - 1;
+    const rows = await page.locator("#vitals tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText.trim())));
+    const full = rows.filter((r) => ["Temp", "HR", "BP", "SpO2"].every((h) => r[col(h)] !== ""));
+    assert.ok(full.length >= 2, `no row with all of an arrival's vital signs: ${JSON.stringify(rows.slice(0, 3))}`);
+    assert.match(full[0][col("BP")], /^\d+\/\d+$/, "blood pressure is systolic/diastolic in one cell");
+    assert.match(await text(page.locator("#vitals thead")), /HR beats\/min/, "the unit is in the header");
   });
 });
 
@@ -74,6 +95,27 @@ test("active medications list each medication once, its newest order, with the e
     assert.equal(await glucagon.count(), 1);
     assert.match(await text(glucagon), /renews 1 earlier order since/);
     assert.match(await text(glucagon), /Apr 15, 2026/, "the newest order is the one shown");
+  });
+});
+
+test("growth charts are large enough to read, with the CDC percentiles", async () => {
+  await withPage(b, "record-growth", async (page) => {
+    await signIn(page, "pcp");
+    for (const [width, least] of [[1280, 800], [768, 680]]) {
+      await page.setViewportSize({ width, height: 900 });
+      await go(page, "/portal/patients/child-05/vitals");
+      const charts = page.locator("figure.growth-chart svg");
+      assert.ok(await charts.count() >= 3, "weight, length and head circumference charts");
+      const box = await charts.first().boundingBox();
+      assert.ok(box.width >= least && box.height >= box.width * 0.55, `the chart is ${box.width}×${box.height} px at ${width} px`);
+      const label = await charts.first().locator("text", { hasText: /^\d+ y$|^\d+ mo$/ }).first().boundingBox();
+      assert.ok(label.height >= 13, `axis labels are ${label.height} px tall at ${width} px`);
+    }
+    const weight = page.locator("section.growth", { hasText: "Weight for age" });
+    assert.match(await text(weight.locator("figcaption")), /CDC 2000 growth chart percentiles for girls/);
+    for (const l of ["3rd", "50th", "97th"]) assert.equal(await weight.locator("svg text", { hasText: l }).count(), 1, `no ${l} line`);
+    const pcts = await weight.locator("td.pct").allInnerTexts();
+    assert.ok(pcts.length >= 10 && pcts.every((p) => /^(<1st|>99th|\d{1,2}(st|nd|rd|th))$/.test(p)), `percentiles ${pcts}`);
   });
 });
 
