@@ -178,7 +178,7 @@ func directoryDecision(c gateway.Caller, req gateway.Request) gateway.Decision {
 		PolicyRevision: testRevision}
 	switch {
 	case c.PractitionerID() == "":
-		d.Reasons = []gateway.Reason{{Code: "not_clinician", Message: "Only clinicians may read the hospital directory."}}
+		d.Reasons = []gateway.Reason{{Code: "not_clinician", Message: "Only clinicians and the staff they sponsor may read the hospital directory."}}
 	case len(covering(c.Scopes, req.ResourceType, interactionPerm(req.Interaction), "user", "patient")) == 0:
 		d.Reasons = []gateway.Reason{{Code: "scope_not_permitted",
 			Message: "The app you are using was not granted permission to read this kind of record."}}

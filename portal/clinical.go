@@ -53,15 +53,8 @@ func (p *Portal) medsPage(w http.ResponseWriter, r request, b Banner) error {
 	if err != nil {
 		return err
 	}
-	var active, past []record.Med
-	for _, m := range meds {
-		if m.Active {
-			active = append(active, m)
-		} else {
-			past = append(past, m)
-		}
-	}
-	p.render(w, r.Request, r.sess, http.StatusOK, "meds", map[string]any{"B": b, "Active": active, "Past": past, "Cut": cut})
+	past := slices.DeleteFunc(slices.Clone(meds), func(m record.Med) bool { return m.Active })
+	p.render(w, r.Request, r.sess, http.StatusOK, "meds", map[string]any{"B": b, "Active": record.Current(meds), "Past": past, "Cut": cut})
 	return nil
 }
 
@@ -113,42 +106,6 @@ func (p *Portal) trendPage(w http.ResponseWriter, r request, b Banner) error {
 }
 
 func (p *Portal) dayOf(t time.Time) string { return t.In(p.opts.Location).Format("Jan 2, 2006") }
-
-// growthCodes are the growth measurements, each with its chart's title.
-var growthCodes = []struct{ code, title string }{{record.Weight, "Weight for age"}, {record.Height, "Length or height for age"},
-	{record.HeadCircumference, "Head circumference for age"}, {record.BMI, "BMI for age"}}
-
-// growth is one growth chart with its table.
-type growth struct {
-	Title string
-	Chart any
-	Rows  []record.Result
-}
-
-// vitalsPage shows vital signs apart from labs, and the growth charts.
-func (p *Portal) vitalsPage(w http.ResponseWriter, r request, b Banner) error {
-	results, cut, err := listing(p, r, "Observation", patientQuery(b.ID, "category", "vital-signs"), record.DecodeObservations)
-	if err != nil {
-		return err
-	}
-	var gs []growth
-	for _, g := range growthCodes {
-		s := record.Series(results, g.code)
-		if len(s) == 0 {
-			continue
-		}
-		c := charts.Growth{Title: g.title, Unit: s[0].Unit, Birth: b.BirthDate}
-		for _, x := range s {
-			c.Points = append(c.Points, charts.Point{At: x.Time, Value: x.Number, Label: x.Value + " " + x.Unit + ", " + p.dayOf(x.Time)})
-		}
-		gs = append(gs, growth{Title: g.title, Chart: c.SVG(), Rows: s})
-	}
-	other := slices.DeleteFunc(slices.Clone(results), func(x record.Result) bool {
-		return slices.ContainsFunc(growthCodes, func(g struct{ code, title string }) bool { return g.code == x.Code })
-	})
-	p.render(w, r.Request, r.sess, http.StatusOK, "vitals", map[string]any{"B": b, "Growth": gs, "Vitals": other, "Cut": cut})
-	return nil
-}
 
 // notesPage lists the record's notes, newest first, with the encounter each belongs to.
 func (p *Portal) notesPage(w http.ResponseWriter, r request, b Banner) error {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mypatients/gateway/portal/growth"
 	"github.com/mypatients/gateway/web"
 )
 
@@ -88,6 +89,7 @@ type Portal struct {
 	static     http.Handler
 	log        *slog.Logger
 	store      lists
+	growth     *growth.Reference
 }
 
 // New checks opts and returns the portal.
@@ -117,6 +119,9 @@ func New(opts Options) (*Portal, error) {
 		return nil, err
 	}
 	if p.help, err = helpPages(opts.Help); err != nil {
+		return nil, err
+	}
+	if p.growth, err = growth.Load(); err != nil {
 		return nil, err
 	}
 	sub, _ := fs.Sub(files, "static")

@@ -64,8 +64,10 @@ type recordView struct {
 	Encounters []record.Encounter
 	Notes      []record.Note
 	Meds       []record.Med
-	Flagged    []record.Result
-	Cut        bool
+	// Current are the active medications, one per medication (record.Current).
+	Current []record.Med
+	Flagged []record.Result
+	Cut     bool
 }
 
 func (p *Portal) recordPage(w http.ResponseWriter, r request) {
@@ -117,6 +119,7 @@ func (p *Portal) overview(r request, tab string) (recordView, error) {
 		return err
 	})
 	err = g.Wait()
+	v.Current = record.Current(v.Meds)
 	v.Flagged = slices.DeleteFunc(labs, func(x record.Result) bool { return !x.Abnormal() })
 	v.Cut = slices.Contains(cuts[:], true)
 	return v, err
@@ -169,7 +172,7 @@ func (p *Portal) encounterPage(w http.ResponseWriter, r request) {
 }
 
 // addContacts fills in the care team's contact details from the directory; noDirectory says
-// the clinician may not read it (staff).
+// the user may not read it (neither a clinician nor a clinician's staff).
 func (p *Portal) addContacts(ctx context.Context, r request, e *record.Encounter) (noDirectory bool, err error) {
 	var ids []string
 	for _, m := range e.CareTeam {

@@ -99,20 +99,11 @@ func (p *Portal) funcs() template.FuncMap {
 			}
 			return loc(t).Format("Jan 2, 2006")
 		},
-		"isodate": func(t time.Time) string { return t.Format(time.DateOnly) },
-		"age":     func(t time.Time) string { return record.Age(t, p.today()) },
-		"ageAt":   func(birth, at time.Time) string { return record.Age(birth, at) },
-		"deref":   func(b *bool) bool { return b != nil && *b },
-		"dobDay":  func(t time.Time) string { return t.Format("Jan 2, 2006") },
-		"stay": func(e record.Encounter) string {
-			if e.LengthDays != "" {
-				if e.LengthDays == "1" {
-					return "1 day"
-				}
-				return e.LengthDays + " days"
-			}
-			return ""
-		},
+		"isodate":    func(t time.Time) string { return t.Format(time.DateOnly) },
+		"age":        func(t time.Time) string { return record.Age(t, p.today()) },
+		"ageAt":      func(birth, at time.Time) string { return record.Age(birth, at) },
+		"deref":      func(b *bool) bool { return b != nil && *b },
+		"dobDay":     func(t time.Time) string { return t.Format("Jan 2, 2006") },
 		"pathEscape": func(s string) string { return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20") },
 		"add":        func(a, b int) int { return a + b },
 		"dict": func(kv ...any) map[string]any {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/mypatients/gateway/sharing"
+	"github.com/mypatients/gateway/smart"
 )
 
 // signinMessages are the notes the sign-in page shows, by ?m=.
@@ -99,9 +100,9 @@ func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	pend := *old.Data.Pending
 	_ = p.sessions.End(ctx, w, old)
-	if q.Get("error") == "access_denied" && strings.Contains(q.Get("error_description"), "suspended") {
+	if reason := q.Get(smart.ReasonParam); q.Get("error") == "access_denied" && smart.KnownReason(reason) {
 		// The gateway refused the sign-in of an account that is not in good standing.
-		p.render(w, r, nil, http.StatusForbidden, "suspended", map[string]any{"Support": p.opts.Support})
+		p.notInGoodStanding(w, r, reason)
 		return
 	}
 	if q.Get("error") != "" || q.Get("code") == "" || (q.Get("iss") != "" && q.Get("iss") != p.gw.base) {
@@ -122,7 +123,7 @@ func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errSuspended) {
 		p.gw.revoke(ctx, tok.Access)
 		_ = p.sessions.End(ctx, w, sess)
-		p.render(w, r, nil, http.StatusForbidden, "suspended", map[string]any{"Support": p.opts.Support})
+		p.notInGoodStanding(w, r, smart.ReasonAccountSuspended)
 		return
 	}
 	if err == nil {
@@ -137,6 +138,12 @@ func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 var errSuspended = errors.New("portal: the account is suspended")
+
+// notInGoodStanding tells a user whose sign-in was refused for their account's standing why,
+// by the gateway's reason (smart.ReasonParam), and how to reach the support team.
+func (p *Portal) notInGoodStanding(w http.ResponseWriter, r *http.Request, reason string) {
+	p.render(w, r, nil, http.StatusForbidden, "suspended", map[string]any{"Support": p.opts.Support, "Reason": reason})
+}
 
 // loadProfile asks the gateway who signed in and, for a provider, their practice.
 func (p *Portal) loadProfile(ctx context.Context, r request) (profile, error) {

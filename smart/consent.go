@@ -39,7 +39,7 @@ func (s *Server) afterLogin(w http.ResponseWriter, r *http.Request, req authRequ
 		return
 	}
 	if err := s.standing(r.Context(), user.Subject); err != nil {
-		refusal := &oauthError{code: errAccessDenied, description: "this account is suspended or removed"}
+		refusal := standingRefusal(err, "")
 		if !errors.Is(err, gateway.ErrForbidden) {
 			s.log.ErrorContext(r.Context(), "read the standing of a signed-in user", "err", err)
 			refusal = unavailable

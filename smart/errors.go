@@ -26,6 +26,8 @@ type oauthError struct {
 	status      int
 	code        string
 	description string
+	// reason is the Reason code an authorization error carries in ReasonParam, if any.
+	reason string
 }
 
 func (e *oauthError) Error() string { return e.code + ": " + e.description }
@@ -43,6 +45,9 @@ func writeTokenError(w http.ResponseWriter, e *oauthError) {
 // RFC 6749 §4.1.2.1 says.
 func redirectError(w http.ResponseWriter, r *http.Request, redirectURI, state string, e *oauthError) {
 	q := url.Values{"error": {e.code}, "error_description": {e.description}}
+	if e.reason != "" {
+		q.Set(ReasonParam, e.reason)
+	}
 	if state != "" {
 		q.Set("state", state)
 	}

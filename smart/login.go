@@ -129,7 +129,12 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := q.Get("error"); e != "" {
-		redirectError(w, r, req.RedirectURI, req.State, &oauthError{code: errAccessDenied, description: "the user did not sign in"})
+		refusal := &oauthError{code: errAccessDenied, description: "the user did not sign in"}
+		if reason := q.Get(ReasonParam); e == errAccessDenied && KnownReason(reason) {
+			// The provider refused an account that is not in good standing, and said why.
+			refusal = standingRefusal(nil, reason)
+		}
+		redirectError(w, r, req.RedirectURI, req.State, refusal)
 		return
 	}
 	user, claims, err := s.exchange(r.Context(), p, flow, q.Get("code"))

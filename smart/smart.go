@@ -8,7 +8,8 @@
 // keys it owns (state.go). It decides who the user is and what the app was granted, never which
 // patients the user may see: that is authz's job. It imports neither the FHIR API nor any store
 // of other concerns: the picker searches through PatientSearcher, the sponsor and the standing
-// of an account come through Accounts. Its rate limits are counted in Redis (package limits),
+// of an account come through Accounts (of package accounts it takes only the reasons of a
+// refused standing, which it tells apps in ReasonParam: refusal.go). Its rate limits are counted in Redis (package limits),
 // shared by every replica, keyed by the client address that trusted_proxies vouches for.
 package smart
 

@@ -54,8 +54,8 @@ func TestSuspensionAndRemovalHoldEverywhere(t *testing.T) {
 	if status, out := w.refresh(t, staff.RefreshToken); status != http.StatusBadRequest || out["error"] != "invalid_grant" {
 		t.Errorf("suspended staff refreshing: %d %v", status, out)
 	}
-	if _, err := login.Login(context.Background(), opts, "accounts", "staff", w.password); err == nil || !strings.Contains(err.Error(), "403") {
-		t.Errorf("the suspended demo user staff signed in again: %v", err)
+	if reason := signInRefusal(t, opts, "accounts", "staff", w.password); reason != "staff_suspended" {
+		t.Errorf("the suspended demo user staff signing in again: refused for %q, want staff_suspended", reason)
 	}
 	if status, out := w.api(t, "POST", "/api/staff/accounts:u-staff/reinstate", w.tokens["pcp"], nil); status != http.StatusOK {
 		t.Fatalf("reinstate: %d %v", status, out)
@@ -75,8 +75,8 @@ func TestSuspensionAndRemovalHoldEverywhere(t *testing.T) {
 			t.Errorf("%s after removal: %d %v", action, status, out)
 		}
 	}
-	if _, err := login.Login(context.Background(), opts, "accounts", "staff", w.password); err == nil {
-		t.Error("the removed demo user staff signed in again")
+	if reason := signInRefusal(t, opts, "accounts", "staff", w.password); reason != "account_removed" {
+		t.Errorf("the removed demo user staff signing in again: refused for %q, want account_removed", reason)
 	}
 	if status, _ := w.api(t, "GET", "/api/access-requests", staff.AccessToken, nil); status != http.StatusForbidden {
 		t.Errorf("removed staff's token on /api: %d", status)
@@ -97,6 +97,47 @@ func TestSuspensionAndRemovalHoldEverywhere(t *testing.T) {
 	if status, out := w.api(t, "GET", "/api/staff", w.tokens["pcp"], nil); status != http.StatusForbidden || out["error"] != "account_inactive" {
 		t.Errorf("suspended provider listing staff: %d %v", status, out)
 	}
+	// Each sign-in refused for the account's standing says why, to the app: the accounts
+	// provider refuses pcp itself and sends her back through the gateway; Children's ID
+	// vouches for hospdoc and the gateway refuses her.
+	if code, out := runCLI(t, []string{"MYPATIENTS_REDIS_URL=" + w.redisURL}, "account", "suspend", "childrens:c-hospdoc", "--reason", "review", "--by", "kim"); code != 0 {
+		t.Fatalf("account suspend: %d %s", code, out)
+	}
+	for _, who := range []struct{ idp, user string }{{"accounts", "pcp"}, {"childrens", "hospdoc"}} {
+		if reason := signInRefusal(t, opts, who.idp, who.user, w.password); reason != "account_suspended" {
+			t.Errorf("the suspended %s signing in through %s: refused for %q, want account_suspended", who.user, who.idp, reason)
+		}
+	}
+}
+
+// signInRefusal signs user in at idp through the gateway, as an app would, and returns the
+// reason (mypatients_reason) of the access_denied the app gets; the test fails if the app gets
+// a code or another answer.
+func signInRefusal(t *testing.T, opts login.Options, idp, user, password string) string {
+	t.Helper()
+	ctx := context.Background()
+	s := login.NewSession(opts)
+	if _, err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	callback, err := s.LoginAtIdP(ctx, idp, user, password)
+	if err != nil {
+		t.Fatalf("%s at %s: %v", user, idp, err)
+	}
+	resp, err := s.HTTPClient().Get(callback.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), opts.RedirectURI) {
+		t.Fatalf("%s at %s: the gateway answered %d, not a redirect to the app", user, idp, resp.StatusCode)
+	}
+	q := loc.Query()
+	if q.Get("error") != "access_denied" || q.Has("code") || q.Get("state") != s.State() {
+		t.Fatalf("%s at %s: the app got %v, want access_denied", user, idp, q)
+	}
+	return q.Get("mypatients_reason")
 }
 
 // TestStaffAddressesTellNothing (finding 8): an address that is another sponsor's staff login

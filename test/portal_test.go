@@ -14,7 +14,7 @@ const portalDir = "js/portal"
 
 // TestPortal runs the clinicians' portal in headless Chromium against the built binary, through
 // the real sign-in (the portal's page, the gateway's authorize endpoint, the demo IdPs' forms):
-// the journeys of issue 10 (journeys.test.js), with axe-core and a 360 px overflow check on
+// the journeys of issue 10 (journeys.test.js) and the record's pages (record.test.js), with axe-core and a 360 px overflow check on
 // every page, and the idle timeout on a second gateway whose sessions idle out after seconds
 // (idle.test.js). Afterwards the audit trail must hold the portal's own client id on its FHIR
 // reads and one record per exact-match lookup. The second gateway's support team has suspended
@@ -34,6 +34,9 @@ func TestPortal(t *testing.T) {
 		report := runPortalJS(t, node, dir, "journeys.test.js", g, chromium, nil)
 		checkReport(t, report, 30)
 		checkPortalAudit(t, g)
+		// The record as a pediatrician reads it: lengths, the vitals flowsheet, the banner,
+		// active medications, growth charts and lab tables (record.test.js).
+		checkReport(t, runPortalJS(t, node, dir, "record.test.js", g, chromium, nil), 5)
 	})
 	t.Run("idle timeout", func(t *testing.T) {
 		t.Parallel()

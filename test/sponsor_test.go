@@ -7,10 +7,11 @@ import (
 	"testing"
 )
 
-// TestSponsoredStaff: pcp sponsors staff; staff see exactly pcp's patients; every audit record
-// of a staff request names the sponsor; staff cannot sponsor; pcp suspends and reinstates
-// staff; when the support team suspends pcp with `mypatients account suspend`, staff are
-// refused on the next request, and `account reinstate` gives both their access back.
+// TestSponsoredStaff: pcp sponsors staff; staff see exactly pcp's patients and read the
+// directory through pcp; every audit record of a staff request names the sponsor; staff
+// cannot sponsor; pcp suspends and reinstates staff; when the support team suspends pcp with
+// `mypatients account suspend`, staff are refused on the next request, and `account
+// reinstate` gives both their access back.
 func TestSponsoredStaff(t *testing.T) {
 	t.Parallel()
 	w := startAccessWorld(t, "staff", "pcp")
@@ -25,6 +26,8 @@ func TestSponsoredStaff(t *testing.T) {
 		status int
 	}{
 		{"/Patient/child-01", 200}, {"/Patient/child-07", 200}, {"/Patient/child-10", 403}, {"/Patient/child-20", 403},
+		// The directory is theirs through their sponsor: who to call.
+		{"/Practitioner/dr-patel", 200}, {"/PractitionerRole?organization=practice-maple", 200},
 	} {
 		if status, body := w.read(t, "staff", tc.path); status != tc.status {
 			t.Errorf("staff GET %s: %d, want %d; %.200s", tc.path, status, tc.status, body)
@@ -40,10 +43,17 @@ func TestSponsoredStaff(t *testing.T) {
 	if status != http.StatusOK || len(ids) != 9 || strings.Contains(string(body), `"id":"child-1`) {
 		t.Errorf("staff's patient list: %d, pcp's patients found %v; %.300s", status, ids, body)
 	}
-	for _, r := range readAudit(t, w.gateway) {
+	recs := readAudit(t, w.gateway)
+	for _, r := range recs {
 		if r["user"] == "accounts:u-staff" && r["sponsor"] != "accounts:u-pcp" {
 			t.Errorf("audit record of a staff request without the sponsor: %v", r)
 		}
+	}
+	if !slices.ContainsFunc(recs, func(r map[string]any) bool {
+		return r["user"] == "accounts:u-staff" && r["resource_type"] == "Practitioner" && r["decision"] == "allow" &&
+			r["reason"] == "clinician_directory"
+	}) {
+		t.Errorf("no audit record of staff reading the directory on the clinician_directory basis")
 	}
 
 	nurse := map[string]string{"name": "Sam Lee", "role": "referral coordinator", "email": "sam.lee@maple-pediatrics.example.org"}
@@ -80,7 +90,10 @@ func TestSponsoredStaff(t *testing.T) {
 			t.Errorf("%s after pcp's suspension: %d %.200s", user, status, body)
 		}
 	}
-	recs := readAudit(t, w.gateway)
+	if status, body := w.read(t, "staff", "/Practitioner/dr-patel"); status != http.StatusForbidden || !strings.Contains(body, "provider who sponsors you is suspended") {
+		t.Errorf("staff reading the directory after pcp's suspension: %d %.300s", status, body)
+	}
+	recs = readAudit(t, w.gateway)
 	i := slices.IndexFunc(recs, func(r map[string]any) bool {
 		return r["user"] == "accounts:u-staff" && r["reason"] == "sponsor_suspended"
 	})

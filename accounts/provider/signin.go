@@ -18,6 +18,7 @@ import (
 	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/smart"
 	"github.com/mypatients/gateway/web"
 )
 
@@ -151,7 +152,7 @@ func (p *Provider) submitPassword(w http.ResponseWriter, r *http.Request) {
 		prof, ok, err = p.cfg.Accounts.Authenticate(ctx, username, r.PostForm.Get("password"))
 	}
 	if errors.Is(err, accounts.ErrNotActive) {
-		p.inactive(w, r, attempt, username)
+		p.inactive(w, r, attempt, username, id, err)
 		return
 	}
 	if err != nil {
@@ -409,8 +410,10 @@ func retryAfter(d time.Duration) string {
 }
 
 // inactive answers the right password of an account that may not sign in (suspended, or
-// removed staff): it is told so, with whom to contact.
-func (p *Provider) inactive(w http.ResponseWriter, r *http.Request, attempt limits.Attempt, username string) {
+// removed staff). The browser goes back to the client (the gateway) with access_denied and the
+// standing's reason (smart.RefusalResponse), so that the app the user came from tells them why
+// on its own page; when the sign-in is no longer known, it is told here, with whom to contact.
+func (p *Provider) inactive(w http.ResponseWriter, r *http.Request, attempt limits.Attempt, username, authRequestID string, why error) {
 	ctx := r.Context()
 	owner, err := p.cfg.Accounts.UsernameOwner(ctx, username)
 	if err == nil {
@@ -422,6 +425,19 @@ func (p *Provider) inactive(w http.ResponseWriter, r *http.Request, attempt limi
 	if err != nil {
 		p.unavailable(w, r, err)
 		return
+	}
+	if req, err := p.store.AuthRequestByID(ctx, authRequestID); err == nil {
+		reason := smart.ReasonAccountInactive
+		var se accounts.StandingError
+		if errors.As(why, &se) {
+			reason = se.Reason
+		}
+		u, err := op.AuthResponseURL(req.GetRedirectURI(), req.GetResponseType(), req.GetResponseMode(),
+			smart.NewRefusal(req.GetState(), reason), p.provider.Encoder())
+		if err == nil {
+			http.Redirect(w, r, u, http.StatusSeeOther)
+			return
+		}
 	}
 	p.message(w, http.StatusForbidden, "Account not active", inactiveAccount)
 }

@@ -32,10 +32,18 @@ type Trend struct {
 	Format func(time.Time) string
 }
 
-const (
-	width, height          = 640, 240
-	left, right, top, base = 56, 16, 16, 40
-)
+// frame is a chart's drawing area in SVG units: its size, the margins around the plot and
+// the size of its text. The SVG scales to its box, so text is sized against the frame.
+type frame struct {
+	width, height, left, right, top, base int
+	font                                  int
+}
+
+func (f frame) plotWidth() float64  { return float64(f.width - f.left - f.right) }
+func (f frame) plotHeight() float64 { return float64(f.height - f.top - f.base) }
+
+// trendFrame is a trend's frame: wide and low, beside its table.
+var trendFrame = frame{width: 640, height: 240, left: 56, right: 16, top: 16, base: 40, font: 11}
 
 // SVG draws the trend.
 func (t Trend) SVG() template.HTML {
@@ -53,18 +61,19 @@ func (t Trend) SVG() template.HTML {
 		hi = math.Max(hi, t.High)
 	}
 	lo, hi = pad(lo, hi)
+	f := trendFrame
 	first, last := t.Points[0].At, t.Points[len(t.Points)-1].At
 	x := func(at time.Time) float64 {
 		if !last.After(first) {
-			return left + float64(width-left-right)/2
+			return float64(f.left) + f.plotWidth()/2
 		}
-		return left + float64(width-left-right)*at.Sub(first).Seconds()/last.Sub(first).Seconds()
+		return float64(f.left) + f.plotWidth()*at.Sub(first).Seconds()/last.Sub(first).Seconds()
 	}
-	y := func(v float64) float64 { return top + float64(height-top-base)*(hi-v)/(hi-lo) }
+	y := f.yScale(lo, hi)
 	var b strings.Builder
-	open(&b, t.Title, t.description())
-	t.band(&b, lo, hi, y)
-	axes(&b, lo, hi, y, t.Unit)
+	f.open(&b, t.Title, t.description())
+	t.band(&b, f, y)
+	f.axes(&b, lo, hi, y, t.Unit)
 	var path []string
 	for _, p := range t.Points {
 		path = append(path, fmt.Sprintf("%.1f,%.1f", x(p.At), y(p.Value)))
@@ -73,34 +82,35 @@ func (t Trend) SVG() template.HTML {
 	for _, p := range t.Points {
 		point(&b, x(p.At), y(p.Value), p.Flagged, p.Label)
 	}
-	t.timeLabels(&b, first, last)
+	t.timeLabels(&b, f, first, last)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text above is escaped
 }
 
 // band shades the reference range.
-func (t Trend) band(b *strings.Builder, lo, hi float64, y func(float64) float64) {
+func (t Trend) band(b *strings.Builder, f frame, y func(float64) float64) {
 	if !t.HasLow && !t.HasHigh {
 		return
 	}
+	lo, hi := float64(f.height-f.base), float64(f.top) // the plot's bottom and top
 	if t.HasLow {
-		lo = t.Low
+		lo = y(t.Low)
 	}
 	if t.HasHigh {
-		hi = t.High
+		hi = y(t.High)
 	}
-	fmt.Fprintf(b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="#e3f1e6"/>`, left, y(hi), width-left-right, y(lo)-y(hi))
+	fmt.Fprintf(b, `<rect x="%d" y="%.1f" width="%.0f" height="%.1f" fill="#e3f1e6"/>`, f.left, hi, f.plotWidth(), lo-hi)
 }
 
 // timeLabels writes the first and last time under the x axis.
-func (t Trend) timeLabels(b *strings.Builder, first, last time.Time) {
+func (t Trend) timeLabels(b *strings.Builder, f frame, first, last time.Time) {
 	format := t.Format
 	if format == nil {
 		format = func(at time.Time) string { return at.Format("2006-01-02") }
 	}
-	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" fill="#1b1f24">%s</text>`, left, height-12, template.HTMLEscapeString(format(first)))
+	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="%d" fill="#1b1f24">%s</text>`, f.left, f.height-12, f.font+1, template.HTMLEscapeString(format(first)))
 	if last.After(first) {
-		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" fill="#1b1f24" text-anchor="end">%s</text>`, width-right, height-12, template.HTMLEscapeString(format(last)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="%d" fill="#1b1f24" text-anchor="end">%s</text>`, f.width-f.right, f.height-12, f.font+1, template.HTMLEscapeString(format(last)))
 	}
 }
 
@@ -112,23 +122,28 @@ func (t Trend) description() string {
 	return d + ". The table beside the chart lists every value."
 }
 
+// yScale maps a value in [lo, hi] to its height on the plot.
+func (f frame) yScale(lo, hi float64) func(float64) float64 {
+	return func(v float64) float64 { return float64(f.top) + f.plotHeight()*(hi-v)/(hi-lo) }
+}
+
 // open starts an accessible SVG: role img with a title and a description.
-func open(b *strings.Builder, title, desc string) {
+func (f frame) open(b *strings.Builder, title, desc string) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" class="chart">`+
-		`<title>%s</title><desc>%s</desc>`, width, height, template.HTMLEscapeString(title),
+		`<title>%s</title><desc>%s</desc>`, f.width, f.height, template.HTMLEscapeString(title),
 		template.HTMLEscapeString(title), template.HTMLEscapeString(desc))
 }
 
 // axes draws the y axis with four ticks and the unit.
-func axes(b *strings.Builder, lo, hi float64, y func(float64) float64, unit string) {
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#57606a"/>`, left, top, left, height-base)
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#57606a"/>`, left, height-base, width-right, height-base)
+func (f frame) axes(b *strings.Builder, lo, hi float64, y func(float64) float64, unit string) {
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#57606a"/>`, f.left, f.top, f.left, f.height-f.base)
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#57606a"/>`, f.left, f.height-f.base, f.width-f.right, f.height-f.base)
 	for i := 0; i <= 4; i++ {
 		v := lo + (hi-lo)*float64(i)/4
-		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="11" fill="#1b1f24" text-anchor="end">%s</text>`, left-6, y(v)+4, trim(v))
-		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d0d7de" stroke-dasharray="2 3"/>`, left, y(v), width-right, y(v))
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="%d" fill="#1b1f24" text-anchor="end">%s</text>`, f.left-6, y(v)+4, f.font, trim(v))
+		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d0d7de" stroke-dasharray="2 3"/>`, f.left, y(v), f.width-f.right, y(v))
 	}
-	fmt.Fprintf(b, `<text x="4" y="%d" font-size="11" fill="#1b1f24">%s</text>`, top+4, template.HTMLEscapeString(unit))
+	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="%d" fill="#1b1f24">%s</text>`, f.left+4, f.top-4, f.font, template.HTMLEscapeString(unit))
 }
 
 // point draws one value: a flagged one larger, red, with a dark ring.

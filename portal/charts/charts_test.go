@@ -42,4 +42,14 @@ func TestGrowth(t *testing.T) {
 	if svg := string(g.SVG()); !strings.Contains(svg, ">6 mo<") {
 		t.Errorf("a baby's ages are in months: %s", svg)
 	}
+	g.Curves = []Curve{
+		{Label: "3rd", Segments: [][]AgeValue{{{0, 2.5}, {24, 10}}, {{24, 10.2}, {40, 13}}}},
+		{Label: "4th", Segments: [][]AgeValue{{{0, 2.5}, {40, 13.01}}}}, // too close to the 3rd to label
+		{Label: "97th", Segments: [][]AgeValue{{{0, 4.4}, {40, 19}}}},
+	}
+	svg = string(g.SVG())
+	if strings.Count(svg, "<polyline") != 5 || !strings.Contains(svg, ">3rd<") || strings.Contains(svg, ">4th<") ||
+		!strings.Contains(svg, ">97th<") || !strings.Contains(svg, "percentile lines 3rd, 4th, 97th") || !strings.Contains(svg, ">3 y<") {
+		t.Errorf("percentile lines: %s", svg)
+	}
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -88,6 +89,13 @@ type Med struct {
 	ID, Name, Dose, Route, Status, Prescriber, Reason, Category string
 	Start, End                                                  time.Time
 	Active                                                      bool
+	// key names the medication, to tell a renewed order from another drug: its first code,
+	// else its name.
+	key string
+	// Earlier counts the older active orders of the same medication that Current folded into
+	// this one; FirstStart is when the oldest of them started.
+	Earlier    int
+	FirstStart time.Time
 }
 
 // DecodeMeds decodes the MedicationRequests among raws: active ones first, then by start,
@@ -104,6 +112,7 @@ func DecodeMeds(raws []json.RawMessage) ([]Med, error) {
 		if med.Name == "" {
 			med.Name = display(&m.MedicationReference)
 		}
+		med.key = cmp.Or(code(&m.MedicationCodeableConcept, ""), refID(&m.MedicationReference, "Medication"), strings.ToLower(med.Name))
 		if len(m.ReasonCode) > 0 {
 			med.Reason = text(&m.ReasonCode[0])
 		}
@@ -126,6 +135,44 @@ func DecodeMeds(raws []json.RawMessage) ([]Med, error) {
 		return b.Start.Compare(a.Start)
 	})
 	return out, nil
+}
+
+// Current returns the active orders among ms (as DecodeMeds sorts them) with one entry per
+// medication: a prescription renewed or replaced leaves the old order active in many EHRs,
+// and a clinician reads the list as what the child takes now. Each entry is the most recent
+// order, with Earlier and FirstStart saying what it folds in.
+func Current(ms []Med) []Med {
+	var out []Med
+	at := map[string]int{}
+	for _, m := range ms {
+		if !m.Active {
+			continue
+		}
+		i, seen := at[m.key]
+		if !seen {
+			at[m.key] = len(out)
+			out = append(out, m)
+			continue
+		}
+		newest := &out[i]
+		if m.Start.After(newest.Start) {
+			m.Earlier, m.FirstStart = newest.Earlier, newest.FirstStart
+			m.FirstStart = earliest(m.FirstStart, newest.Start)
+			*newest = m
+		} else {
+			newest.FirstStart = earliest(newest.FirstStart, m.Start)
+		}
+		newest.Earlier++
+	}
+	return out
+}
+
+// earliest is the earlier of two times, a zero one not counting.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // dose fills in the dose, route and period of a medication from its first dosage.

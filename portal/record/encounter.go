@@ -24,8 +24,8 @@ type Encounter struct {
 	Start, End time.Time
 	// Ongoing is a stay still in progress: the patient is in hospital now.
 	Ongoing bool
-	// LengthDays is a stay's length in days, as the EHR counts it.
-	LengthDays  string
+	// Length is how long it lasted, in words ("4 h", "3 days"); "" while in progress.
+	Length      string
 	Service     string
 	Department  string
 	Reason      string
@@ -93,9 +93,7 @@ func encounter(e fhir.Encounter) Encounter {
 		out.End, _ = instant(e.Period.End)
 	}
 	out.Ongoing = out.Kind == Inpatient && (e.Status.Code() == "in-progress" || (out.End.IsZero() && e.Status.Code() != "finished"))
-	if e.Length != nil && e.Length.Value != nil {
-		out.LengthDays = e.Length.Value.String()
-	}
+	out.Length = encounterLength(e.Length, out.Start, out.End)
 	if len(e.ReasonCode) > 0 {
 		out.Reason = text(&e.ReasonCode[0])
 	}

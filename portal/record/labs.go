@@ -20,6 +20,8 @@ type Result struct {
 	Number   float64
 	IsNumber bool
 	Unit     string
+	// UCUM is the quantity's unit code, to convert it by.
+	UCUM string
 	// Range is the reference range as written; Low and High its bounds when numeric.
 	Range           string
 	Low, High       float64
@@ -83,7 +85,7 @@ func result(c fhir.CodeableConcept, q *fhir.Quantity, s *string, cc *fhir.Codeab
 	r := Result{Code: code(&c, ""), Name: text(&c)}
 	switch {
 	case q != nil && q.Value != nil:
-		r.Value, r.Unit = q.Value.String(), ClinicalUnit(str(q.Unit), str(q.Code))
+		r.Value, r.Unit, r.UCUM = q.Value.String(), ClinicalUnit(str(q.Unit), str(q.Code)), str(q.Code)
 		r.Number, _ = strconv.ParseFloat(q.Value.String(), 64)
 		r.IsNumber = true
 		if q.Comparator != nil {

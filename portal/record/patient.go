@@ -15,7 +15,9 @@ type Patient struct {
 	BirthDate               time.Time
 	HasBirthDate            bool
 	Sex                     string
-	MRN                     string
+	// Gender is Patient.gender's code: male, female, other or unknown.
+	Gender string
+	MRN    string
 	// PCP is the display of the first generalPractitioner; PCPRefs every reference
 	// ("Practitioner/x", "PractitionerRole/y", "Organization/z"), to say why a patient is
 	// visible.
@@ -39,7 +41,7 @@ func DecodePatient(raw json.RawMessage) (Patient, error) {
 		out.BirthDate, out.HasBirthDate = t, true
 	}
 	if p.Gender != nil {
-		out.Sex = p.Gender.Display()
+		out.Sex, out.Gender = p.Gender.Display(), p.Gender.Code()
 	}
 	for _, id := range p.Identifier {
 		if str(id.System) == MRNSystem {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samply/golang-fhir-models/fhir-models/fhir"
+
 	"github.com/mypatients/gateway/demo/ehr"
 )
 
@@ -67,7 +69,7 @@ func TestDecodeEncounter(t *testing.T) {
 		t.Fatal(es, err)
 	}
 	e := es[0]
-	if e.Kind != Inpatient || e.Patient != "child-01" || e.LengthDays != "3" || e.Disposition != "Home" || len(e.Units) != 2 ||
+	if e.Kind != Inpatient || e.Patient != "child-01" || e.Length != "3 days" || e.Disposition != "Home" || len(e.Units) != 2 ||
 		len(e.Attending()) != 2 || e.Diagnoses[0].Name != "Status asthmaticus" || e.Diagnoses[0].Role != "Discharge diagnosis" || e.Ongoing {
 		t.Errorf("%+v", e)
 	}
@@ -161,5 +163,84 @@ func TestDecodeAllergiesAndMeds(t *testing.T) {
 	meds, err := DecodeMeds([]json.RawMessage{world(t, "MedicationRequest")["med-03-1"]})
 	if err != nil || len(meds) != 1 || meds[0].Prescriber != "Dr. Marco Rossi" || meds[0].Route != "intravenously" || meds[0].End.IsZero() {
 		t.Errorf("%+v %v", meds, err)
+	}
+}
+
+// TestEncounterLength: Encounter.length is read in its own unit, the period stands in when
+// there is none, and either is written as a clinician says it.
+func TestEncounterLength(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 4, 15, 9, 0, 0, 0, time.UTC)
+	num := func(s string) *json.Number { n := json.Number(s); return &n }
+	ptr := func(s string) *string { return &s }
+	for _, tc := range []struct {
+		name   string
+		length *fhir.Duration
+		end    time.Time
+		want   string
+	}{
+		{"ED visit in minutes", &fhir.Duration{Value: num("240"), Unit: ptr("min"), Code: ptr("min")}, start.Add(4 * time.Hour), "4 h"},
+		{"clinic visit in minutes", &fhir.Duration{Value: num("45"), Unit: ptr("min"), Code: ptr("min")}, start.Add(45 * time.Minute), "45 min"},
+		{"stay in days", &fhir.Duration{Value: num("3"), Unit: ptr("days"), Code: ptr("d")}, start.Add(70 * time.Hour), "3 days"},
+		{"one day", &fhir.Duration{Value: num("1"), Code: ptr("d")}, time.Time{}, "1 day"},
+		{"hours and minutes", &fhir.Duration{Value: num("2.5"), Unit: ptr("hours")}, time.Time{}, "2 h 30 min"},
+		{"unit words only", &fhir.Duration{Value: num("90"), Unit: ptr("minutes")}, time.Time{}, "1 h 30 min"},
+		{"no length: the period", nil, start.Add(5 * time.Hour), "5 h"},
+		{"zero days: the period", &fhir.Duration{Value: num("0"), Code: ptr("d")}, start.Add(6 * time.Hour), "6 h"},
+		{"a unit that is no time, as written", &fhir.Duration{Value: num("2"), Unit: ptr("shifts")}, start.Add(time.Hour), "2 shifts"},
+		{"in progress", nil, time.Time{}, ""},
+	} {
+		if got := encounterLength(tc.length, start, tc.end); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestCurrentMeds: a medication ordered again is listed once, as its newest order, saying
+// how many earlier active orders it renews; other drugs and past orders are not folded.
+func TestCurrentMeds(t *testing.T) {
+	t.Parallel()
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	ms := []Med{
+		{ID: "g-old", Name: "Glucagon 3 mg nasal powder", key: "4832", Active: true, Start: day(2)},
+		{ID: "ins", Name: "Insulin glargine", key: "274783", Active: true, Start: day(3)},
+		{ID: "g-new", Name: "Glucagon 3 mg nasal powder", key: "4832", Active: true, Start: day(20)},
+		{ID: "g-mid", Name: "Glucagon", key: "4832", Active: true, Start: day(10)},
+		{ID: "g-past", Name: "Glucagon", key: "4832", Active: false, Start: day(25)},
+	}
+	got := Current(ms)
+	if len(got) != 2 || got[0].ID != "g-new" || got[0].Earlier != 2 || !got[0].FirstStart.Equal(day(2)) ||
+		got[1].ID != "ins" || got[1].Earlier != 0 {
+		t.Errorf("%+v", got)
+	}
+}
+
+// TestVitalsFlowsheet: one row per time, newest first, a column per vital sign in the
+// flowsheet's order, blood pressure as one cell flagged by its component, and a column's unit
+// in its header only when every value has it.
+func TestVitalsFlowsheet(t *testing.T) {
+	t.Parallel()
+	t1, t2 := time.Date(2026, 4, 15, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 15, 14, 0, 0, 0, time.UTC)
+	v := func(code, value, unit string, at time.Time) Result {
+		return Result{Code: code, Name: code, Value: value, Unit: unit, Time: at, Vital: true}
+	}
+	bp := v("85354-9", "", "", t1)
+	bp.Components = []Result{{Value: "128", Unit: "mmHg", Flag: "H", FlagText: "High"}, {Value: "70", Unit: "mmHg"}}
+	f := VitalsFlowsheet([]Result{
+		v("8867-4", "150", "beats/min", t1), v(Weight, "20.5", "kg", t1), bp, v("8867-4", "98", "beats/min", t2),
+		v(Weight, "20500", "g", t2), v("9999-9", "3", "score", t2), {Code: "2339-0", Value: "488", Time: t1}, // a lab: not a vital
+	})
+	var cols []string
+	for _, c := range f.Columns {
+		cols = append(cols, c.Short+"|"+c.Unit)
+	}
+	if want := "HR|beats/min BP|mmHg Weight| 9999-9|score"; strings.Join(cols, " ") != want {
+		t.Errorf("columns %q, want %q", strings.Join(cols, " "), want)
+	}
+	if len(f.Rows) != 2 || !f.Rows[0].Time.Equal(t2) || f.Rows[0].Cells[1] != nil {
+		t.Fatalf("rows %+v", f.Rows)
+	}
+	if c := f.Rows[1].Cells[1]; c == nil || c.Value != "128/70" || c.Flag != "H" {
+		t.Errorf("blood pressure %+v", c)
 	}
 }

@@ -62,46 +62,66 @@ type Request struct {
 // ErrDecided is returned when a request is decided a second time.
 var ErrDecided = errors.New("grants: request already decided")
 
-func (s *Store) requestKey(id string) string { return s.prefix + "access-request:" + id }
+// Every key of requests carries the hash tag {access-requests}, so that the script filing a
+// request and the transaction deciding one touch a single Redis Cluster slot.
+func (s *Store) requestKey(id string) string { return s.prefix + "{access-requests}:" + id }
 func (s *Store) requestsOf(patientID string) string {
-	return s.prefix + "access-requests:patient:" + patientID
+	return s.prefix + "{access-requests}:patient:" + patientID
 }
-func (s *Store) requestsByKind(kind string) string { return s.prefix + "access-requests:" + kind }
+func (s *Store) requestsByKind(kind string) string {
+	return s.prefix + "{access-requests}:kind:" + kind
+}
 func (s *Store) requestsBy(requester string) string {
-	return s.prefix + "access-requests:requester:" + requester
+	return s.prefix + "{access-requests}:requester:" + requester
 }
 
 // pendingKey holds the id of the one pending request of kind for patientID to clinician.
 func (s *Store) pendingKey(kind, patientID, clinician string) string {
-	return s.prefix + "access-request:pending:" + kind + ":" + patientID + ":" + clinician
+	return s.prefix + "{access-requests}:pending:" + kind + ":" + patientID + ":" + clinician
 }
+
+// fileScript claims the pending slot (KEYS[1]) and, only if it was free, writes the request
+// (KEYS[2]) and indexes it (KEYS[3..5]) in the same step, so that a slot never names a
+// request that is not saved yet. It returns {1, id} when it filed, {0, the pending id} when
+// the slot was taken.
+var fileScript = redis.NewScript(`
+local pending = redis.call('GET', KEYS[1])
+if pending then return {0, pending} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+for i = 3, 5 do redis.call('SADD', KEYS[i], ARGV[1]) end
+return {1, ARGV[1]}
+`)
 
 // AddRequest records r as pending with a fresh id and returns it with created true. When a
 // request of the same kind for the same patient and clinician is already pending, that one
-// is returned with created false: claiming the pending slot is one SETNX, so two concurrent
-// requests cannot both be filed.
+// is returned with created false (as it is read then: it may have been decided since). The
+// claim of the pending slot and the write of the request are one script, so two concurrent
+// requests can neither both be filed nor see a claimed slot without its request.
 func (s *Store) AddRequest(ctx context.Context, r Request, now time.Time) (Request, bool, error) {
 	if r.PatientID == "" || r.Requester == "" || r.Clinician == "" || (r.Kind != KindPCP && r.Kind != KindFamily) {
 		return Request{}, false, fmt.Errorf("grants: add request: incomplete request")
 	}
 	r.ID, r.Status, r.CreatedAt = rand.Text(), Pending, now.UTC()
-	claimed, err := s.rdb.SetNX(ctx, s.pendingKey(r.Kind, r.PatientID, r.Clinician), r.ID, requestTTL).Result()
+	b, err := json.Marshal(r)
 	if err != nil {
-		return Request{}, false, fmt.Errorf("grants: claim pending request: %w", err)
+		return Request{}, false, fmt.Errorf("grants: encode request: %w", err)
 	}
-	if !claimed {
-		existing, err := s.PendingRequest(ctx, r.Kind, r.PatientID, r.Clinician)
-		return existing, false, err
+	keys := []string{s.pendingKey(r.Kind, r.PatientID, r.Clinician), s.requestKey(r.ID),
+		s.requestsOf(r.PatientID), s.requestsByKind(r.Kind), s.requestsBy(r.Requester)}
+	res, err := fileScript.Run(ctx, s.rdb, keys, r.ID, b, requestTTL.Milliseconds()).Slice()
+	if err != nil {
+		return Request{}, false, fmt.Errorf("grants: file request: %w", err)
 	}
-	if err := s.saveRequest(ctx, r); err != nil {
-		return Request{}, false, err
+	if len(res) != 2 {
+		return Request{}, false, fmt.Errorf("grants: file request: unexpected answer %v", res)
 	}
-	for _, set := range []string{s.requestsOf(r.PatientID), s.requestsByKind(r.Kind), s.requestsBy(r.Requester)} {
-		if err := s.rdb.SAdd(ctx, set, r.ID).Err(); err != nil {
-			return Request{}, false, fmt.Errorf("grants: index request: %w", err)
-		}
+	if filed, _ := res[0].(int64); filed == 1 {
+		return r, true, nil
 	}
-	return r, true, nil
+	id, _ := res[1].(string)
+	existing, err := s.GetRequest(ctx, id)
+	return existing, false, err
 }
 
 // PendingRequest returns the pending request of kind for patientID to clinician, or
@@ -124,17 +144,6 @@ func (s *Store) PendingRequest(ctx context.Context, kind, patientID, clinician s
 // RequestsBy lists the requests requester filed, oldest first.
 func (s *Store) RequestsBy(ctx context.Context, requester string) ([]Request, error) {
 	return s.requestsIn(ctx, s.requestsBy(requester), "")
-}
-
-func (s *Store) saveRequest(ctx context.Context, r Request) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("grants: encode request: %w", err)
-	}
-	if err := s.rdb.Set(ctx, s.requestKey(r.ID), b, requestTTL).Err(); err != nil {
-		return fmt.Errorf("grants: save request: %w", err)
-	}
-	return nil
 }
 
 // GetRequest returns the request with id, or ErrNotFound.

@@ -49,11 +49,46 @@ test_user_whose_fhir_user_is_not_a_practitioner_is_refused_the_directory if {
 	access.decision == refused_directory(directory.not_clinician) with input as inp
 }
 
-test_staff_does_not_read_the_directory_through_the_sponsor if {
-	# The sponsor's Practitioner is the principal's, not the user's own.
+test_staff_read_the_directory_through_their_clinician_sponsor if {
+	# The user has no Practitioner of their own; the principal, their sponsor, does.
 	inp := as_staff_of(input_for(patel, "search", "Location", []), "active", "active")
+	every resource_type in ["Practitioner", "PractitionerRole", "Organization", "Location"] {
+		access.decision == allowed_directory with input as json.patch(inp, [
+			{"op": "replace", "path": "/request/resource_type", "value": resource_type},
+		])
+	}
+}
+
+test_staff_are_refused_the_directory_with_their_standings_reason if {
+	inp := as_staff_of(input_for(patel, "read", "PractitionerRole", []), "active", "active")
+	access.decision == refused_directory(standing.sponsor_suspended) with input as json.patch(inp, [
+		{"op": "replace", "path": "/sponsorship/sponsor_standing", "value": "suspended"},
+	])
+	every status in ["suspended", "removed"] {
+		access.decision == refused_directory(standing.staff_suspended) with input as json.patch(inp, [
+			{"op": "replace", "path": "/sponsorship/status", "value": status},
+		])
+	}
+	access.decision == refused_directory(standing.account_suspended) with input as json.patch(inp, [
+		{"op": "replace", "path": "/user/standing", "value": "suspended"},
+	])
+}
+
+test_staff_of_a_sponsor_without_a_practitioner_are_refused_the_directory if {
+	inp := as_staff_of(input_for(staff_sponsor_without_practitioner, "read", "Practitioner", []), "active", "active")
 	access.decision == refused_directory(directory.not_clinician) with input as inp
 }
+
+test_staff_whose_principal_is_not_the_sponsor_are_refused_the_directory if {
+	# The gateway never does this; the policy does not take its word for it either.
+	inp := json.patch(as_staff_of(input_for(patel, "read", "Location", []), "active", "active"), [
+		{"op": "replace", "path": "/principal", "value": okafor},
+	])
+	access.decision == refused_directory(directory.not_clinician) with input as inp
+}
+
+# staff_sponsor_without_practitioner is a sponsor with no record in the hospital directory.
+staff_sponsor_without_practitioner := {"id": "accounts:u-manager", "practices": [], "practice_members": []}
 
 test_directory_scope_must_cover_the_type if {
 	inp := with_scopes(directory_input(patel, "read", "Practitioner"), [scope("user", "Observation", ["r", "s"])])

@@ -32,6 +32,47 @@ test_user_is_practitioner_from_their_own_resource if {
 	])
 }
 
+# staff_asking is Rosa Garcia (staff), sponsored by Dr Patel, asking through Dr Patel's
+# principal; she has no Practitioner of her own.
+staff_asking(interaction, resource_type) := json.patch(asking(interaction, resource_type, []), [
+	{"op": "replace", "path": "/user", "value": {"id": "accounts:u-staff", "username": "staff", "idp": "accounts"}},
+	{"op": "add", "path": "/principal/practitioner", "value": "Practitioner/dr-patel"},
+	{
+		"op": "add", "path": "/sponsorship",
+		"value": {"sponsor": "accounts:u-pcp", "status": "active", "sponsor_standing": "active"},
+	},
+])
+
+test_user_is_staff_of_practitioner_when_the_principal_is_their_practitioner_sponsor if {
+	directory.user_is_staff_of_practitioner with input as staff_asking("read", "PractitionerRole")
+	not directory.user_is_practitioner with input as staff_asking("read", "PractitionerRole")
+	not directory.user_is_staff_of_practitioner with input as asking("read", "PractitionerRole", [])
+	not directory.user_is_staff_of_practitioner with input as json.patch(staff_asking("read", "Location"), [
+		{"op": "remove", "path": "/principal/practitioner"},
+	])
+	not directory.user_is_staff_of_practitioner with input as json.patch(staff_asking("read", "Location"), [
+		{"op": "replace", "path": "/principal/practitioner", "value": "RelatedPerson/mum"},
+	])
+	not directory.user_is_staff_of_practitioner with input as json.patch(staff_asking("read", "Location"), [
+		{"op": "replace", "path": "/sponsorship/sponsor", "value": "accounts:u-colleague"},
+	])
+}
+
+test_user_is_clinical_as_clinician_or_their_staff if {
+	directory.user_is_clinical with input as asking("read", "Location", [])
+	directory.user_is_clinical with input as staff_asking("read", "Location")
+	not directory.user_is_clinical with input as object.remove(asking("read", "Location", []), ["user"])
+}
+
+test_staff_allowed_and_refused_as_their_standing_says if {
+	directory.allow with input as staff_asking("search", "Practitioner")
+	inp := json.patch(staff_asking("search", "Practitioner"), [
+		{"op": "replace", "path": "/sponsorship/sponsor_standing", "value": "suspended"},
+	])
+	not directory.allow with input as inp
+	directory.denial.code == "sponsor_suspended" with input as inp
+}
+
 test_scope_permits_in_user_or_patient_context if {
 	every context in ["user", "patient"] {
 		directory.scope_permits with input as json.patch(asking("search", "Organization", []), [

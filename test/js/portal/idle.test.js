@@ -42,16 +42,19 @@ async function signInAs(page, user, idp) {
   await page.waitForLoadState("load");
 }
 
-test("a suspended account is told so at sign-in, with the support contact", async () => {
+test("a suspended account is told so at sign-in, with the support contact, through either sign-in", async () => {
   await withPage(b, "suspended", async (page) => {
-    // The hospital's sign-in vouches for hospdoc; the gateway refuses the suspended account,
-    // and the portal says so with the support contact.
-    await signInAs(page, "hospdoc", "childrens");
-    await check(page, "suspended");
-    assert.match(await page.locator("main").innerText(), /Your account is suspended/);
-    assert.match(await page.locator("main").innerText(), /support@/);
-    // The accounts provider refuses a suspended account itself.
-    await signInAs(page, "colleague", "accounts");
-    assert.match(await page.locator("body").innerText(), /suspended/);
+    // Children's ID vouches for hospdoc and the gateway refuses the suspended account; the
+    // accounts provider refuses colleague itself and sends her back through the gateway.
+    // Either way the gateway says why (mypatients_reason) and the portal tells her on its page.
+    for (const [user, idp] of [["hospdoc", "childrens"], ["colleague", "accounts"]]) {
+      await signInAs(page, user, idp);
+      assert.equal(new URL(page.url()).pathname, "/portal/callback", `${user} ends on ${page.url()}`);
+      await check(page, "suspended");
+      assert.equal(await page.locator("#not-in-good-standing").getAttribute("data-reason"), "account_suspended");
+      const main = await page.locator("main").innerText();
+      assert.match(main, /Your account is suspended/);
+      assert.match(await page.locator("#support-contact").innerText(), /support@/);
+    }
   });
 });

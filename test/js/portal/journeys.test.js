@@ -178,9 +178,13 @@ test("staff sees exactly the sponsor's patients; the sponsor manages staff", asy
     await page.goto(env.gateway + "/portal/patients/child-10");
     await check(page, "refusal");
     assert.match(await text(page, "main"), /not authorized/i);
-    // A sponsored staff member opens a stay: names, and why there are no contacts.
+    // A sponsored staff member opens a stay and finds who to call: the directory is theirs
+    // through their sponsor, so the attending's phone number is there.
     await go(page, "/portal/patients/child-01/encounters/enc-01-5");
-    assert.match(await text(page, "#care-team"), /Attending physician/);
+    const team = await text(page, "#care-team");
+    assert.match(team, /Attending physician Dr\. [^ ]+ [^ ]+ \d{3}-\d{4}/, team);
+    assert.match(await text(page, ".secure"), /secure channel/);
+    assert.equal(await page.locator("#no-directory").count(), 0);
   });
   await withPage(b, "sponsor", async (page) => {
     await signIn(page, "pcp");
