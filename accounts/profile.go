@@ -115,13 +115,12 @@ func (s *Store) Active(ctx context.Context, id string) (Profile, error) {
 		return Profile{}, err
 	}
 	if p.Kind == KindStaff {
-		if _, err := s.activeStaff(ctx, id); err != nil {
-			if errors.Is(err, ErrInvalidSetup) {
-				return Profile{}, ErrNotActive
-			}
+		// A staff profile whose sponsor's record of it is gone may not sign in either.
+		if _, err := s.Get(ctx, id); errors.Is(err, ErrNotFound) {
+			return Profile{}, ErrNotActive
+		} else if err != nil {
 			return Profile{}, err
 		}
-		return p, nil
 	}
 	if err := s.CheckStanding(ctx, id); errors.Is(err, ErrInactive) {
 		return Profile{}, fmt.Errorf("%w: %w", ErrNotActive, err)

@@ -72,8 +72,9 @@ type Record struct {
 	Outcome string `json:"outcome,omitempty"`
 	// Source is the client address as the gateway trusts it (see trusted_proxies).
 	Source string `json:"source,omitempty"`
-	// Note is the support team's own words for an action taken from the command line; never
-	// anything a clinician or an anonymous caller typed.
+	// Note is the support team's own words for an action taken from the command line, or the
+	// route a refused API call tried (api.refused); never anything a clinician or an anonymous
+	// caller typed.
 	Note string `json:"note,omitempty"`
 	// ACR and AMR are how the identity provider says a sign-in was authenticated (OIDC Core
 	// §2: the context class and the methods, RFC 8176), on "signin" records.

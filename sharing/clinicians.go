@@ -8,6 +8,7 @@ import (
 
 	"github.com/mypatients/gateway"
 	"github.com/mypatients/gateway/accounts"
+	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/web"
 )
@@ -50,16 +51,25 @@ func (a *ClinicianAPI) Register(mux *http.ServeMux) {
 
 // Handle adds one route of the clinicians' API: h is reached only by the bearer token of a
 // signed-in user that was granted scope (403 insufficient_scope otherwise) and whose account
-// is in good standing (403 account_inactive). Every route of /api is added through it.
+// is in good standing (403 account_inactive). Every route of /api is added through it. A valid
+// token refused so (an app without the scope, a suspended or removed account) is an audit
+// record, api.refused, as a refused FHIR read is.
 func (a *ClinicianAPI) Handle(mux *http.ServeMux, pattern, scope string, h handler) {
 	mux.HandleFunc(pattern, guard(a.Authn, a.Service.Logger, func(ctx context.Context, c gateway.Caller) error {
-		switch {
-		case c.Subject == "":
+		if c.Subject == "" {
 			return gateway.ErrInvalidToken // a backend service's token stands for no user
-		case !c.HasScope(scope):
-			return scopeError{need: scope}
 		}
-		return a.Service.Accounts.CheckStanding(ctx, c.Subject)
+		err, reason := error(scopeError{need: scope}), "insufficient_scope"
+		if c.HasScope(scope) {
+			err = a.Service.Accounts.CheckStanding(ctx, c.Subject)
+			var se accounts.StandingError
+			if !errors.As(err, &se) {
+				return err // nil, or a fault: nothing was refused
+			}
+			reason = se.Reason
+		}
+		return a.Service.refused(ctx, audit.Action{Event: "api.refused", Actor: c.Subject, Sponsor: c.Sponsor,
+			Client: c.ClientID, Note: pattern}, reason, err)
 	}, h))
 }
 

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -49,6 +50,20 @@ func TestHostileAppCannotManageAccess(t *testing.T) {
 	}
 	if got := w.smtp.Messages(); len(got) != 0 {
 		t.Errorf("a third-party token caused mail: %v", got)
+	}
+	// Each refused attempt is in the audit trail: who, through which app, at which route, why.
+	refused := map[string]int{}
+	for _, r := range readTrail(t, w.gateway) {
+		if r["event"] == "api.refused" {
+			if r["outcome"] != "failure" || r["reason"] != "insufficient_scope" || r["client"] != "demo-app" ||
+				!strings.HasSuffix(fmt.Sprint(r["actor"]), ":u-pcp") {
+				t.Errorf("api.refused record: %v", r)
+			}
+			refused[fmt.Sprint(r["note"])]++
+		}
+	}
+	if len(refused) != 6 || refused["POST /api/staff/{id}/{action}"] != 9 || refused["GET /api/staff"] != 3 {
+		t.Errorf("api.refused records by route: %v, want 3 per call to each of the 6 routes", refused)
 	}
 	// Asking for first-party scopes only is refused exactly like asking for nonsense.
 	var answers []string
