@@ -89,17 +89,20 @@ func StartEmbedded(addr string) (*Embedded, error) {
 
 // expire moves miniredis's clock forward in real time: miniredis is made for unit tests and
 // never expires keys by itself, but codes and flows must expire in the demo as in production.
+// It moves by the time that really passed, not by the tick: a busy machine drops ticks, and
+// keys would then outlive their TTL.
 func (e *Embedded) expire() {
 	defer close(e.done)
-	const tick = 250 * time.Millisecond
-	t := time.NewTicker(tick)
+	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-e.stop:
 			return
-		case <-t.C:
-			e.srv.FastForward(tick)
+		case now := <-t.C:
+			e.srv.FastForward(now.Sub(last))
+			last = now
 		}
 	}
 }

@@ -129,7 +129,7 @@ func TestSentinelFailover(t *testing.T) {
 	// it to A.
 	lbAddr, aAddr := freeAddr(t), freeAddr(t)
 	env := append(sharedKeys(t), "MYPATIENTS_REDIS_ADDRS="+s.sentinel, "MYPATIENTS_REDIS_MASTER_NAME="+sentinelMaster,
-		"MYPATIENTS_REDIS_MIN_REPLICA_ACKS=1", "MYPATIENTS_BASE_URL=http://"+lbAddr)
+		"MYPATIENTS_REDIS_MIN_REPLICA_ACKS=1", "MYPATIENTS_REDIS_REPLICA_ACK_TIMEOUT=3s", "MYPATIENTS_BASE_URL=http://"+lbAddr)
 	a := startGatewayWith(t, gatewayOptions{Env: env, Addr: aAddr})
 	b := startGatewayWith(t, gatewayOptions{Env: env})
 	lb := startLoadBalancer(t, lbAddr, "http://"+aAddr)
