@@ -186,21 +186,3 @@ func (s *Store) UsernameOwner(ctx context.Context, username string) (string, err
 	}
 	return id, nil
 }
-
-// activeStaff returns staff account id when it may act (CheckStanding); otherwise
-// ErrInvalidSetup.
-func (s *Store) activeStaff(ctx context.Context, id string) (Staff, error) {
-	st, err := s.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Staff{}, ErrInvalidSetup
-	}
-	if err != nil {
-		return Staff{}, err
-	}
-	if err := s.CheckStanding(ctx, id); errors.Is(err, ErrInactive) {
-		return Staff{}, ErrInvalidSetup
-	} else if err != nil {
-		return Staff{}, err
-	}
-	return st, nil
-}
