@@ -11,8 +11,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/mypatients/gateway/audit"
-	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
+	"github.com/mypatients/gateway/smart/identity"
 	"github.com/mypatients/gateway/web"
 )
 

@@ -8,9 +8,9 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/mypatients/gateway/ehrcheck"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/sharing"
+	"github.com/mypatients/gateway/upstream/ehrcheck"
 )
 
 // ehrCommand probes the configured EHR for what the gateway relies on and says what is

@@ -23,10 +23,10 @@ import (
 	"github.com/mypatients/gateway/demo/patientportal"
 	"github.com/mypatients/gateway/edge"
 	"github.com/mypatients/gateway/fhirproxy"
-	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore"
 	"github.com/mypatients/gateway/sharing/grants"
 	"github.com/mypatients/gateway/smart"
+	"github.com/mypatients/gateway/smart/identity"
 	"github.com/mypatients/gateway/telemetry"
 	"github.com/mypatients/gateway/upstream"
 )

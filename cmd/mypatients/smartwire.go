@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/mypatients/gateway/config"
-	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/limits"
 	"github.com/mypatients/gateway/smart"
+	"github.com/mypatients/gateway/smart/identity"
 )
 
 // newSMART returns the SMART server: it issues tokens through tokens, asks the accounts who

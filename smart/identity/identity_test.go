@@ -9,8 +9,8 @@ import (
 
 	"github.com/mypatients/gateway/demo/ehr"
 	"github.com/mypatients/gateway/demo/ehr/ehrtest"
-	"github.com/mypatients/gateway/identity"
 	"github.com/mypatients/gateway/redisstore/redistest"
+	"github.com/mypatients/gateway/smart/identity"
 	"github.com/mypatients/gateway/upstream"
 )
 

@@ -7,9 +7,9 @@ import (
 
 	"github.com/mypatients/gateway/demo/ehr"
 	"github.com/mypatients/gateway/demo/ehr/ehrtest"
-	"github.com/mypatients/gateway/ehrcheck"
 	"github.com/mypatients/gateway/fhirproxy"
 	"github.com/mypatients/gateway/sharing"
+	"github.com/mypatients/gateway/upstream/ehrcheck"
 )
 
 func check(t *testing.T, d *ehr.Dataset) []ehrcheck.Finding {
