@@ -3,7 +3,6 @@ package fhirproxy
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -91,7 +90,7 @@ func (h *Handler) upstreamQuery(ctx context.Context, c gateway.Caller, req *fhir
 	if req.Interaction != gateway.Search {
 		return upstreamSearch{}, nil
 	}
-	q := upstreamSearch{query: maps.Clone(req.Query), added: url.Values{}}
+	q := upstreamSearch{query: req.Query.Values(), added: url.Values{}}
 	if h.parser.types[req.Type].Class != classDirectory && len(req.Patients) == 0 {
 		params, visible, err := h.authz.Narrow(ctx, c, req.Type)
 		switch {

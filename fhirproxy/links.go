@@ -42,7 +42,7 @@ func (lr *linkRewriter) resourceURL(typ, id string) string {
 }
 
 // searchURL is the public URL of a canonical search.
-func (lr *linkRewriter) searchURL(typ string, q url.Values) string {
+func (lr *linkRewriter) searchURL(typ string, q canonQuery) string {
 	return lr.base + "/" + typ + "?" + q.Encode()
 }
 
@@ -102,7 +102,7 @@ func (lr *linkRewriter) link(c gateway.Caller, typ, raw string, added url.Values
 
 // sign binds a canonical search to the caller: an HMAC over the user, the client, the
 // token's id and the search. Another user, app or token gets a different value.
-func (lr *linkRewriter) sign(c gateway.Caller, typ string, q url.Values) string {
+func (lr *linkRewriter) sign(c gateway.Caller, typ string, q canonQuery) string {
 	m := hmac.New(sha256.New, lr.key)
 	for _, part := range []string{c.Subject, c.ClientID, c.TokenID, typ, q.Encode()} {
 		m.Write([]byte(part))

@@ -100,7 +100,7 @@ func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (ref, 
 	if modifier != "" && !slices.Contains(spec.Targets, modifier) {
 		return ref{}, fmt.Errorf("modifier %q (want %v): %w", modifier, spec.Targets, errOtherType)
 	}
-	if !strings.ContainsAny(value, "/:") {
+	if strings.IndexByte(value, '/') < 0 && strings.IndexByte(value, ':') < 0 {
 		typ := modifier
 		if typ == "" && len(spec.Targets) == 1 {
 			typ = spec.Targets[0]
