@@ -33,3 +33,34 @@ func TestScanResourceProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainRun holds the eight-bytes-at-a-time plainRun to a loop over single bytes, for
+// every byte value at every position of the first words, each followed by a byte that is
+// special or is not (a wrapping subtraction flags the byte above it).
+func TestPlainRun(t *testing.T) {
+	t.Parallel()
+	slow := func(b []byte) int {
+		for i, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				return i
+			}
+		}
+		return len(b)
+	}
+	for n := range 20 {
+		for at := range n {
+			for c := range 256 {
+				for _, second := range []int{-1, 0x00, 0x1f, 0x20, '"', '#', '\\', 0x7f, 0x80, 0xff} {
+					b := []byte("abcdefghijklmnopqrstuvwxyz"[:n])
+					b[at] = byte(c)
+					if second >= 0 && at+1 < n {
+						b[at+1] = byte(second)
+					}
+					if got, want := plainRun(b), slow(b); got != want {
+						t.Fatalf("%q: plainRun %d, want %d", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
