@@ -150,6 +150,10 @@ func FuzzReference(f *testing.F) {
 			if (err == nil) != (werr == nil) || r != want {
 				t.Fatalf("%q: parsed %v (%v), the oracle %v (%v)", value, r, err, want, werr)
 			}
+			if sp, berr := parseRef(p.refs, []byte(value)); (berr == nil) != (err == nil) ||
+				berr == nil && (value[sp.typ.start:sp.typ.end] != r.Type || value[sp.id.start:sp.id.end] != r.ID) {
+				t.Fatalf("%q: read as bytes %v (%v), as a string %v (%v)", value, sp, berr, r, err)
+			}
 		}
 		for _, ps := range []paramSpec{patient, performer} {
 			r, err := p.refs.searchValue(ps, modifier, value)
@@ -165,7 +169,7 @@ func FuzzReference(f *testing.F) {
 				continue // a bare id is not a literal Reference
 			}
 			raw, _ := json.Marshal(map[string]string{"reference": value})
-			got, err := p.refs.patientsIn(raw, nil)
+			got, err := p.refs.patientsIn(raw, nil, nil)
 			want := []string(nil)
 			if r.Type == "Patient" {
 				want = []string{r.ID}
@@ -288,7 +292,7 @@ func FuzzScanPatients(f *testing.F) {
 		if errors.Is(rs.problem, errDuplicateKey) {
 			return // the oracle reads the last of two members; the scan refuses both
 		}
-		fast, err1 := p.refs.patients(rs.refs, nil)
+		fast, err1 := p.refs.patients(rs.refs, nil, nil)
 		err1 = cmp.Or(rs.problem, err1)
 		tokens, err2 := oracleResolver{p.refs}.scanTokens(raw)
 		if (err1 == nil) != (err2 == nil) || err1 == nil && !slices.Equal(fast, tokens) {

@@ -390,7 +390,7 @@ func (rr oracleResolver) patientsAt(fields map[string]json.RawMessage, path stri
 		if err != nil {
 			return out, err
 		}
-		var x reference
+		var x struct{ Reference, Type string }
 		for k, dst := range map[string]*string{"reference": &x.Reference, "type": &x.Type} {
 			if v, ok := obj[k]; ok {
 				if err := json.Unmarshal(v, dst); err != nil {

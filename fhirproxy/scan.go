@@ -1,9 +1,9 @@
 package fhirproxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 )
 
@@ -54,7 +54,7 @@ type span struct{ start, end int }
 type resourceScan struct {
 	start, end int
 	fields     fields
-	refs       []string // every "reference" member's value, decoded, in order
+	refs       [][]byte // every "reference" member's value, decoded, in order
 	names      []span   // strings that name the upstream, from start
 	problem    error    // why the resource must not be released; nil when none
 }
@@ -67,16 +67,23 @@ type resourceScan struct {
 type scanState struct {
 	scrub  scrubber
 	hits   []int
-	names  [][]byte // the member names of the open objects, innermost last
 	fields []member // every resource's top-level members, one after the other
 	spans  []span   // every resource's strings that name the upstream, one after the other
-	refs   []string // every resource's references, one after the other
+	// refs are every resource's references, one after the other: the bytes of the buffer
+	// itself, or a decoded copy when the string holds escapes.
+	refs [][]byte
+	// patients are every resource's patients, one resource after the other, and ids the
+	// strings they are made of (resourceInfo's).
+	patients []string
+	ids      idStrings
+	entries  []foundEntry // a searchset's entries (found.entries)
 }
 
 func newScanState(sc scrubber, buf []byte) *scanState {
 	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
 	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64),
-		refs: make([]string, 0, 8+len(buf)/256)}
+		refs: make([][]byte, 0, 8+len(buf)/256), patients: make([]string, 0, 8+len(buf)/512),
+		entries: make([]foundEntry, 0, min(len(buf)/512, maxEntries))}
 }
 
 // scanPool keeps the buffers of searchset scans for reuse, so that a search does not allocate
@@ -100,10 +107,13 @@ func (sp *scanPool) put(st *scanState) {
 	if st == nil || cap(st.fields) > maxPooledFields {
 		return
 	}
-	clear(st.names)
 	clear(st.fields)
 	clear(st.refs)
-	st.names, st.fields, st.spans, st.refs = st.names[:0], st.fields[:0], st.spans[:0], st.refs[:0]
+	clear(st.patients)
+	clear(st.entries)
+	st.ids = idStrings{}
+	st.fields, st.spans, st.refs = st.fields[:0], st.spans[:0], st.refs[:0]
+	st.patients, st.entries = st.patients[:0], st.entries[:0]
 	sp.p.Put(st)
 }
 
@@ -175,7 +185,8 @@ func (w *resourceWalk) value(depth int, role memberRole) {
 // object reads an object at pos; at depth 1 its members are the resource's fields.
 func (w *resourceWalk) object(depth int) {
 	w.pos++
-	base := len(w.names)
+	var buf [16][]byte // on the stack, as skip's: most objects have fewer members
+	names := buf[:0]
 	for n := 0; w.next('}', n); n++ {
 		nameAt := w.pos
 		name, flags := w.name()
@@ -183,7 +194,7 @@ func (w *resourceWalk) object(depth int) {
 			// Compared as released: two names could become one when rewritten.
 			name = []byte(w.scrub.text(string(name)))
 		}
-		w.names = append(w.names, name)
+		names = append(names, name)
 		role := roleNone
 		switch string(name) {
 		case "reference":
@@ -198,10 +209,9 @@ func (w *resourceWalk) object(depth int) {
 			w.fields = append(w.fields, member{name: name, value: w.buf[start:w.pos]})
 		}
 	}
-	if repeats(w.names[base:]) {
+	if repeats(names) {
 		w.flag(errDuplicateKey)
 	}
-	w.names = w.names[:base]
 }
 
 // stringValue reads a string value and keeps what its member's role asks for.
@@ -218,7 +228,7 @@ func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	}
 	switch {
 	case role == roleReference:
-		w.refs = append(w.refs, string(v))
+		w.refs = append(w.refs, v)
 	case depth > 1 && string(v) == "Patient": // a "resourceType" below the resource's own
 		w.flag(errContainedPatient)
 	}
@@ -249,30 +259,54 @@ func (w *resourceWalk) text(at, end int, flags strFlags) (named bool) {
 
 // patients appends to out the patients the resource's references name: a reference that
 // mentions Patient but cannot be resolved locally is an error.
-func (rr refResolver) patients(refs []string, out []string) ([]string, error) {
+func (rr refResolver) patients(refs [][]byte, out []string, ids *idStrings) ([]string, error) {
 	for _, s := range refs {
 		id, err := rr.patientOf(s)
 		if err != nil {
 			return nil, err
 		}
-		if id != "" {
-			out = append(out, id)
+		if len(id) > 0 {
+			out = append(out, ids.of(id))
 		}
 	}
 	return out, nil
 }
 
-// patientOf returns the patient a reference string names, "" for another type. A string that
-// mentions Patient but is not a local literal reference is an error.
-func (rr refResolver) patientOf(s string) (string, error) {
-	r, err := rr.parse(s)
+// patientOf returns the id of the patient a reference names, nil for another type. A string
+// that mentions Patient but is not a local literal reference is an error.
+func (rr refResolver) patientOf(s []byte) ([]byte, error) {
+	r, err := parseRef(rr, s)
 	switch {
-	case err == nil && r.Type == "Patient":
-		return r.ID, nil
+	case err == nil && string(s[r.typ.start:r.typ.end]) == "Patient":
+		return s[r.id.start:r.id.end], nil
 	case err == nil:
-		return "", nil
-	case strings.Contains(s, "Patient"):
-		return "", fmt.Errorf("reference %q: %w", clip(s), errBadReference)
+		return nil, nil
+	case bytes.Contains(s, []byte("Patient")):
+		return nil, fmt.Errorf("reference %q: %w", clip(string(s)), errBadReference)
 	}
-	return "", nil
+	return nil, nil
+}
+
+// idStrings makes strings of the patient ids read from one answer. The entries of a search
+// name the same few patients again and again, so the few last made are kept and handed out
+// again: a searchset costs an allocation per patient, not one per reference. A nil
+// *idStrings makes a new string every time.
+type idStrings struct {
+	recent [8]string
+	next   int // where the next new string goes, round the ring
+}
+
+func (ids *idStrings) of(b []byte) string {
+	if ids == nil {
+		return string(b)
+	}
+	for _, s := range ids.recent {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	ids.recent[ids.next] = s
+	ids.next = (ids.next + 1) % len(ids.recent)
+	return s
 }
