@@ -179,11 +179,12 @@ func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Va
 	out.Link = h.links.bundleLinks(c, req, got.head.Link, added)
 	out.Entry = make([]bundleEntry, len(kept))
 	searches := make([]entrySearch, len(kept)) // one allocation for all entries
-	buf := out.appendHead(make([]byte, 0, got.rawSize()+len(kept)*(len(h.scrub.toBase)+128)+1024))
+	h.links.fullURLs(out.Entry, kept)
+	buf := out.appendHead(make([]byte, 0, h.releasedSize(out, kept)))
 	for i, e := range kept {
 		be := &out.Entry[i]
 		searches[i] = entrySearch{Mode: e.mode, Score: e.score}
-		*be = bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID), Search: &searches[i]}
+		be.Search = &searches[i]
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -216,11 +217,14 @@ func (h *Handler) kept(c gateway.Caller, got found, allowed map[string]typeAcces
 	return kept
 }
 
-// rawSize is how many bytes the found resources take together.
-func (got found) rawSize() int {
-	n := 0
-	for _, e := range got.entries {
-		n += len(e.raw)
+// releasedSize is about how long the searchset released with kept will be, so that its buffer
+// is allocated once and not much larger: the collector's work grows with every byte.
+func (h *Handler) releasedSize(out outBundle, kept []*foundEntry) int {
+	n := 1024 // the Bundle's members and links
+	for i, e := range kept {
+		// The entry's members around its resource, and room for each upstream name rewritten
+		// to the gateway's.
+		n += len(e.raw) + len(out.Entry[i].FullURL) + 64 + len(e.names)*(len(h.scrub.toBase)+8)
 	}
 	return n
 }

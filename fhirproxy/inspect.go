@@ -65,7 +65,7 @@ func (h *Handler) resourceInfo(rs resourceScan, st *scanState) (resourceInfo, er
 		return info, fmt.Errorf("resource type %q is not served", info.Type)
 	}
 	first := len(st.patients)
-	patients, err := h.patientsOf(spec, info, rs.refs, st.patients, &st.ids)
+	patients, err := h.patientsOf(spec, info, rs.refs, st.patients, &st.refMemo)
 	if err != nil {
 		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
 	}
@@ -99,14 +99,14 @@ func (h *Handler) typeName(raw []byte) (string, bool) {
 // patientsOf appends to out the patients of a resource: a Patient itself, those of the
 // compartment fields the table lists, and every patient a Reference anywhere in it names
 // (refs). A compartment resource that names no patient is an error.
-func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs [][]byte, out []string, ids *idStrings) ([]string, error) {
+func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs [][]byte, out []string, m *refMemo) ([]string, error) {
 	first := len(out)
 	if spec.Class == classPatient {
 		out = append(out, info.ID)
 	}
 	var err error
 	for _, path := range spec.Compartment {
-		if out, err = h.parser.refs.patientsAt(info.Fields, path, out, ids); err != nil {
+		if out, err = h.parser.refs.patientsAt(info.Fields, path, out, m); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -114,7 +114,7 @@ func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs [][]byte, ou
 		return nil, errNoPatient
 	}
 	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
-		return h.parser.refs.patients(refs, out, ids)
+		return h.parser.refs.patients(refs, out, m)
 	}
 	return out, nil
 }

@@ -50,7 +50,7 @@ func oracleFilterSearch(h *Handler, c gateway.Caller, req *fhirRequest, body []b
 			dropped++
 			continue
 		}
-		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID),
+		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.base + "/" + e.info.Type + "/" + e.info.ID,
 			Resource: oracleScrub(h.scrub, e.raw), Search: &entrySearch{Mode: e.mode, Score: e.score}})
 		if e.mode == "match" {
 			matches++

@@ -195,10 +195,10 @@ func decodeReference(raw []byte) (reference, error) {
 }
 
 // patientsIn returns the patient ids named by a field holding a Reference or a list of them,
-// made strings by ids. References to other types are skipped; a reference that may be a
+// resolved through the memo m (resolve.go). References to other types are skipped; a reference that may be a
 // patient but cannot be resolved locally (identifier-only, contained, another server) is an
 // error.
-func (rr refResolver) patientsIn(raw []byte, out []string, ids *idStrings) ([]string, error) {
+func (rr refResolver) patientsIn(raw []byte, out []string, m *refMemo) ([]string, error) {
 	it := listItems(raw)
 	for item, ok := it.next(); ok; item, ok = it.next() {
 		x, err := decodeReference(item)
@@ -211,16 +211,15 @@ func (rr refResolver) patientsIn(raw []byte, out []string, ids *idStrings) ([]st
 			}
 			continue
 		}
-		r, err := parseRef(rr, x.Reference)
-		if err != nil {
-			return out, fmt.Errorf("reference %q: %w", x.Reference, err)
+		r := m.resolve(rr, x.Reference)
+		if r.err != nil {
+			return out, fmt.Errorf("reference %q: %w", x.Reference, r.err)
 		}
-		typ := x.Reference[r.typ.start:r.typ.end]
-		if len(x.Type) > 0 && !bytes.Equal(x.Type, typ) {
+		if len(x.Type) > 0 && !bytes.Equal(x.Type, r.typ(x.Reference)) {
 			return out, fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
 		}
-		if string(typ) == "Patient" {
-			out = append(out, ids.of(x.Reference[r.id.start:r.id.end]))
+		if r.patient != "" {
+			out = append(out, r.patient)
 		}
 	}
 	return out, it.err()
@@ -228,14 +227,14 @@ func (rr refResolver) patientsIn(raw []byte, out []string, ids *idStrings) ([]st
 
 // patientsAt returns the patients named by the References at a dot-separated path below a
 // resource's top-level fields ("subject", "link.other"), searching lists element by element.
-func (rr refResolver) patientsAt(f fields, path string, out []string, ids *idStrings) ([]string, error) {
+func (rr refResolver) patientsAt(f fields, path string, out []string, m *refMemo) ([]string, error) {
 	first, rest, nested := strings.Cut(path, ".")
 	raw := f.get(first)
 	switch {
 	case raw == nil:
 		return out, nil
 	case !nested:
-		return rr.patientsIn(raw, out, ids)
+		return rr.patientsIn(raw, out, m)
 	}
 	err := eachItem(raw, func(item []byte) error {
 		var inner fields
@@ -243,7 +242,7 @@ func (rr refResolver) patientsAt(f fields, path string, out []string, ids *idStr
 			return fmt.Errorf("%s: %w", first, err)
 		}
 		var err error
-		out, err = rr.patientsAt(inner, rest, out, ids)
+		out, err = rr.patientsAt(inner, rest, out, m)
 		return err
 	})
 	return out, err

@@ -1,9 +1,7 @@
 package fhirproxy
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -72,10 +70,10 @@ type scanState struct {
 	// refs are every resource's references, one after the other: the bytes of the buffer
 	// itself, or a decoded copy when the string holds escapes.
 	refs [][]byte
-	// patients are every resource's patients, one resource after the other, and ids the
-	// strings they are made of (resourceInfo's).
+	// patients are every resource's patients, one resource after the other, and refMemo how
+	// the references they were read from resolved (resourceInfo's).
 	patients []string
-	ids      idStrings
+	refMemo  refMemo
 	entries  []foundEntry // a searchset's entries (found.entries)
 }
 
@@ -111,7 +109,7 @@ func (sp *scanPool) put(st *scanState) {
 	clear(st.refs)
 	clear(st.patients)
 	clear(st.entries)
-	st.ids = idStrings{}
+	st.refMemo = refMemo{}
 	st.fields, st.spans, st.refs = st.fields[:0], st.spans[:0], st.refs[:0]
 	st.patients, st.entries = st.patients[:0], st.entries[:0]
 	sp.p.Put(st)
@@ -255,58 +253,4 @@ func (w *resourceWalk) text(at, end int, flags strFlags) (named bool) {
 		w.spans = append(w.spans, span{at - w.out.start, end - w.out.start})
 	}
 	return named
-}
-
-// patients appends to out the patients the resource's references name: a reference that
-// mentions Patient but cannot be resolved locally is an error.
-func (rr refResolver) patients(refs [][]byte, out []string, ids *idStrings) ([]string, error) {
-	for _, s := range refs {
-		id, err := rr.patientOf(s)
-		if err != nil {
-			return nil, err
-		}
-		if len(id) > 0 {
-			out = append(out, ids.of(id))
-		}
-	}
-	return out, nil
-}
-
-// patientOf returns the id of the patient a reference names, nil for another type. A string
-// that mentions Patient but is not a local literal reference is an error.
-func (rr refResolver) patientOf(s []byte) ([]byte, error) {
-	r, err := parseRef(rr, s)
-	switch {
-	case err == nil && string(s[r.typ.start:r.typ.end]) == "Patient":
-		return s[r.id.start:r.id.end], nil
-	case err == nil:
-		return nil, nil
-	case bytes.Contains(s, []byte("Patient")):
-		return nil, fmt.Errorf("reference %q: %w", clip(string(s)), errBadReference)
-	}
-	return nil, nil
-}
-
-// idStrings makes strings of the patient ids read from one answer. The entries of a search
-// name the same few patients again and again, so the few last made are kept and handed out
-// again: a searchset costs an allocation per patient, not one per reference. A nil
-// *idStrings makes a new string every time.
-type idStrings struct {
-	recent [8]string
-	next   int // where the next new string goes, round the ring
-}
-
-func (ids *idStrings) of(b []byte) string {
-	if ids == nil {
-		return string(b)
-	}
-	for _, s := range ids.recent {
-		if s == string(b) {
-			return s
-		}
-	}
-	s := string(b)
-	ids.recent[ids.next] = s
-	ids.next = (ids.next + 1) % len(ids.recent)
-	return s
 }
