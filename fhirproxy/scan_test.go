@@ -64,3 +64,27 @@ func TestPlainRun(t *testing.T) {
 		}
 	}
 }
+
+// TestScanResourceFields: the top-level members a scan keeps, read back by name, whatever the
+// whitespace around them, escapes in their names or upstream addresses in them.
+func TestScanResourceFields(t *testing.T) {
+	t.Parallel()
+	up, _ := url.Parse("http://ehr.internal:8081/fhir")
+	pub, _ := url.Parse("http://gw.example:8080/fhir")
+	sc := newScrubber(up, pub)
+	in := " {\n  \"resourceType\" : \"Observation\" ,\n\t\"i\\u0064\":\"o-1\", \"ehr.internal\": [1, 2],\r\n" +
+		"  \"subject\": {\"reference\": \"Patient/a\"}, \"x\":null }"
+	s := scanner{buf: []byte(in)}
+	rs := scanResource(&s, newScanState(sc, s.buf))
+	if s.end(); s.err != nil || rs.problem != nil {
+		t.Fatalf("scan: %v, problem %v", s.err, rs.problem)
+	}
+	for name, want := range map[string]string{
+		"resourceType": `"Observation"`, "id": `"o-1"`, "gw.example": `[1, 2]`,
+		"subject": `{"reference": "Patient/a"}`, "x": "null", "ehr.internal": "", "i\\u0064": "",
+	} {
+		if got := rs.fields.get(name); string(got) != want || (want == "") != (got == nil) {
+			t.Errorf("get(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
