@@ -126,9 +126,10 @@ func checkItems(key, raw string, kind paramKind, budget *int) *refusal {
 }
 
 // itemRun returns how many bytes at the start of s are neither a comma nor a control character
-// (isControl: a byte below 0x20, or 0x7f; see hasControl). It tests eight bytes at a time; the
-// test may stop at a byte that needs no attention (then the byte loop decides) but never
-// passes one that does.
+// (isControl). Bytes are enough: every byte of a multi-byte UTF-8 sequence is at least 0x80, and
+// an invalid byte decodes to U+FFFD, so a rune is a control character exactly when it is one
+// byte below 0x20 or 0x7f. It tests eight bytes at a time; the test may stop at a byte that
+// needs no attention (then the byte loop decides) but never passes one that does.
 func itemRun(s string) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(s); {
@@ -148,18 +149,6 @@ func itemRun(s string) int {
 		i++
 	}
 	return len(s)
-}
-
-// hasControl reports whether s holds a control character (isControl). A byte loop is enough:
-// every byte of a multi-byte UTF-8 sequence is at least 0x80, and an invalid byte decodes to
-// U+FFFD, so a rune is a control character exactly when it is one byte below 0x20 or 0x7f.
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // checkCount refuses repeated paging parameters and caps _count (adding it when absent, so
