@@ -74,14 +74,13 @@ type scanState struct {
 	// the references they were read from resolved (resourceInfo's).
 	patients []string
 	refMemo  refMemo
-	entries  []foundEntry // a searchset's entries (found.entries)
+	entries  []foundEntry // a searchset's entries (found.entries), grown as a search needs
 }
 
 func newScanState(sc scrubber, buf []byte) *scanState {
 	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
 	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64),
-		refs: make([][]byte, 0, 8+len(buf)/256), patients: make([]string, 0, 8+len(buf)/512),
-		entries: make([]foundEntry, 0, min(len(buf)/512, maxEntries))}
+		refs: make([][]byte, 0, 8+len(buf)/256), patients: make([]string, 0, 8+len(buf)/512)}
 }
 
 // scanPool keeps the buffers of searchset scans for reuse, so that a search does not allocate
