@@ -195,9 +195,9 @@ func decodeReference(raw []byte) (reference, error) {
 }
 
 // patientsIn returns the patient ids named by a field holding a Reference or a list of them,
-// resolved through the memo m (resolve.go). References to other types are skipped; a reference that may be a
-// patient but cannot be resolved locally (identifier-only, contained, another server) is an
-// error.
+// its references resolved through the memo m (resolve.go). References to other types are
+// skipped; a reference that may be a patient but cannot be resolved locally (identifier-only,
+// contained, another server) is an error.
 func (rr refResolver) patientsIn(raw []byte, out []string, m *refMemo) ([]string, error) {
 	it := listItems(raw)
 	for item, ok := it.next(); ok; item, ok = it.next() {
@@ -234,7 +234,7 @@ func (rr refResolver) patientsAt(f fields, path string, out []string, m *refMemo
 	case raw == nil:
 		return out, nil
 	case !nested:
-		return rr.patientsIn(raw, out, m)
+		return m.field(rr, raw, out)
 	}
 	err := eachItem(raw, func(item []byte) error {
 		var inner fields

@@ -3,6 +3,7 @@ package fhirproxy
 import (
 	"bytes"
 	"fmt"
+	"slices"
 )
 
 // The references of an upstream answer, resolved to the patients they name. The entries of a
@@ -23,12 +24,23 @@ type resolved struct {
 // typ returns the reference's type, read from text (the reference, or one equal to it).
 func (r resolved) typ(text []byte) []byte { return text[r.at.typ.start:r.at.typ.end] }
 
-// refMemo remembers the last few references of one answer and how they resolved. It is keyed
-// by the exact bytes of the reference, and what it remembers is what parseRef returns for
-// those bytes with the handler's bases, which never change; a nil *refMemo remembers nothing.
+// resolvedField is how the value of one compartment field resolved (patientsIn): the patients
+// it names, or why it names none that can be established.
+type resolvedField struct {
+	raw      []byte
+	patients []string // a copy: what patientsIn appended to is sorted in place afterwards
+	err      error
+}
+
+// refMemo remembers the last few references of one answer and how they resolved, and the last
+// few compartment field values. It is keyed by their exact bytes, and what it remembers is what
+// parseRef and patientsIn return for those bytes with the handler's bases, which never change;
+// a nil *refMemo remembers nothing.
 type refMemo struct {
 	recent [8]resolved
-	next   int // where the next new one goes, round the ring
+	fields [4]resolvedField
+	// where the next new one of each goes, round its ring
+	next, nextField int
 }
 
 // resolve parses s as rr.parse does, through the memo.
@@ -49,6 +61,29 @@ func (m *refMemo) resolve(rr refResolver, s []byte) resolved {
 		m.next = (m.next + 1) % len(m.recent)
 	}
 	return r
+}
+
+// field appends to out the patients a compartment field's value names, as patientsIn does,
+// through the memo: entries whose subject is the same patient read it once.
+func (m *refMemo) field(rr refResolver, raw []byte, out []string) ([]string, error) {
+	if m != nil {
+		for i := range m.fields {
+			if f := &m.fields[i]; f.raw != nil && bytes.Equal(f.raw, raw) {
+				return append(out, f.patients...), f.err
+			}
+		}
+	}
+	before := len(out)
+	out, err := rr.patientsIn(raw, out, m)
+	if m != nil {
+		f := resolvedField{raw: raw, err: err}
+		if err == nil {
+			f.patients = slices.Clone(out[before:])
+		}
+		m.fields[m.nextField] = f
+		m.nextField = (m.nextField + 1) % len(m.fields)
+	}
+	return out, err
 }
 
 // patients appends to out the patients the resource's references name: a reference that
