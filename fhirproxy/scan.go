@@ -187,7 +187,7 @@ func (w *resourceWalk) object(depth int) {
 	for n := 0; w.next('}', n); n++ {
 		nameAt := w.pos
 		name, flags := w.name()
-		if w.text(nameAt, w.pos, flags) {
+		if w.needsText(flags) && w.text(nameAt, w.pos, flags) {
 			// Compared as released: two names could become one when rewritten.
 			name = []byte(w.scrub.text(string(name)))
 		}
@@ -215,7 +215,9 @@ func (w *resourceWalk) object(depth int) {
 func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	at := w.pos
 	start, end, flags := w.str()
-	w.text(at, w.pos, flags)
+	if w.needsText(flags) {
+		w.text(at, w.pos, flags)
+	}
 	if w.err != nil || role == roleNone {
 		return
 	}
@@ -229,6 +231,13 @@ func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	case depth > 1 && string(v) == "Patient": // a "resourceType" below the resource's own
 		w.flag(errContainedPatient)
 	}
+}
+
+// needsText reports whether the string just read, with flags, needs text: it is not plain
+// ASCII, or a mention of the upstream begins before its end (hits not yet consumed are at or
+// after its start). Most strings need nothing, and this test inlines where text cannot.
+func (w *resourceWalk) needsText(flags strFlags) bool {
+	return flags != 0 || len(w.hits) > 0 && w.hits[0] < w.pos
 }
 
 // text checks one string literal (a name or a value) at [at, end): invalid UTF-8 is a
