@@ -8,18 +8,23 @@ import (
 
 // ValidID reports whether s is a FHIR logical id ([A-Za-z0-9\-\.]{1,64}). Ids made only of dots
 // are valid FHIR but are path segments with a meaning of their own in a URL, so they are
-// refused everywhere the gateway takes an id.
-func ValidID(s string) bool {
-	if len(s) == 0 || len(s) > 64 || strings.Trim(s, ".") == "" {
+// refused everywhere the gateway takes an id. It takes the bytes of a JSON text as well as a
+// string, so that an id read from an upstream answer is checked without a copy.
+func ValidID[T ~string | ~[]byte](s T) bool {
+	if len(s) == 0 || len(s) > 64 {
 		return false
 	}
+	dots := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
 			return false
 		}
+		if c == '.' {
+			dots++
+		}
 	}
-	return true
+	return dots < len(s)
 }
 
 // ErrNoToken is BearerToken's answer when a request carries no usable bearer credential.

@@ -82,7 +82,7 @@ func BenchmarkFilterBundle(b *testing.B) {
 	body := benchBundle("http://ehr.internal:8081/fhir", 200)
 	caller := testCallers["tok-pcp"]
 	req := &fhirRequest{Interaction: "search", Type: "Observation", Patients: []string{"child-01"},
-		Query: url.Values{"patient": {"Patient/child-01"}, "_count": {"200"}}}
+		Query: canonQuery{{"_count", "200"}, {"patient", "Patient/child-01"}}}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

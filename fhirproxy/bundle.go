@@ -179,7 +179,7 @@ func readEntry(s *scanner, st *scanState) (searchEntry, error) {
 func (e *searchEntry) readMember(name string, raw []byte) error {
 	switch name {
 	case "fullUrl":
-		if _, ok := stringOf(raw); !ok && !isNull(raw) {
+		if !isString(raw) && !isNull(raw) {
 			return errors.New("fullUrl is not a string")
 		}
 	case "search":

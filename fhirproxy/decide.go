@@ -3,7 +3,6 @@ package fhirproxy
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -91,7 +90,7 @@ func (h *Handler) upstreamQuery(ctx context.Context, c gateway.Caller, req *fhir
 	if req.Interaction != gateway.Search {
 		return upstreamSearch{}, nil
 	}
-	q := upstreamSearch{query: maps.Clone(req.Query), added: url.Values{}}
+	q := upstreamSearch{query: req.Query.Values(), added: url.Values{}}
 	if h.parser.types[req.Type].Class != classDirectory && len(req.Patients) == 0 {
 		params, visible, err := h.authz.Narrow(ctx, c, req.Type)
 		switch {
@@ -150,7 +149,13 @@ func (h *Handler) decideFound(ctx context.Context, c gateway.Caller, req *fhirRe
 func (h *Handler) pending(req *fhirRequest, known map[string]typeAccess, got found) []gateway.Request {
 	byType := map[string][]string{}
 	for _, e := range got.entries {
-		byType[e.info.Type] = append(byType[e.info.Type], e.info.Patients...)
+		ps := byType[e.info.Type]
+		for _, p := range e.info.Patients {
+			if n := len(ps); n == 0 || ps[n-1] != p { // entries in a row often share their patient
+				ps = append(ps, p)
+			}
+		}
+		byType[e.info.Type] = ps
 	}
 	var asks []gateway.Request
 	for _, typ := range sortedKeys(byType) {

@@ -3,7 +3,6 @@ package fhirproxy
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
 	"reflect"
 	"testing"
 	"unicode/utf8"
@@ -94,8 +93,8 @@ func fuzzHandler(f *testing.F) *Handler {
 // includes that bring in other types.
 func fuzzRequest() *fhirRequest {
 	return &fhirRequest{Interaction: "search", Type: "Observation", Patients: []string{"child-01"},
-		Query:    url.Values{"patient": {"Patient/child-01"}, "_count": {"50"}},
-		Includes: map[string][]string{"subject": {"Patient"}, "performer": {"Practitioner", "Patient"}}}
+		Query:    canonQuery{{"_count", "50"}, {"patient", "Patient/child-01"}},
+		Includes: []join{{Param: "performer", Types: []string{"Patient", "Practitioner"}}, {Param: "subject", Types: []string{"Patient"}}}}
 }
 
 // entryValues decodes each released entry into a generic value, numbers kept as written.

@@ -76,14 +76,16 @@ func (h *Handler) inspectRead(ctx context.Context, req *fhirRequest, reply *upst
 // and the includes of a vetted join whose resource and patients could be read; OperationOutcome
 // entries are dropped silently.
 func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal) {
-	got := found{entries: make([]foundEntry, 0, min(len(body)/512, maxEntries)), scan: h.scans.get(h.scrub, body)}
+	got := found{scan: h.scans.get(h.scrub, body)}
+	got.entries = got.scan.entries
 	head, err := h.readSearchset(body, got.scan, func(e searchEntry) {
-		if fe, ok := h.candidate(req, body, e); ok {
+		if fe, ok := h.candidate(req, body, e, got.scan); ok {
 			got.entries = append(got.entries, fe)
 		} else if fe.mode != "outcome" {
 			got.dropped++
 		}
 	})
+	got.scan.entries = got.entries // grown, it goes back to the pool so
 	if err != nil {
 		h.scans.put(got.scan)
 		return found{}, upstreamFailed(fmt.Errorf("search %s: %w", req.Type, err))
@@ -95,7 +97,7 @@ func (h *Handler) inspectSearch(req *fhirRequest, body []byte) (found, *refusal)
 // candidate inspects one entry. ok is false for an entry that must be dropped: an outcome, not
 // a match of the searched type nor an include of a vetted join, or whose patient cannot be
 // established.
-func (h *Handler) candidate(req *fhirRequest, body []byte, e searchEntry) (fe foundEntry, ok bool) {
+func (h *Handler) candidate(req *fhirRequest, body []byte, e searchEntry, st *scanState) (fe foundEntry, ok bool) {
 	fe.mode = cmp.Or(e.mode, "match")
 	if fe.mode == "outcome" {
 		return fe, false
@@ -103,7 +105,7 @@ func (h *Handler) candidate(req *fhirRequest, body []byte, e searchEntry) (fe fo
 	if e.problem != nil || !e.hasResource {
 		return foundEntry{}, false
 	}
-	info, err := h.resourceInfo(e.resource)
+	info, err := h.resourceInfo(e.resource, st)
 	switch {
 	case err != nil:
 		return foundEntry{}, false
@@ -176,10 +178,13 @@ func (h *Handler) releaseSearch(c gateway.Caller, req *fhirRequest, added url.Va
 	}
 	out.Link = h.links.bundleLinks(c, req, got.head.Link, added)
 	out.Entry = make([]bundleEntry, len(kept))
-	buf := out.appendHead(make([]byte, 0, got.rawSize()+len(kept)*(len(h.scrub.toBase)+128)+1024))
+	searches := make([]entrySearch, len(kept)) // one allocation for all entries
+	h.links.fullURLs(out.Entry, kept)
+	buf := out.appendHead(make([]byte, 0, h.releasedSize(out, kept)))
 	for i, e := range kept {
 		be := &out.Entry[i]
-		*be = bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID), Search: &entrySearch{Mode: e.mode, Score: e.score}}
+		searches[i] = entrySearch{Mode: e.mode, Score: e.score}
+		be.Search = &searches[i]
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -212,11 +217,14 @@ func (h *Handler) kept(c gateway.Caller, got found, allowed map[string]typeAcces
 	return kept
 }
 
-// rawSize is how many bytes the found resources take together.
-func (got found) rawSize() int {
-	n := 0
-	for _, e := range got.entries {
-		n += len(e.raw)
+// releasedSize is about how long the searchset released with kept will be, so that its buffer
+// is allocated once and not much larger: the collector's work grows with every byte.
+func (h *Handler) releasedSize(out outBundle, kept []*foundEntry) int {
+	n := 1024 // the Bundle's members and links
+	for i, e := range kept {
+		// The entry's members around its resource, and room for each upstream name rewritten
+		// to the gateway's.
+		n += len(e.raw) + len(out.Entry[i].FullURL) + 64 + len(e.names)*(len(h.scrub.toBase)+8)
 	}
 	return n
 }

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -25,20 +27,37 @@ import (
 //	go test ./fhirproxy -run '^$' -fuzz '^FuzzReference$' -fuzztime 20s
 //	go test ./fhirproxy -run '^$' -fuzz '^FuzzFilterBundle$' -fuzztime 20s
 
-// FuzzParse: for any query on any served type, an accepted search names exactly the patients
+// FuzzParse: for any query on any served type, the parser agrees with its oracle (the parser it
+// replaced, oracle_parse_test.go) on what it refuses, how, and on the request it accepts, for
+// a GET and for a POST _search with a form body; an accepted search names exactly the patients
 // its canonical query names, the canonical query holds only table parameters, and parsing the
 // canonical query again gives the same request.
 func FuzzParse(f *testing.F) {
 	p := testParser(f)
-	f.Add("Observation", "patient=child-01,Patient/child-02&subject:Patient=child-03&code=1")
-	f.Add("Patient", "_id=child-01&name=a")
-	f.Add("DocumentReference", "author=Patient/child-02&_include=DocumentReference:author")
-	f.Fuzz(func(t *testing.T, typ, rawQuery string) {
-		req, rf := p.parse(&url.URL{Path: "/fhir/" + typ, RawQuery: rawQuery})
+	f.Add("Observation", "patient=child-01,Patient/child-02&subject:Patient=child-03&code=1", "")
+	f.Add("Patient", "_id=child-01&name=a", "_id=child-02&_count=7")
+	f.Add("DocumentReference", "author=Patient/child-02&_include=DocumentReference:author", "_format=json")
+	f.Add("Observation", strings.TrimPrefix(benchTarget, "/fhir/Observation?"), "")
+	f.Add("Patient", "name:exact=Alder&_count=500&_offset=20&_format=json", "_include=Patient:organization")
+	f.Add("Observation", "patient=child-01&_include=Observation:performer:Practitioner&_include=Observation:performer:Patient&_page=x", "subject=Patient%2Fchild-02")
+	f.Fuzz(func(t *testing.T, typ, rawQuery, form string) {
+		u := &url.URL{Path: "/fhir/" + typ, RawQuery: rawQuery}
+		req, rf := p.parse(u)
+		old, oldRf := oracleParse(p, u)
+		sameParse(t, "GET "+u.String(), req, rf, old, oldRf)
+		form = form[:min(len(form), maxQueryBytes)] // readForm refuses a longer body first
+		post, postRf := parsePost(p, u.Path+"/_search", rawQuery, form)
+		old, oldRf = oraclePost(p, u.Path+"/_search", rawQuery, form)
+		sameParse(t, fmt.Sprintf("POST %s?%s with %q", u.Path, rawQuery, form), post, postRf, old, oldRf)
+		for _, v := range append(strings.Split(rawQuery, "&"), strings.Split(form, ",")...) {
+			if validDate(v) != oracleValidDate(v) || (strings.Trim(v, "0123456789") == "") != digitsOnly(v) {
+				t.Fatalf("%q: validDate %v, the oracle's %v", v, validDate(v), oracleValidDate(v))
+			}
+		}
 		if rf != nil || req.Interaction != "search" {
 			return
 		}
-		named := patientsInQuery(t, p, req.Type, req.Query)
+		named := patientsInQuery(t, p, req.Type, req.Query.Values())
 		if !slices.Equal(named, req.Patients) {
 			t.Fatalf("%s?%s: authorizer asked about %q, forwarded query names %q", typ, rawQuery, req.Patients, named)
 		}
@@ -47,6 +66,38 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("canonical query %q does not parse to itself: %v", req.Query.Encode(), rf)
 		}
 	})
+}
+
+// parsePost parses a POST _search as Handler.parse does once the request's headers passed.
+func parsePost(p *parser, path, rawQuery, form string) (*fhirRequest, *refusal) {
+	params, rf := queryPairs(nil, rawQuery, "query string")
+	if rf == nil {
+		params, rf = queryPairs(params, form, "form body")
+	}
+	if rf != nil {
+		return nil, rf
+	}
+	return p.parseParams(path, params, true)
+}
+
+// sameParse fails t unless the parser and its oracle refused alike (status, code, reason and
+// diagnostics) or accepted the same request (the canonical query compared as it is sent).
+func sameParse(t *testing.T, what string, got *fhirRequest, rf *refusal, want *fhirRequest, wantRf *refusal) {
+	t.Helper()
+	switch {
+	case rf != nil || wantRf != nil:
+		if rf == nil || wantRf == nil || !reflect.DeepEqual(*rf, *wantRf) {
+			t.Fatalf("%s: refused %+v, the oracle %+v", what, rf, wantRf)
+		}
+	case got.Query.Encode() != want.Query.Encode():
+		t.Fatalf("%s: canonical query %q, the oracle's %q", what, got.Query.Encode(), want.Query.Encode())
+	default:
+		g := []any{got.Interaction, got.Type, got.ID, got.Version, got.Patients, got.Includes, got.PageToken}
+		w := []any{want.Interaction, want.Type, want.ID, want.Version, want.Patients, want.Includes, want.PageToken}
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("%s: parsed %q, the oracle %q", what, g, w)
+		}
+	}
 }
 
 // patientsInQuery reads the patients a canonical query names, independently of the parser:
@@ -99,6 +150,10 @@ func FuzzReference(f *testing.F) {
 			if (err == nil) != (werr == nil) || r != want {
 				t.Fatalf("%q: parsed %v (%v), the oracle %v (%v)", value, r, err, want, werr)
 			}
+			if sp, berr := parseRef(p.refs, []byte(value)); (berr == nil) != (err == nil) ||
+				berr == nil && (value[sp.typ.start:sp.typ.end] != r.Type || value[sp.id.start:sp.id.end] != r.ID) {
+				t.Fatalf("%q: read as bytes %v (%v), as a string %v (%v)", value, sp, berr, r, err)
+			}
 		}
 		for _, ps := range []paramSpec{patient, performer} {
 			r, err := p.refs.searchValue(ps, modifier, value)
@@ -114,7 +169,7 @@ func FuzzReference(f *testing.F) {
 				continue // a bare id is not a literal Reference
 			}
 			raw, _ := json.Marshal(map[string]string{"reference": value})
-			got, err := p.refs.patientsIn(raw, nil)
+			got, err := p.refs.patientsIn(raw, nil, nil)
 			want := []string(nil)
 			if r.Type == "Patient" {
 				want = []string{r.ID}
@@ -143,8 +198,8 @@ func FuzzFilterBundle(f *testing.F) {
 	authorized := visible[caller.Subject]
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := &fhirRequest{Interaction: "search", Type: "Observation", Patients: []string{"child-01"},
-			Query:    url.Values{"patient": {"Patient/child-01"}, "_count": {"50"}},
-			Includes: map[string][]string{"subject": {"Patient"}, "performer": {"Practitioner", "Patient"}}}
+			Query:    canonQuery{{"_count", "50"}, {"patient", "Patient/child-01"}},
+			Includes: []join{{Param: "performer", Types: []string{"Patient", "Practitioner"}}, {Param: "subject", Types: []string{"Patient"}}}}
 		out, rf := filterSearch(h, caller, req, body)
 		if rf != nil {
 			return
@@ -237,7 +292,7 @@ func FuzzScanPatients(f *testing.F) {
 		if errors.Is(rs.problem, errDuplicateKey) {
 			return // the oracle reads the last of two members; the scan refuses both
 		}
-		fast, err1 := p.refs.patients(rs.refs, nil)
+		fast, err1 := p.refs.patients(rs.refs, nil, nil)
 		err1 = cmp.Or(rs.problem, err1)
 		tokens, err2 := oracleResolver{p.refs}.scanTokens(raw)
 		if (err1 == nil) != (err2 == nil) || err1 == nil && !slices.Equal(fast, tokens) {

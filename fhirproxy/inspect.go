@@ -31,19 +31,20 @@ type resourceInfo struct {
 // inspect reads a resource that is a whole answer (a read, a Binary's DocumentReference). A
 // syntax error leaves info.Type empty.
 func (h *Handler) inspect(raw []byte) (resourceInfo, resourceScan, error) {
-	s := scanner{buf: raw}
-	rs := scanResource(&s, newScanState(h.scrub, raw))
+	s, st := scanner{buf: raw}, newScanState(h.scrub, raw)
+	rs := scanResource(&s, st)
 	if s.end(); s.err != nil {
 		return resourceInfo{}, rs, fmt.Errorf("decode resource: %w", s.err)
 	}
-	info, err := h.resourceInfo(rs)
+	info, err := h.resourceInfo(rs, st)
 	return info, rs, err
 }
 
 // resourceInfo reads a scanned resource's type, id and patients from the compartment fields
 // the table lists and from every reference in it. A resource the scan found a problem with,
-// and a compartment resource that names no patient, are errors.
-func (h *Handler) resourceInfo(rs resourceScan) (resourceInfo, error) {
+// and a compartment resource that names no patient, are errors. The patients are kept in st,
+// the state of the scan that read rs.
+func (h *Handler) resourceInfo(rs resourceScan, st *scanState) (resourceInfo, error) {
 	if errors.Is(rs.problem, errDuplicateKey) || errors.Is(rs.problem, errBadUTF8) {
 		// Not even its type can be read unambiguously: for a read, an upstream fault.
 		return resourceInfo{}, rs.problem
@@ -63,11 +64,15 @@ func (h *Handler) resourceInfo(rs resourceScan) (resourceInfo, error) {
 	if !ok {
 		return info, fmt.Errorf("resource type %q is not served", info.Type)
 	}
-	patients, err := h.patientsOf(spec, info, rs.refs)
+	first := len(st.patients)
+	patients, err := h.patientsOf(spec, info, rs.refs, st.patients, &st.refMemo)
 	if err != nil {
 		return info, fmt.Errorf("%s/%s: %w", info.Type, info.ID, err)
 	}
-	info.Patients = unique(patients)
+	// The resources of a searchset share one slice of patients, each its own part of it.
+	u := unique(patients[first:])
+	st.patients = patients[:first+len(u)]
+	info.Patients = u[:len(u):len(u)]
 	return info, nil
 }
 
@@ -91,27 +96,27 @@ func (h *Handler) typeName(raw []byte) (string, bool) {
 	return stringOf(raw)
 }
 
-// patientsOf returns the patients of a resource: a Patient itself, those of the compartment
-// fields the table lists, and every patient a Reference anywhere in it names (refs). A
-// compartment resource that names no patient is an error.
-func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs []string) ([]string, error) {
-	var patients []string
+// patientsOf appends to out the patients of a resource: a Patient itself, those of the
+// compartment fields the table lists, and every patient a Reference anywhere in it names
+// (refs). A compartment resource that names no patient is an error.
+func (h *Handler) patientsOf(spec typeSpec, info resourceInfo, refs [][]byte, out []string, m *refMemo) ([]string, error) {
+	first := len(out)
 	if spec.Class == classPatient {
-		patients = []string{info.ID}
+		out = append(out, info.ID)
 	}
 	var err error
 	for _, path := range spec.Compartment {
-		if patients, err = h.parser.refs.patientsAt(info.Fields, path, patients); err != nil {
+		if out, err = h.parser.refs.patientsAt(info.Fields, path, out, m); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	if spec.Class == classCompartment && len(patients) == 0 {
+	if spec.Class == classCompartment && len(out) == first {
 		return nil, errNoPatient
 	}
 	if spec.Class != classBinary { // a Binary's data is opaque; its securityContext decides
-		return h.parser.refs.patients(refs, patients)
+		return h.parser.refs.patients(refs, out, m)
 	}
-	return patients, nil
+	return out, nil
 }
 
 // errNoContext: a Binary whose securityContext does not lead to a patient is never released.
@@ -132,7 +137,7 @@ func (h *Handler) binaryPatients(ctx context.Context, bin resourceInfo) ([]strin
 	if err != nil {
 		return nil, fmt.Errorf("binary %s: %w", bin.ID, err)
 	}
-	r, err := h.parser.refs.parse(x.Reference)
+	r, err := h.parser.refs.parse(string(x.Reference))
 	if err != nil {
 		return nil, fmt.Errorf("binary %s: %w", bin.ID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -156,21 +157,12 @@ func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' ||
 
 // plainRun returns how many bytes at the start of b can be skipped inside a string: none is a
 // quote, a backslash, a control character or part of a multi-byte UTF-8 sequence. It tests
-// eight bytes at a time; the tests may report a byte that needs no attention (then the byte
-// loop below decides) but never miss one.
+// eight bytes at a time, most strings being shorter than that.
 func plainRun(b []byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		if x&highs != 0 {
-			break // a byte >= 0x80
-		}
-		// Every byte is below 0x80, so a byte's high bit after the subtraction is set when it
-		// (or, through a borrow, a lower one) was below 0x20, or was '"' or '\\' (zero after
-		// the xor). The lowest such byte is always caught.
-		if ((x-ones*0x20)|((x^ones*'"')-ones)|((x^ones*'\\')-ones))&highs != 0 {
-			break
+		if sp := special(binary.LittleEndian.Uint64(b[i:])); sp != 0 {
+			return i + bits.TrailingZeros64(sp)/8
 		}
 	}
 	for ; i < len(b); i++ {
@@ -179,6 +171,16 @@ func plainRun(b []byte) int {
 		}
 	}
 	return i
+}
+
+// special returns x, eight bytes of a string in little-endian order, with the high bit of each
+// byte that may need attention set, and no other bit: the lowest such bit is exactly the first
+// byte that is >= 0x80 (x itself), below 0x20 (the subtraction wraps), '"' or '\\' (zero after
+// the xor, then wrapping). A wrap borrows from the byte above, which may then be flagged
+// falsely; a byte below the first special one never is.
+func special(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return (x | (x - ones*0x20) | ((x ^ ones*'"') - ones) | ((x ^ ones*'\\') - ones)) & highs
 }
 
 // number reads a number at pos (after whitespace): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?

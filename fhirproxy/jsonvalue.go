@@ -108,18 +108,33 @@ func stringOf(raw []byte) (string, bool) {
 // text reads the value at pos, which must be a string of valid UTF-8 (ok is false otherwise,
 // and the value is read past), and returns its text.
 func (s *scanner) text() (t string, ok bool) {
+	b, ok := s.textBytes()
+	return string(b), ok
+}
+
+// textBytes is text without a copy: the string's bytes in buf, unless it holds escapes.
+func (s *scanner) textBytes() (t []byte, ok bool) {
 	if s.ws() != '"' {
 		s.skip(1)
-		return "", false
+		return nil, false
 	}
 	start, end, flags := s.str()
 	switch {
 	case s.err != nil || flags&strBadUTF8 != 0:
-		return "", false
+		return nil, false
 	case flags&strEscaped != 0:
-		return string(unescape(s.buf[start-1 : end+1])), true
+		return unescape(s.buf[start-1 : end+1]), true
 	}
-	return string(s.buf[start:end]), true
+	return s.buf[start:end], true
+}
+
+// isString reports whether raw is a JSON string of valid UTF-8, as stringOf would, without
+// making a string of it.
+func isString(raw []byte) bool {
+	s := scanner{buf: raw}
+	_, ok := s.textBytes()
+	s.end()
+	return ok && s.err == nil
 }
 
 // unescape decodes a JSON string literal, quotes included, that str accepted.

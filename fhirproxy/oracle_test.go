@@ -50,7 +50,7 @@ func oracleFilterSearch(h *Handler, c gateway.Caller, req *fhirRequest, body []b
 			dropped++
 			continue
 		}
-		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.resourceURL(e.info.Type, e.info.ID),
+		out.Entry = append(out.Entry, bundleEntry{FullURL: h.links.base + "/" + e.info.Type + "/" + e.info.ID,
 			Resource: oracleScrub(h.scrub, e.raw), Search: &entrySearch{Mode: e.mode, Score: e.score}})
 		if e.mode == "match" {
 			matches++
@@ -390,7 +390,7 @@ func (rr oracleResolver) patientsAt(fields map[string]json.RawMessage, path stri
 		if err != nil {
 			return out, err
 		}
-		var x reference
+		var x struct{ Reference, Type string }
 		for k, dst := range map[string]*string{"reference": &x.Reference, "type": &x.Type} {
 			if v, ok := obj[k]; ok {
 				if err := json.Unmarshal(v, dst); err != nil {

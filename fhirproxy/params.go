@@ -116,7 +116,7 @@ func resourceTable() map[string]typeSpec {
 			Compartment: compartment, Includes: includes}
 	}
 
-	return map[string]typeSpec{
+	table := map[string]typeSpec{
 		"Patient": {
 			Class: classPatient,
 			Params: with(paging, map[string]paramSpec{
@@ -199,6 +199,14 @@ func resourceTable() map[string]typeSpec {
 		}, nil),
 		"Medication": directory(map[string]paramSpec{"code": tok("code"), "status": tok("status")}, nil),
 	}
+	for _, spec := range table {
+		for param, types := range spec.Includes {
+			// Sorted, as a request's joins keep them; a copy (Targets share these slices),
+			// clipped: a request's join may hold it, and appending to it must copy it.
+			spec.Includes[param] = slices.Clip(slices.Sorted(slices.Values(types)))
+		}
+	}
+	return table
 }
 
 // with returns the union of the maps; later maps win.

@@ -218,7 +218,7 @@ func TestPatientsInResource(t *testing.T) {
 		{`null`, nil, false},
 	}
 	for _, tc := range tests {
-		got, err := p.refs.patientsIn([]byte(tc.raw), nil)
+		got, err := p.refs.patientsIn([]byte(tc.raw), nil, nil)
 		if (err != nil) != tc.err || !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %q, %v; want %q, err=%v", tc.raw, got, err, tc.want, tc.err)
 		}

@@ -3,7 +3,6 @@ package fhirproxy
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,28 +14,50 @@ import (
 // canonical: the query the gateway forwards holds one spelling of each value and nothing the
 // table does not list.
 
-// parseQuery checks every parameter against the table and makes query the canonical query, in
-// place: parseQuery owns it. Keys are read in sorted order, so that the first problem reported
-// does not depend on the order of the parameters; a parameter whose canonical key differs
-// ("patient:Patient" becomes "patient") joins its canonical key, which sorts, and so was made
-// canonical, before it.
-func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
-	spec := p.types[req.Type]
-	var patients []string
-	budget := maxQueryValues
-	for _, key := range sortedKeys(query) {
-		if rf := p.parseParam(req, spec, key, query, &patients, &budget); rf != nil {
+// parseQuery checks every parameter against the table and sets req.Query to the canonical
+// query. Keys are read in sorted order, so that the first problem reported does not depend on
+// the order of the parameters.
+func (p *parser) parseQuery(req *fhirRequest, spec typeSpec, params []pair) *refusal {
+	var buf [32]uint16
+	order := byKey(params, buf[:0])
+	// The canonical query is made in place in one array, sorted by key, with room for _count.
+	q := canonQuery(req.store.query[:0])
+	if len(params)+1 > len(req.store.query) {
+		q = make(canonQuery, 0, len(params)+1)
+	}
+	q = q[:len(params)]
+	for i, at := range order {
+		q[i] = params[at]
+	}
+	patients := req.store.patients[:0]
+	budget, renamed := maxQueryValues, false
+	w := 0 // q[:w] is canonical
+	for i := 0; i < len(q); {
+		key, j := q[i].key, i+1
+		for j < len(q) && q[j].key == key {
+			j++
+		}
+		kept, rf := p.parseParam(req, spec, q[i:j], &patients, &budget)
+		if rf != nil {
 			return rf
 		}
+		renamed = renamed || kept > 0 && q[i].key != key
+		w += copy(q[w:], q[i:i+kept])
+		i = j
 	}
-	if rf := p.checkCount(query); rf != nil {
+	q = q[:w]
+	if cmp := func(a, b pair) int { return strings.Compare(a.key, b.key) }; renamed && !slices.IsSortedFunc(q, cmp) {
+		// "patient:Patient" became "patient": its values go after those given as "patient".
+		slices.SortStableFunc(q, cmp)
+	}
+	var rf *refusal
+	if q, rf = p.checkCount(q); rf != nil {
 		return rf
 	}
-	for _, param := range sortedKeys(req.Includes) {
-		query.Add("_include", req.Type+":"+param)
+	if req.Patients = unique(patients); len(req.Patients) == 0 {
+		req.Patients = nil
 	}
-	req.Patients = unique(patients)
-	req.Query = query
+	req.Query = q
 	if spec.Class == classCompartment && len(req.Patients) == 0 {
 		return forbidden(reasonNoPatient, fmt.Sprintf(
 			"A search of %s must name a patient (patient or subject parameter).", req.Type))
@@ -44,81 +65,122 @@ func (p *parser) parseQuery(req *fhirRequest, query url.Values) *refusal {
 	return nil
 }
 
-// parseParam checks one parameter's values against the table, replaces them in query by their
-// canonical form and appends the patients they name.
-func (p *parser) parseParam(req *fhirRequest, spec typeSpec, key string, query url.Values, patients *[]string,
-	budget *int) *refusal {
-	values := query[key]
-	if rf := p.special(req, spec, key, values, budget); rf != nil || isSpecial(key) {
-		delete(query, key) // _include is written anew from req.Includes, _page never forwarded
-		return rf
-	}
+// parseParam checks the values of one parameter (run: its pairs) against the table, rewrites
+// them in place to their canonical form and key, and appends the patients they name. It
+// returns how many of run's pairs the canonical query keeps: _include is written anew, one
+// pair per join, and _page is never forwarded.
+func (p *parser) parseParam(req *fhirRequest, spec typeSpec, run []pair, patients *[]string, budget *int) (int, *refusal) {
+	key := run[0].key
 	name, modifier, hasModifier := strings.Cut(key, ":")
+	if rf := p.special(req, spec, key, name, run, budget); rf != nil || isSpecial(key) {
+		if key != "_include" || rf != nil {
+			return 0, rf
+		}
+		for i, j := range req.Includes { // as many as the values given, or fewer
+			run[i].value = j.value
+		}
+		return len(req.Includes), nil
+	}
 	ps, ok := spec.Params[name]
 	if !ok {
-		return unknownParam(req.Type, key)
+		return 0, unknownParam(req.Type, key)
 	}
 	if hasModifier && !ps.allowsModifier(modifier) {
-		return badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
+		return 0, badRequest("Modifier %q on %q is not supported.", clip(modifier), name)
 	}
-	outKey := key
-	for i, raw := range values {
-		if rf := checkItems(key, raw, ps.Kind, budget); rf != nil {
-			return rf
+	for i := range run {
+		if rf := checkItems(key, run[i].value, ps.Kind, budget); rf != nil {
+			return 0, rf
 		}
 		var rf *refusal
-		if outKey, values[i], rf = p.canonical(key, name, modifier, ps, raw, patients); rf != nil {
-			return rf
+		if run[i].key, run[i].value, rf = p.canonical(key, name, modifier, ps, run[i].value, patients); rf != nil {
+			return 0, rf
 		}
 	}
-	if outKey != key {
-		delete(query, key)
-		query[outKey] = append(query[outKey], values...)
-	}
-	return nil
+	return len(run), nil
 }
 
 // checkItems checks one occurrence's comma-list items (a number is one item) and their size,
 // and counts them against the budget.
 func checkItems(key, raw string, kind paramKind, budget *int) *refusal {
-	n := 1
-	if kind != kindNumber {
-		n += strings.Count(raw, ",")
+	n, bad := 1, false // items, and whether one is empty, overlong or holds a control character
+	for i, start := 0, 0; ; i++ {
+		i += itemRun(raw[i:])
+		if i < len(raw) && (raw[i] != ',' || kind == kindNumber) { // a number has no comma list
+			bad = bad || raw[i] != ','
+			continue
+		}
+		bad = bad || i == start || i-start > maxValueLen // the item ends at i: a comma or the end
+		if i == len(raw) {
+			break
+		}
+		n, start = n+1, i+1
 	}
 	if *budget -= n; *budget < 0 {
 		return badRequest("Too many search parameter values (at most %d).", maxQueryValues)
 	}
-	for rest, more := raw, true; more; {
-		var it string
-		if it, rest, more = rest, "", false; kind != kindNumber {
-			it, rest, more = strings.Cut(it, ",")
-		}
-		if it == "" || len(it) > maxValueLen || strings.IndexFunc(it, isControl) >= 0 {
-			return badRequest("Empty, overlong or malformed value for %q.", clip(key))
-		}
+	if bad {
+		return badRequest("Empty, overlong or malformed value for %q.", clip(key))
 	}
 	return nil
 }
 
+// itemRun returns how many bytes at the start of s are neither a comma nor a control character
+// (isControl). Bytes are enough: every byte of a multi-byte UTF-8 sequence is at least 0x80, and
+// an invalid byte decodes to U+FFFD, so a rune is a control character exactly when it is one
+// byte below 0x20 or 0x7f. It tests eight bytes at a time; the test may stop at a byte that
+// needs no attention (then the byte loop decides) but never passes one that does.
+func itemRun(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			// A byte's high bit is set in the sum when it is 0x80 or above, or the lowest byte
+			// below 0x2d (a comma, a control character or other punctuation) or equal to 0x7f.
+			if (x|(x-ones*0x2d)|((x^ones*0x7f)-ones))&highs == 0 {
+				i += 8
+				continue
+			}
+		}
+		if c := s[i]; c == ',' || c < 0x20 || c == 0x7f {
+			return i
+		}
+		i++
+	}
+	return len(s)
+}
+
 // checkCount refuses repeated paging parameters and caps _count (adding it when absent, so
 // the upstream's default page size never decides how much is fetched).
-func (p *parser) checkCount(canon url.Values) *refusal {
-	for _, k := range []string{"_count", "_offset"} {
-		if len(canon[k]) > 1 {
-			return badRequest("%q may be given only once.", k)
+func (p *parser) checkCount(q canonQuery) (canonQuery, *refusal) {
+	at, counts, offsets := len(q), 0, 0 // at: the first _count, or where it goes
+	for i, pr := range q {
+		switch {
+		case pr.key == "_count":
+			counts++
+		case pr.key == "_offset":
+			offsets++
+		}
+		if at == len(q) && pr.key >= "_count" {
+			at = i
 		}
 	}
-	n := p.maxCount
-	if v := canon.Get("_count"); v != "" {
-		c, err := strconv.Atoi(v)
-		if err != nil || c == 0 {
-			// _count=0 asks for a bare total, which would count records the caller may not see.
-			return badRequest("%q must be between 1 and %d.", "_count", p.maxCount)
-		}
-		n = min(c, n)
+	switch {
+	case counts > 1:
+		return q, badRequest("%q may be given only once.", "_count")
+	case offsets > 1:
+		return q, badRequest("%q may be given only once.", "_offset")
+	case counts == 0:
+		return slices.Insert(q, at, pair{key: "_count", value: strconv.Itoa(p.maxCount)}), nil
 	}
-	canon.Set("_count", strconv.Itoa(n))
-	return nil
+	c, err := strconv.Atoi(q[at].value)
+	if err != nil || c == 0 {
+		// _count=0 asks for a bare total, which would count records the caller may not see.
+		return q, badRequest("%q must be between 1 and %d.", "_count", p.maxCount)
+	}
+	q[at].value = strconv.Itoa(min(c, p.maxCount)) // the value is digits only (canonical)
+	return q, nil
 }
 
 // canonicalRefs rewrites the items of a reference parameter to "Type/id" and appends the
@@ -142,7 +204,8 @@ func (p *parser) canonicalRefs(name, modifier string, ps paramSpec, raw string, 
 		canon := len(it) == len(r.Type)+1+len(r.ID) && strings.HasPrefix(it, r.Type) && it[len(r.Type)] == '/'
 		if same && !canon {
 			same = false
-			b.WriteString(raw[:max(start-1, 0)]) // the items before it, canonical, without a comma
+			b.Grow(len(raw) + 8*(1+strings.Count(rest, ","))) // room for a "Type/" before each item
+			b.WriteString(raw[:max(start-1, 0)])              // the items before it, canonical, without a comma
 		}
 		if !same {
 			if i > 0 {
@@ -179,7 +242,24 @@ func validDate(s string) bool {
 	if len(s) < 4 || s[0] < '0' || s[0] > '9' {
 		return false
 	}
-	return strings.Trim(s, "0123456789-T:+.Z") == ""
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9', c == '-', c == 'T', c == ':', c == '+', c == '.', c == 'Z':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// digitsOnly reports whether every byte of s is a decimal digit.
+func digitsOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // canonical validates one occurrence's items (checked by checkItems) and returns the upstream
@@ -191,7 +271,7 @@ func (p *parser) canonical(key, name, modifier string, ps paramSpec, raw string,
 		out, rf := p.canonicalRefs(name, modifier, ps, raw, patients)
 		return name, out, rf
 	}
-	if ps.Kind == kindNumber && (len(raw) > 6 || strings.Trim(raw, "0123456789") != "") {
+	if ps.Kind == kindNumber && (len(raw) > 6 || !digitsOnly(raw)) {
 		return "", "", badRequest("%q must be a non-negative integer.", name)
 	}
 	for rest, more := raw, ps.Kind != kindNumber; more; {
@@ -224,20 +304,19 @@ func isSpecial(key string) bool { return key == "_include" || key == "_page" }
 
 // special parses _include and _page, and refuses, with a reason, the parameters and forms
 // the gateway deliberately does not support.
-func (p *parser) special(req *fhirRequest, spec typeSpec, key string, values []string, budget *int) *refusal {
-	name, _, _ := strings.Cut(key, ":")
+func (p *parser) special(req *fhirRequest, spec typeSpec, key, name string, run []pair, budget *int) *refusal {
 	switch {
 	case key == "_page":
-		if len(values) != 1 || len(values[0]) > 128 {
+		if len(run) != 1 || len(run[0].value) > 128 {
 			return badRequest("%q may be given only once.", "_page")
 		}
-		req.PageToken = values[0]
+		req.PageToken = run[0].value
 	case key == "_include":
-		for _, v := range values {
+		for _, pr := range run {
 			if *budget--; *budget < 0 {
 				return badRequest("Too many search parameter values (at most %d).", maxQueryValues)
 			}
-			if rf := p.include(req, spec, v); rf != nil {
+			if rf := p.include(req, spec, pr.value); rf != nil {
 				return rf
 			}
 		}
@@ -263,18 +342,27 @@ func (p *parser) include(req *fhirRequest, spec typeSpec, v string) *refusal {
 	if !ok {
 		return badRequest("_include %q is not a vetted join.", clip(v))
 	}
-	if ok2 {
-		if !slices.Contains(targets, target) {
-			return badRequest("_include %q is not a vetted join.", clip(v))
-		}
-		targets = []string{target}
+	if ok2 && !slices.Contains(targets, target) {
+		return badRequest("_include %q is not a vetted join.", clip(v))
 	}
-	if req.Includes == nil {
-		req.Includes = map[string][]string{}
+	i, found := slices.BinarySearchFunc(req.Includes, param, func(j join, param string) int {
+		return strings.Compare(j.Param, param)
+	})
+	if !found {
+		req.Includes = slices.Insert(req.Includes, i, join{Param: param, value: v[:len(typ)+1+len(param)]})
 	}
 	// Naming a target type narrows what is released, not what is fetched: the upstream
-	// includes every target and the gateway drops the others.
-	req.Includes[param] = unique(append(req.Includes[param], targets...))
+	// includes every target and the gateway drops the others. The types are a copy (targets
+	// is the table's), sorted.
+	j := &req.Includes[i]
+	switch {
+	case ok2:
+		j.Types = unique(append(j.Types, target))
+	case j.Types == nil:
+		j.Types = targets // the table's, sorted and clipped: appending to it copies it
+	default:
+		j.Types = unique(append(j.Types, targets...))
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package fhirproxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -31,9 +32,10 @@ type ref struct {
 // a resource the gateway cannot check, so it is an error, never ignored.
 type refResolver struct {
 	bases []*url.URL
-	// origins and paths are each base's "scheme://host" (matched in any case) and its path
-	// with a trailing slash (matched exactly), so that an absolute reference is resolved by
-	// comparing prefixes: no URL parser whose normalisations could differ from the client's.
+	// origins and paths are each base's "scheme://host" (in lower case, matched in any ASCII
+	// case) and its path with a trailing slash (matched exactly), so that an absolute reference
+	// is resolved by comparing prefixes: no URL parser whose normalisations could differ from
+	// the client's.
 	origins, paths []string
 }
 
@@ -41,7 +43,7 @@ type refResolver struct {
 func newRefResolver(bases ...*url.URL) refResolver {
 	rr := refResolver{bases: bases}
 	for _, b := range bases {
-		rr.origins = append(rr.origins, b.Scheme+"://"+b.Host)
+		rr.origins = append(rr.origins, strings.ToLower(b.Scheme+"://"+b.Host))
 		rr.paths = append(rr.paths, b.Path+"/")
 	}
 	return rr
@@ -50,46 +52,76 @@ func newRefResolver(bases ...*url.URL) refResolver {
 // parse parses a literal reference: Type/id or Type/id/_history/version, relative or under a
 // local base.
 func (rr refResolver) parse(s string) (ref, error) {
-	rel, err := rr.relative(s)
+	sp, err := parseRef(rr, s)
 	if err != nil {
-		return ref{}, err
+		return ref{}, fmt.Errorf("reference %q: %w", s, err)
 	}
-	typ, rest, ok := strings.Cut(rel, "/")
-	id, history, versioned := strings.Cut(rest, "/")
-	r := ref{Type: typ, ID: id}
-	if versioned {
-		v, isHistory := strings.CutPrefix(history, "_history/")
-		if !isHistory || !gateway.ValidID(v) {
-			return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
+	return ref{Type: s[sp.typ.start:sp.typ.end], ID: s[sp.id.start:sp.id.end], Version: s[sp.version.start:sp.version.end]}, nil
+}
+
+// refSpan is where a literal reference's type, id and version (empty when there is none) are
+// in its text.
+type refSpan struct{ typ, id, version span }
+
+// parseRef parses a literal reference, as parse does. It is generic so that the parser
+// (strings) and the scan of an upstream answer (its bytes, without a copy) read references with
+// one and the same code.
+//
+// An absolute reference must start with a local base: its "scheme://host" in any ASCII case
+// (the bases are ASCII, so this is what strings.EqualFold would match) and then its path
+// exactly. What is left must then be Type/id[/_history/version] in the characters of FHIR type
+// names and ids only, so escapes, queries, fragments (contained "#x"), user info and spaces
+// never get through: there is no second decoding whose reading could differ from the client's.
+// Other forms (urn:uuid:, urn:oid:, other servers) are errBadReference.
+func parseRef[T ~string | ~[]byte](rr refResolver, s T) (refSpan, error) {
+	at, ok := 0, true // where the relative part begins
+	if colon := indexByte(s, 0, ':'); colon >= 0 {
+		at, ok = localBase(rr, s, colon)
+	}
+	typEnd := indexByte(s, at, '/')
+	if !ok || typEnd < 0 {
+		return refSpan{}, errBadReference
+	}
+	r := refSpan{typ: span{at, typEnd}, id: span{typEnd + 1, len(s)}, version: span{len(s), len(s)}}
+	if idEnd := indexByte(s, typEnd+1, '/'); idEnd >= 0 {
+		const history = "_history/"
+		if len(s)-idEnd-1 < len(history) || string(s[idEnd+1:idEnd+1+len(history)]) != history {
+			return refSpan{}, errBadReference
 		}
-		r.Version = v
+		r.id.end, r.version.start = idEnd, idEnd+1+len(history)
+		if !gateway.ValidID(s[r.version.start:]) {
+			return refSpan{}, errBadReference
+		}
 	}
-	if !ok || !validTypeName(r.Type) || !gateway.ValidID(r.ID) {
-		return ref{}, fmt.Errorf("reference %q: %w", s, errBadReference)
+	if !validTypeName(s[at:typEnd]) || !gateway.ValidID(s[r.id.start:r.id.end]) {
+		return refSpan{}, errBadReference
 	}
 	return r, nil
 }
 
-// relative strips a local base from an absolute reference; relative references pass through.
-// What is left must then be Type/id[/_history/version] in the characters of FHIR type names
-// and ids only, so escapes, queries, fragments (contained "#x"), user info and spaces never
-// get through: there is no second decoding whose reading could differ from the client's.
-func (rr refResolver) relative(s string) (string, error) {
-	colon := strings.IndexByte(s, ':')
-	switch {
-	case colon < 0:
-		return s, nil
-	case !strings.HasPrefix(s[colon:], "://"): // urn:uuid:, urn:oid: and other non-local forms
-		return "", fmt.Errorf("reference %q: %w", s, errBadReference)
+// localBase returns where the relative part of s, an absolute reference whose first colon is
+// at colon, begins: ok is false unless s starts with a local base.
+func localBase[T ~string | ~[]byte](rr refResolver, s T, colon int) (int, bool) {
+	if len(s)-colon < 3 || string(s[colon:colon+3]) != "://" { // urn:uuid:, urn:oid: and other non-local forms
+		return 0, false
 	}
 	for i, origin := range rr.origins {
-		if len(s) > len(origin) && strings.EqualFold(s[:len(origin)], origin) {
-			if rest, ok := strings.CutPrefix(s[len(origin):], rr.paths[i]); ok {
-				return rest, nil
-			}
+		if len(s) > len(origin) && equalFoldASCII(s[:len(origin)], origin) &&
+			len(s)-len(origin) >= len(rr.paths[i]) && string(s[len(origin):len(origin)+len(rr.paths[i])]) == rr.paths[i] {
+			return len(origin) + len(rr.paths[i]), true
 		}
 	}
-	return "", fmt.Errorf("reference %q: %w", s, errBadReference)
+	return 0, false
+}
+
+// indexByte returns the index of the first c in s at or after from, -1 when there is none.
+func indexByte[T ~string | ~[]byte](s T, from int, c byte) int {
+	for i := from; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // searchValue parses one item of a reference search parameter's comma list into a reference
@@ -100,7 +132,7 @@ func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (ref, 
 	if modifier != "" && !slices.Contains(spec.Targets, modifier) {
 		return ref{}, fmt.Errorf("modifier %q (want %v): %w", modifier, spec.Targets, errOtherType)
 	}
-	if !strings.ContainsAny(value, "/:") {
+	if strings.IndexByte(value, '/') < 0 && strings.IndexByte(value, ':') < 0 {
 		typ := modifier
 		if typ == "" && len(spec.Targets) == 1 {
 			typ = spec.Targets[0]
@@ -123,10 +155,10 @@ func (rr refResolver) searchValue(spec paramSpec, modifier, value string) (ref, 
 	return ref{Type: r.Type, ID: r.ID}, nil
 }
 
-// reference is the part of a FHIR Reference datatype the gateway reads.
+// reference is the part of a FHIR Reference datatype the gateway reads: its strings' bytes,
+// decoded.
 type reference struct {
-	Reference string `json:"reference"`
-	Type      string `json:"type"`
+	Reference, Type []byte
 }
 
 // decodeReference reads one Reference object, refusing repeated members (two "reference"
@@ -151,7 +183,7 @@ func decodeReference(raw []byte) (reference, error) {
 			continue
 		}
 		var ok bool
-		if *dst, ok = s.text(); (!ok || names[i]) && s.err == nil {
+		if *dst, ok = s.textBytes(); (!ok || names[i]) && s.err == nil {
 			return reference{}, fmt.Errorf("reference.%s is repeated or not a string", name)
 		}
 		names[i] = true
@@ -162,31 +194,32 @@ func decodeReference(raw []byte) (reference, error) {
 	return x, nil
 }
 
-// patientsIn returns the patient ids named by a field holding a Reference or a list of them.
-// References to other types are skipped; a reference that may be a patient but cannot be
-// resolved locally (identifier-only, contained, another server) is an error.
-func (rr refResolver) patientsIn(raw []byte, out []string) ([]string, error) {
+// patientsIn returns the patient ids named by a field holding a Reference or a list of them,
+// its references resolved through the memo m (resolve.go). References to other types are
+// skipped; a reference that may be a patient but cannot be resolved locally (identifier-only,
+// contained, another server) is an error.
+func (rr refResolver) patientsIn(raw []byte, out []string, m *refMemo) ([]string, error) {
 	it := listItems(raw)
 	for item, ok := it.next(); ok; item, ok = it.next() {
 		x, err := decodeReference(item)
 		if err != nil {
 			return out, err
 		}
-		if x.Reference == "" {
-			if x.Type == "" || x.Type == "Patient" {
+		if len(x.Reference) == 0 {
+			if len(x.Type) == 0 || string(x.Type) == "Patient" {
 				return out, fmt.Errorf("reference without a literal target: %w", errBadReference)
 			}
 			continue
 		}
-		r, err := rr.parse(x.Reference)
-		if err != nil {
-			return out, err
+		r := m.resolve(rr, x.Reference)
+		if r.err != nil {
+			return out, fmt.Errorf("reference %q: %w", x.Reference, r.err)
 		}
-		if x.Type != "" && x.Type != r.Type {
+		if len(x.Type) > 0 && !bytes.Equal(x.Type, r.typ(x.Reference)) {
 			return out, fmt.Errorf("reference %q typed %q: %w", x.Reference, x.Type, errBadReference)
 		}
-		if r.Type == "Patient" {
-			out = append(out, r.ID)
+		if r.patient != "" {
+			out = append(out, r.patient)
 		}
 	}
 	return out, it.err()
@@ -194,14 +227,14 @@ func (rr refResolver) patientsIn(raw []byte, out []string) ([]string, error) {
 
 // patientsAt returns the patients named by the References at a dot-separated path below a
 // resource's top-level fields ("subject", "link.other"), searching lists element by element.
-func (rr refResolver) patientsAt(f fields, path string, out []string) ([]string, error) {
+func (rr refResolver) patientsAt(f fields, path string, out []string, m *refMemo) ([]string, error) {
 	first, rest, nested := strings.Cut(path, ".")
 	raw := f.get(first)
 	switch {
 	case raw == nil:
 		return out, nil
 	case !nested:
-		return rr.patientsIn(raw, out)
+		return m.field(rr, raw, out)
 	}
 	err := eachItem(raw, func(item []byte) error {
 		var inner fields
@@ -209,14 +242,14 @@ func (rr refResolver) patientsAt(f fields, path string, out []string) ([]string,
 			return fmt.Errorf("%s: %w", first, err)
 		}
 		var err error
-		out, err = rr.patientsAt(inner, rest, out)
+		out, err = rr.patientsAt(inner, rest, out, m)
 		return err
 	})
 	return out, err
 }
 
 // validTypeName reports whether s looks like a FHIR resource type name.
-func validTypeName(s string) bool {
+func validTypeName[T ~string | ~[]byte](s T) bool {
 	if len(s) == 0 || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}

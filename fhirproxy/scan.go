@@ -2,8 +2,6 @@ package fhirproxy
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 )
 
@@ -54,7 +52,7 @@ type span struct{ start, end int }
 type resourceScan struct {
 	start, end int
 	fields     fields
-	refs       []string // every "reference" member's value, decoded, in order
+	refs       [][]byte // every "reference" member's value, decoded, in order
 	names      []span   // strings that name the upstream, from start
 	problem    error    // why the resource must not be released; nil when none
 }
@@ -67,16 +65,22 @@ type resourceScan struct {
 type scanState struct {
 	scrub  scrubber
 	hits   []int
-	names  [][]byte // the member names of the open objects, innermost last
 	fields []member // every resource's top-level members, one after the other
 	spans  []span   // every resource's strings that name the upstream, one after the other
-	refs   []string // every resource's references, one after the other
+	// refs are every resource's references, one after the other: the bytes of the buffer
+	// itself, or a decoded copy when the string holds escapes.
+	refs [][]byte
+	// patients are every resource's patients, one resource after the other, and refMemo how
+	// the references they were read from resolved (resourceInfo's).
+	patients []string
+	refMemo  refMemo
+	entries  []foundEntry // a searchset's entries (found.entries), grown as a search needs
 }
 
 func newScanState(sc scrubber, buf []byte) *scanState {
 	// About one top-level member per 64 bytes of FHIR JSON: the fields rarely grow.
 	return &scanState{scrub: sc, hits: sc.hits(buf, make([]int, 0, 64)), fields: make([]member, 0, 16+len(buf)/64),
-		refs: make([]string, 0, 8+len(buf)/256)}
+		refs: make([][]byte, 0, 8+len(buf)/256), patients: make([]string, 0, 8+len(buf)/512)}
 }
 
 // scanPool keeps the buffers of searchset scans for reuse, so that a search does not allocate
@@ -100,10 +104,13 @@ func (sp *scanPool) put(st *scanState) {
 	if st == nil || cap(st.fields) > maxPooledFields {
 		return
 	}
-	clear(st.names)
 	clear(st.fields)
 	clear(st.refs)
-	st.names, st.fields, st.spans, st.refs = st.names[:0], st.fields[:0], st.spans[:0], st.refs[:0]
+	clear(st.patients)
+	clear(st.entries)
+	st.refMemo = refMemo{}
+	st.fields, st.spans, st.refs = st.fields[:0], st.spans[:0], st.refs[:0]
+	st.patients, st.entries = st.patients[:0], st.entries[:0]
 	sp.p.Put(st)
 }
 
@@ -175,15 +182,16 @@ func (w *resourceWalk) value(depth int, role memberRole) {
 // object reads an object at pos; at depth 1 its members are the resource's fields.
 func (w *resourceWalk) object(depth int) {
 	w.pos++
-	base := len(w.names)
+	var buf [16][]byte // on the stack, as skip's: most objects have fewer members
+	names := buf[:0]
 	for n := 0; w.next('}', n); n++ {
 		nameAt := w.pos
 		name, flags := w.name()
-		if w.text(nameAt, w.pos, flags) {
+		if w.needsText(flags) && w.text(nameAt, w.pos, flags) {
 			// Compared as released: two names could become one when rewritten.
 			name = []byte(w.scrub.text(string(name)))
 		}
-		w.names = append(w.names, name)
+		names = append(names, name)
 		role := roleNone
 		switch string(name) {
 		case "reference":
@@ -198,17 +206,18 @@ func (w *resourceWalk) object(depth int) {
 			w.fields = append(w.fields, member{name: name, value: w.buf[start:w.pos]})
 		}
 	}
-	if repeats(w.names[base:]) {
+	if repeats(names) {
 		w.flag(errDuplicateKey)
 	}
-	w.names = w.names[:base]
 }
 
 // stringValue reads a string value and keeps what its member's role asks for.
 func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	at := w.pos
 	start, end, flags := w.str()
-	w.text(at, w.pos, flags)
+	if w.needsText(flags) {
+		w.text(at, w.pos, flags)
+	}
 	if w.err != nil || role == roleNone {
 		return
 	}
@@ -218,10 +227,17 @@ func (w *resourceWalk) stringValue(depth int, role memberRole) {
 	}
 	switch {
 	case role == roleReference:
-		w.refs = append(w.refs, string(v))
+		w.refs = append(w.refs, v)
 	case depth > 1 && string(v) == "Patient": // a "resourceType" below the resource's own
 		w.flag(errContainedPatient)
 	}
+}
+
+// needsText reports whether the string just read, with flags, needs text: it is not plain
+// ASCII, or a mention of the upstream begins before its end (hits not yet consumed are at or
+// after its start). Most strings need nothing, and this test inlines where text cannot.
+func (w *resourceWalk) needsText(flags strFlags) bool {
+	return flags != 0 || len(w.hits) > 0 && w.hits[0] < w.pos
 }
 
 // text checks one string literal (a name or a value) at [at, end): invalid UTF-8 is a
@@ -245,34 +261,4 @@ func (w *resourceWalk) text(at, end int, flags strFlags) (named bool) {
 		w.spans = append(w.spans, span{at - w.out.start, end - w.out.start})
 	}
 	return named
-}
-
-// patients appends to out the patients the resource's references name: a reference that
-// mentions Patient but cannot be resolved locally is an error.
-func (rr refResolver) patients(refs []string, out []string) ([]string, error) {
-	for _, s := range refs {
-		id, err := rr.patientOf(s)
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			out = append(out, id)
-		}
-	}
-	return out, nil
-}
-
-// patientOf returns the patient a reference string names, "" for another type. A string that
-// mentions Patient but is not a local literal reference is an error.
-func (rr refResolver) patientOf(s string) (string, error) {
-	r, err := rr.parse(s)
-	switch {
-	case err == nil && r.Type == "Patient":
-		return r.ID, nil
-	case err == nil:
-		return "", nil
-	case strings.Contains(s, "Patient"):
-		return "", fmt.Errorf("reference %q: %w", clip(s), errBadReference)
-	}
-	return "", nil
 }

@@ -73,7 +73,7 @@ func (s scrubber) hits(b []byte, dst []int) []int {
 }
 
 // equalFoldASCII reports whether b equals lower, a lower-case ASCII string, in any ASCII case.
-func equalFoldASCII(b []byte, lower string) bool {
+func equalFoldASCII[T ~string | ~[]byte](b T, lower string) bool {
 	for i := range len(lower) {
 		c := b[i]
 		if 'A' <= c && c <= 'Z' {
