@@ -18,7 +18,7 @@ func TestRedisMustNotEvict(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", freeAddr(t))
 	cmd.Env = append(os.Environ(), "MYPATIENTS_REDIS_URL=redis://"+evicting, "MYPATIENTS_DEMO_APP_ADDR=off",
-		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t), "MYPATIENTS_DEMO_ACCOUNTS_ADDR="+freeAddr(t), "MYPATIENTS_DEMO_SSO_ADDR="+freeAddr(t))
+		"MYPATIENTS_DEMO_EHR_ADDR="+freeAddr(t), "MYPATIENTS_DEMO_SSO_ADDR="+freeAddr(t))
 	out, err := cmd.CombinedOutput()
 	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), "maxmemory-policy") || !strings.Contains(string(out), "allkeys-lru") {
 		t.Errorf("serve on an evicting Redis: %v\n%s", err, out)

@@ -44,6 +44,7 @@ type options struct {
 	rounds, connections, threads, cpu int
 	gatewayBin, workloads, jsonOut    string
 	soakCSV, wrk, redisServer         string
+	adminAddr                         string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -64,6 +65,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.jsonOut, "json", "", "also write every run's figures to this JSON file")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk program")
 	fs.StringVar(&o.redisServer, "redis-server", "redis-server", "redis-server program")
+	fs.StringVar(&o.adminAddr, "admin-addr", "", "serve the gateway's admin listener here, for profiles during a run: go tool pprof http://ADDR/debug/pprof/profile?seconds=10")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -120,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &system{dir: dir, cores: plan, tick: clockTick(), connections: o.connections}
+	s := &system{dir: dir, cores: plan, tick: clockTick(), connections: o.connections, adminAddr: o.adminAddr}
 	fmt.Fprintf(stderr, "load: starting redis-server, the canned upstream, the bare proxy and the gateway (logs in %s)\n", dir)
 	if err := s.run(ctx, o, workloads, stdout, stderr); err != nil {
 		return fmt.Errorf("%w\n(logs kept in %s)", err, dir)

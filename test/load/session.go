@@ -151,10 +151,11 @@ func (s *system) quiesce(t target) {
 	}
 }
 
-// settle waits until the gateway reaches the upstream again after a run. wrk ends a run by
-// closing its connections, which cancels the requests in flight; the gateway's upstream
-// circuit breaker counts those cancellations as upstream failures, and after five in a row
-// refuses every upstream call for its cooldown. Measuring during that would measure 503s.
+// settle waits until the gateway answers an allowed read through the upstream again after a
+// run. wrk ends a run by closing its connections, which cancels the requests in flight; the
+// next run must start from a gateway that reaches the upstream, or it would measure 503s (the
+// breaker no longer counts a client's cancellation, so this is a check, not a wait, unless
+// the upstream really failed).
 func (s *system) settle(ctx context.Context, progress io.Writer) error {
 	start := time.Now()
 	for {

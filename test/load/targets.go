@@ -30,6 +30,8 @@ type system struct {
 	// connections is wrk's: every one of them is pcp, and the gateway lets one caller have
 	// only limits.caller_concurrency requests in flight, so the harness raises it to this.
 	connections int
+	// adminAddr, when set, is where the gateway serves its admin listener (pprof, metrics).
+	adminAddr string
 
 	upstreamBase string // the canned upstream's origin
 	redisAddr    string
@@ -139,7 +141,7 @@ func (s *system) startGateway(ctx context.Context, bin, credential string) error
 // no demo EHR, app or embedded Redis, one caller's concurrency bound (still checked on every
 // request) raised to wrk's connections, and every other setting at its default.
 func (s *system) gatewayEnv(credential string) (addr string, env []string, password string, err error) {
-	var addrs [5]string
+	var addrs [4]string
 	for i := range addrs {
 		if addrs[i], err = freeAddr(); err != nil {
 			return "", nil, "", err
@@ -148,10 +150,9 @@ func (s *system) gatewayEnv(credential string) (addr string, env []string, passw
 	password = rand.Text()
 	env = append(withoutGatewayEnv(os.Environ()),
 		"MYPATIENTS_DEMO_PASSWORD="+password,
-		"MYPATIENTS_DEMO_ACCOUNTS_ADDR="+addrs[1],
-		"MYPATIENTS_DEMO_SSO_ADDR="+addrs[2],
-		"MYPATIENTS_DEMO_EHR_ADDR="+addrs[3],   // not started: the upstream is configured
-		"MYPATIENTS_DEMO_REDIS_ADDR="+addrs[4], // not started: Redis is configured
+		"MYPATIENTS_DEMO_SSO_ADDR="+addrs[1],
+		"MYPATIENTS_DEMO_EHR_ADDR="+addrs[2],   // not started: the upstream is configured
+		"MYPATIENTS_DEMO_REDIS_ADDR="+addrs[3], // not started: Redis is configured
 		"MYPATIENTS_DEMO_APP_ADDR=off",
 		"MYPATIENTS_UPSTREAM_URL="+s.upstreamBase+"/fhir",
 		"MYPATIENTS_UPSTREAM_BEARER_TOKEN="+credential,
@@ -159,6 +160,9 @@ func (s *system) gatewayEnv(credential string) (addr string, env []string, passw
 		"MYPATIENTS_TOKENS_ACCESS_TOKEN_TTL=24h", // outlives any run; verification costs the same
 		fmt.Sprintf("MYPATIENTS_LIMITS_CALLER_CONCURRENCY=%d", max(s.connections, 8)),
 	)
+	if s.adminAddr != "" {
+		env = append(env, "MYPATIENTS_ADMIN_ADDR="+s.adminAddr)
+	}
 	return addrs[0], env, password, nil
 }
 
