@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -91,6 +92,10 @@ clients:
 	_, err = signInAtOIDCProvider(t, client, base, "visiting.locum", "openid fhirUser user/*.rs")
 	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "We could not match your sign-in to a clinician") {
 		t.Errorf("a clinician whose NPI the EHR does not know: %v, want the gateway's page saying so", err)
+	}
+	// The warning reaches the log through the process's output pipe, a moment after the page.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(g.log.String(), "practitioner could not be resolved") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
 	}
 	if !strings.Contains(g.log.String(), "practitioner could not be resolved") || strings.Contains(g.log.String(), "1000000009") {
 		t.Errorf("no warning (or one naming the NPI) about the unresolved clinician:\n%s", g.log.String())
