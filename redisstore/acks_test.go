@@ -21,12 +21,17 @@ func TestReplicaAcks(t *testing.T) {
 	t.Parallel()
 	master, replica := redistest.RedisServer(t), redistest.RedisServer(t)
 	ctx := context.Background()
-	rdb, err := redisstore.Open(ctx, redisstore.Options{URL: master.URL, MinReplicaAcks: 1,
-		AckTimeout: 100 * time.Millisecond, KeyPrefix: "t:"})
-	if err != nil {
-		t.Fatal(err)
+	// A short wait while no replica can answer, a long one once one can: a busy machine may
+	// take a while to acknowledge.
+	open := func(wait time.Duration) redis.UniversalClient {
+		rdb, err := redisstore.Open(ctx, redisstore.Options{URL: master.URL, MinReplicaAcks: 1, AckTimeout: wait, KeyPrefix: "t:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rdb.Close() })
+		return rdb
 	}
-	defer rdb.Close()
+	rdb := open(100 * time.Millisecond)
 	script := redis.NewScript(`return redis.call("SET", KEYS[1], ARGV[1])`)
 	writes := map[string]func() error{
 		"command": func() error { return rdb.Set(ctx, "t:a", "1", 0).Err() },
@@ -64,6 +69,7 @@ func TestReplicaAcks(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	rdb = open(10 * time.Second)
 	for name, write := range writes {
 		if err := write(); err != nil {
 			t.Errorf("%s with a replica: %v", name, err)
