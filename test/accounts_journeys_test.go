@@ -1,10 +1,14 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mypatients/gateway/audit/auditevent"
+	"github.com/mypatients/gateway/audit/auditevent/balptest"
 )
 
 // accountsDir holds the Node project of the accounts journeys (playwright-core).
@@ -64,5 +68,31 @@ func TestAccountsJourneys(t *testing.T) {
 	os.RemoveAll(artifacts)
 	if testing.Verbose() {
 		t.Logf("node --test accounts.test.js:\n%s", out)
+	}
+	checkAccountEvents(t, g)
+}
+
+// checkAccountEvents requires the journeys' account events in the audit trail (registration,
+// approval, set-up, second factor, both resets, a hospital user's link, the console's sign-ins),
+// each leaving the gateway as AuditEvents with the BALP elements, as the FHIR requests' do.
+func checkAccountEvents(t *testing.T, g *gateway) {
+	t.Helper()
+	m := auditevent.New(g.base)
+	seen := map[string]bool{}
+	for _, c := range streamRecords(t, g.redisURL, "audit") {
+		seen[c.rec.Event] = true
+		for _, ev := range m.Events(c.rec, c.seq) {
+			if problems := balptest.Check(ev); len(problems) > 0 {
+				b, _ := json.Marshal(ev)
+				t.Errorf("the AuditEvent of %s lacks BALP elements: %v\n%s", c.rec.Event, problems, b)
+			}
+		}
+	}
+	for _, want := range []string{"account.register", "account.approve", "account.setup", "account.second_factor.add",
+		"account.password_reset", "account.second_factor_reset", "account.link", "accounts.signin",
+		"support.signin", "support.signin.failure", "signin", "signin.failure"} {
+		if !seen[want] {
+			t.Errorf("the journeys left no %s record (the trail holds %v)", want, seen)
+		}
 	}
 }
