@@ -59,17 +59,16 @@ func (a *ClinicianAPI) Handle(mux *http.ServeMux, pattern, scope string, h handl
 		if c.Subject == "" {
 			return gateway.ErrInvalidToken // a backend service's token stands for no user
 		}
-		err, reason := error(scopeError{need: scope}), "insufficient_scope"
-		if c.HasScope(scope) {
-			err = a.Service.Accounts.CheckStanding(ctx, c.Subject)
-			var se accounts.StandingError
-			if !errors.As(err, &se) {
-				return err // nil, or a fault: nothing was refused
-			}
-			reason = se.Reason
+		refused := audit.Action{Event: "api.refused", Actor: c.Subject, Sponsor: c.Sponsor, Client: c.ClientID, Note: pattern}
+		if !c.HasScope(scope) {
+			return a.Service.refused(ctx, refused, "insufficient_scope", scopeError{need: scope})
 		}
-		return a.Service.refused(ctx, audit.Action{Event: "api.refused", Actor: c.Subject, Sponsor: c.Sponsor,
-			Client: c.ClientID, Note: pattern}, reason, err)
+		err := a.Service.Accounts.CheckStanding(ctx, c.Subject)
+		var se accounts.StandingError
+		if !errors.As(err, &se) {
+			return err // nil, or a fault: nothing was refused
+		}
+		return a.Service.refused(ctx, refused, se.Reason, err)
 	}, h))
 }
 

@@ -134,15 +134,23 @@ func (p *flakyProxy) url(target string) string {
 	return strings.Replace(target, p.target, p.ln.Addr().String(), 1)
 }
 
+// checkpointKey writes an audit checkpoint key into dir with the CLI, as an operator would,
+// and returns its path.
+func checkpointKey(t *testing.T, dir string) string {
+	t.Helper()
+	key := filepath.Join(dir, "checkpoint.pem")
+	if code, out := runCLI(t, nil, "audit", "keygen", "--out", key); code != 0 || !strings.Contains(out, "PUBLIC KEY") {
+		t.Fatalf("audit keygen: %d %s", code, out)
+	}
+	return key
+}
+
 // auditConfig is the audit section of a test gateway's configuration: a checkpoint key made
 // with the CLI, the repository, files in a directory of the test's, quick checkpoints.
 func auditConfig(t *testing.T, arrBase, arrToken string, maxLen int) (yaml, filesDir string) {
 	t.Helper()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "checkpoint.pem")
-	if code, out := runCLI(t, nil, "audit", "keygen", "--out", key); code != 0 || !strings.Contains(out, "PUBLIC KEY") {
-		t.Fatalf("audit keygen: %d %s", code, out)
-	}
+	key := checkpointKey(t, dir)
 	filesDir = filepath.Join(dir, "auditevents")
 	yaml = fmt.Sprintf(`audit:
   checkpoint_key_file: %s

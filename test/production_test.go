@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -94,10 +93,10 @@ clients:
 		t.Errorf("a clinician whose NPI the EHR does not know: %v, want the gateway's page saying so", err)
 	}
 	// The warning reaches the log through the process's output pipe, a moment after the page.
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(g.log.String(), "practitioner could not be resolved") && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !strings.Contains(g.log.String(), "practitioner could not be resolved") || strings.Contains(g.log.String(), "1000000009") {
+	waitFor(t, "the unresolved clinician's warning", func() bool {
+		return strings.Contains(g.log.String(), "practitioner could not be resolved")
+	}, g.log)
+	if strings.Contains(g.log.String(), "1000000009") {
 		t.Errorf("no warning (or one naming the NPI) about the unresolved clinician:\n%s", g.log.String())
 	}
 

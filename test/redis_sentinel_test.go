@@ -2,7 +2,6 @@ package test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mypatients/gateway/audit"
 	"github.com/mypatients/gateway/demo/login"
 )
 
@@ -104,13 +102,7 @@ func sharedKeys(t *testing.T) []string {
 	signing, paging := filepath.Join(dir, "signing.pem"), filepath.Join(dir, "page.key")
 	_ = os.WriteFile(signing, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
 	_ = os.WriteFile(paging, []byte(randomString(t)+randomString(t)), 0o600)
-	_, ck, _ := ed25519.GenerateKey(rand.Reader)
-	ckPEM, err := audit.EncodeSigningKey(ck)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkpoint := filepath.Join(dir, "checkpoint.pem")
-	_ = os.WriteFile(checkpoint, ckPEM, 0o600)
+	checkpoint := checkpointKey(t, dir)
 	uploads := filepath.Join(dir, "uploads.key")
 	_ = os.WriteFile(uploads, []byte(randomHex(t)+randomHex(t)), 0o600)
 	return []string{"MYPATIENTS_TOKENS_SIGNING_KEY_FILE=" + signing, "MYPATIENTS_TOKENS_PAGE_KEY_FILE=" + paging,
